@@ -1,0 +1,46 @@
+# Set-up and everyday commands. `make serve` and `make test` install into .venv when needed.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: serve test install install-dev index lint typecheck bench screenshots clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml constraints.txt
+	$(PIP) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+serve: install  ## install if needed, index the corpus, serve the chat on http://$(HOST):$(PORT)/
+	$(VENV)/bin/qa serve --host $(HOST) --port $(PORT)
+
+test: install-dev  ## install with dev tools, run every test (browser tests need /usr/bin/chromium)
+	$(PY) -m pytest
+
+index: install
+	$(VENV)/bin/qa index
+
+lint: install-dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
+bench: install-dev
+	$(PY) -m bench.run_all
+
+screenshots: install-dev
+	$(PY) bench/screenshots.py
+
+clean:
+	rm -rf index/gen-* index/CURRENT index/.tmp-* .pytest_cache .mypy_cache .ruff_cache

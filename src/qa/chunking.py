@@ -1,0 +1,147 @@
+"""Cutting documents into chunks: passages of whole sentences, and one chunk per table row."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+from qa.records import Chunk, Document, Span
+from qa.tables import Table, render_row, split_lines
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+MAX_SENTENCES = 3
+SHORT_WORDS = 15  # a lead-in ("It also involves:") or a list item joins what follows
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    words: int
+    paragraph: int  # ordinal of the paragraph it belongs to
+    block: int  # ordinal of the stretch between headings and tables: chunks never cross one
+    heading: str
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[Span]:
+    """Sentence boundaries of `text`, trimmed of surrounding space, as offsets (+ `offset`)."""
+    spans: list[Span] = []
+    pos = 0
+    for piece in _segmenter().segment(text):
+        start = text.find(piece.sent.strip(), pos) if piece.sent.strip() else -1
+        if start < 0:
+            continue
+        end = start + len(piece.sent.strip())
+        spans.append(Span(offset + start, offset + end))
+        pos = end
+    return spans
+
+
+def _is_txt_heading(line: str, next_line: str) -> bool:
+    """Plain-text headings: a short line without closing punctuation, followed by prose."""
+    text = line.strip()
+    return (
+        0 < len(text.split()) <= 12
+        and not re.search(r"[.,;:!\"”’)]$", text)
+        and len(next_line.split()) > len(text.split())
+    )
+
+
+def _sentences(doc: Document, skip: list[Span]) -> list[Sentence]:
+    """All sentences outside the tables, each knowing its paragraph and section heading."""
+    lines = split_lines(doc.text)
+    out: list[Sentence] = []
+    heading, paragraph, block, prev_blank = "", 0, 0, True
+    for i, ln in enumerate(lines):
+        text = ln.text
+        if any(s.start <= ln.start < s.end for s in skip):
+            block += not prev_blank or paragraph > 0
+            prev_blank = True
+            continue
+        if not text.strip():
+            prev_blank = True
+            continue
+        match = _HEADING.match(text.strip())
+        nxt = lines[i + 1].text if i + 1 < len(lines) else ""
+        if match or (doc.fmt == "txt" and i > 0 and _is_txt_heading(text, nxt)):
+            heading = match.group(2).strip() if match else text.strip()
+            block += 1
+            prev_blank = True
+            continue
+        if prev_blank or _BULLET.match(text) or doc.fmt == "txt":
+            paragraph += 1
+        prev_blank = False
+        for span in sentence_spans(text, ln.start):
+            out.append(Sentence(span.start, span.end, len(doc.text[span.start : span.end].split()),
+                                paragraph, block, heading))
+    return out
+
+
+def _group(sentences: list[Sentence], max_words: int) -> list[list[Sentence]]:
+    """Greedy groups of 1-3 sentences under `max_words`, kept inside one section."""
+    groups: list[list[Sentence]] = []
+    for sent in sentences:
+        cur = groups[-1] if groups else None
+        words = sum(s.words for s in cur) if cur else 0
+        fits = (
+            cur is not None
+            and cur[-1].block == sent.block
+            and len(cur) < MAX_SENTENCES
+            and words + sent.words <= max_words
+            and (cur[-1].paragraph == sent.paragraph or words < SHORT_WORDS or sent.words < SHORT_WORDS)
+        )
+        if fits and cur is not None:
+            cur.append(sent)
+        else:
+            groups.append([sent])
+    return groups
+
+
+def _chunk_id(source: str, text: str, seen: dict[str, int]) -> str:
+    base = f"{source}::{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
+def chunk_document(doc: Document, tables: list[Table], max_words: int = 120) -> list[Chunk]:
+    """Passages and table-row chunks of one document, in document order."""
+    seen: dict[str, int] = {}
+    chunks: list[Chunk] = []
+    skip = [Span(t.start, t.end) for t in tables if t.source == doc.source and doc.fmt != "csv"]
+    if doc.fmt != "csv":
+        for group in _group(_sentences(doc, skip), max_words):
+            start, end = group[0].start, group[-1].end
+            text = doc.text[start:end]
+            heading = group[0].heading
+            chunks.append(Chunk(_chunk_id(doc.source, text, seen), doc.source, doc.title, "passage", text,
+                                start, end, heading, f"{heading}\n{text}" if heading else text))
+    for table in tables:
+        chunks.extend(_row_chunks(doc, table, seen))
+    return sorted(chunks, key=lambda c: (c.start, c.highlight.start if c.highlight else 0))
+
+
+def _row_chunks(doc: Document, table: Table, seen: dict[str, int]) -> list[Chunk]:
+    """One chunk per body row: it cites the whole table block and highlights the row's line."""
+    block = doc.text[table.start : table.end]
+    context = " — ".join(dict.fromkeys(x for x in (table.caption, table.heading) if x))
+    out: list[Chunk] = []
+    for n, row in enumerate(table.rows):
+        if row.is_section:
+            continue
+        rendered = render_row(table, row)
+        out.append(Chunk(
+            _chunk_id(doc.source, rendered, seen), doc.source, doc.title, "table_row", block,
+            table.start, table.end, table.heading, f"{context}\n{rendered}" if context else rendered,
+            Span(row.start - table.start, row.end - table.start), table.id, n,
+        ))
+    return out

@@ -1,0 +1,107 @@
+"""The `qa` command line: index, ask and serve. Thin: the work is done by library functions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from qa.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Ask a corpus questions; get short exact answers with cited passages and table cells.")
+
+CorpusOpt = Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: ./corpus or QA_CORPUS_DIR).")]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="Index folder (default: ./index or QA_INDEX_DIR).")]
+
+
+def _settings(corpus: Path | None, index: Path | None, **extra: Any) -> Settings:
+    overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+    if corpus is not None:
+        overrides["corpus_dir"] = corpus
+    if index is not None:
+        overrides["index_dir"] = index
+    return Settings(**overrides)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def index(corpus: CorpusOpt = None, index: IndexOpt = None,
+          full: Annotated[bool, typer.Option("--full", help="Rebuild everything, not only what changed.")] = False
+          ) -> None:
+    """Build or update the index of the corpus (incremental unless --full)."""
+    from qa.corpus import LoadError
+    from qa.embedding import Embedder, ModelError
+    from qa.indexer import build_index
+    from qa.store import IndexUnavailable
+
+    settings = _settings(corpus, index)
+    try:
+        report = build_index(settings, lambda: Embedder(settings.model), full=full, progress=sys.stderr.isatty())
+    except (LoadError, ModelError, IndexUnavailable, OSError) as exc:
+        _fail(str(exc))
+    for skip in report.skipped:
+        typer.secho(f"skipped {skip['source']}: {skip['reason']}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(report.summary())
+
+
+@app.command()
+def ask(question: Annotated[str, typer.Argument(help="The question to answer.")],
+        corpus: CorpusOpt = None, index: IndexOpt = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the same JSON as POST /api/answer.")] = False,
+        top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="How many citations.")] = 5) -> None:
+    """Answer one question from the index (built first when missing or stale)."""
+    from qa.embedding import ModelError
+    from qa.service import Service
+    from qa.store import IndexUnavailable
+
+    if not question.strip() or len(question.strip()) > 2000:
+        _fail("the question must be 1-2000 characters")
+    try:
+        service = Service(_settings(corpus, index))
+        service.start(build=True)
+        result = service.answer(question.strip(), top_k=top_k)
+    except (ModelError, IndexUnavailable, OSError) as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps({**result.to_json(), "question": question}, ensure_ascii=False, indent=2))
+        return
+    typer.secho(result.answer, bold=True)
+    if result.table_answer is not None:
+        typer.echo(f"  {result.table_answer.explanation}")
+    for c in result.citations:
+        typer.echo(f"[{c.n}] {c.source}:{c.start}-{c.end}  {c.text[:160].replace(chr(10), ' ')}")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+          corpus: CorpusOpt = None, index: IndexOpt = None,
+          watch: Annotated[bool, typer.Option("--watch", help="Re-index when corpus files change.")] = False,
+          workers: Annotated[int | None, typer.Option(help="uvicorn worker processes.")] = None) -> None:
+    """Serve the chat page at / and the API under /api/ (indexing first when needed)."""
+    import uvicorn
+
+    settings = _settings(corpus, index, workers=workers)
+    os.environ["QA_CORPUS_DIR"] = str(settings.corpus_dir)
+    os.environ["QA_INDEX_DIR"] = str(settings.index_dir)
+    if watch:
+        os.environ["QA_WATCH"] = "1"
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    typer.echo(f"qa: serving http://{host}:{port}/ (corpus {settings.corpus_dir}, index {settings.index_dir})")
+    uvicorn.run("qa.app:create_app", factory=True, host=host, port=port, workers=settings.workers,
+                log_level=settings.log_level.lower())
+
+
+def main() -> None:
+    app()

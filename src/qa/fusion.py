@@ -1,0 +1,33 @@
+"""Fusing the dense and BM25 rankings: reciprocal rank fusion, or a normalised weighted sum."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the rankings that hold an id."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, doc in enumerate(ranking, start=1):
+            fused[doc] = fused.get(doc, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def _min_max(scores: Sequence[float]) -> list[float]:
+    if not scores:
+        return []
+    low, high = min(scores), max(scores)
+    if high - low < 1e-9:
+        return [1.0 for _ in scores]
+    return [(s - low) / (high - low) for s in scores]
+
+
+def weighted(dense: tuple[Sequence[int], Sequence[float]], sparse: tuple[Sequence[int], Sequence[float]],
+             dense_weight: float = 0.5) -> dict[int, float]:
+    """Convex combination of min-max normalised scores (txtai's hybrid); missing scores count as 0."""
+    fused: dict[int, float] = {}
+    for (ids, scores), weight in ((dense, dense_weight), (sparse, 1.0 - dense_weight)):
+        for doc, score in zip(ids, _min_max(scores), strict=True):
+            fused[doc] = fused.get(doc, 0.0) + weight * score
+    return fused

@@ -1,0 +1,76 @@
+"""Chunking: sentence boundaries, exact offsets, headings carried along, table rows as chunks."""
+
+from __future__ import annotations
+
+from qa.chunking import chunk_document, sentence_spans
+from qa.records import Document
+from qa.service import Service
+from qa.tables import find_tables
+
+
+def _doc(text: str, fmt: str = "md") -> Document:
+    return Document(source="d.md", title="D", text=text, sha256="x", fmt=fmt)
+
+
+def test_abbreviations_and_thousands_do_not_split_sentences() -> None:
+    text = "Access to U.S. semiconductors was cut. They drilled 10,910 meters. Done."
+    pieces = [text[s.start : s.end] for s in sentence_spans(text)]
+    assert pieces == ["Access to U.S. semiconductors was cut.", "They drilled 10,910 meters.", "Done."]
+
+
+def test_every_bundled_chunk_text_is_its_document_slice(bundled: Service) -> None:
+    data = bundled.engine.index.data
+    assert data.chunks
+    for chunk in data.chunks:
+        assert data.documents[chunk.source].text[chunk.start : chunk.end] == chunk.text, chunk.id
+
+
+def test_passages_have_at_most_three_sentences_and_120_words(bundled: Service) -> None:
+    for chunk in bundled.engine.index.data.chunks:
+        if chunk.kind == "passage":
+            assert len(chunk.text.split()) <= 120
+            assert len(sentence_spans(chunk.text)) <= 3
+
+
+def test_passage_carries_its_section_heading_for_retrieval() -> None:
+    doc = _doc("# Title\n\n## Wells\n\nThey drilled deep.\n")
+    chunk = chunk_document(doc, [])[0]
+    assert chunk.heading == "Wells"
+    assert chunk.search_text.startswith("Wells") and chunk.text == "They drilled deep."
+
+
+def test_table_rows_become_rendered_chunks_citing_the_table() -> None:
+    text = ("# T\n\nIntro:\n\nMetric | China | United States |\n---|---|---|\n"
+            "R&D Spending (2024 est.) | $470B | $710B |\n")
+    doc = _doc(text)
+    rows = [c for c in chunk_document(doc, find_tables(doc)) if c.kind == "table_row"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert "R&D Spending (2024 est.): China $470B; United States $710B" in row.search_text
+    assert text[row.start : row.end].startswith("Metric | China")
+    assert row.highlight is not None
+    assert row.text[row.highlight.start : row.highlight.end].startswith("R&D Spending")
+
+
+def test_chunks_never_span_a_table() -> None:
+    text = "Lead in:\n\nA | B |\n---|---|\nx | 1 |\n\nAfter the table.\n"
+    doc = _doc(text)
+    passages = [c for c in chunk_document(doc, find_tables(doc)) if c.kind == "passage"]
+    assert [p.text for p in passages] == ["Lead in:", "After the table."]
+
+
+def test_chunk_ids_are_stable_across_runs() -> None:
+    doc = _doc("# A\n\nOne sentence here. Another one there.\n")
+    assert [c.id for c in chunk_document(doc, [])] == [c.id for c in chunk_document(doc, [])]
+
+
+def test_plain_text_short_lines_become_headings() -> None:
+    doc = _doc("Intro line that is a long sentence about wells.\nDeep Wells\nThey drilled deep into the ground.\n",
+               fmt="txt")
+    chunk = next(c for c in chunk_document(doc, []) if "drilled" in c.text)
+    assert chunk.heading == "Deep Wells"
+
+
+def test_bundled_markdown_has_no_stray_dash_lines(bundled: Service) -> None:
+    text = bundled.engine.index.data.documents["china-sci-tech-push.md"].text
+    assert all(line.strip() != "-" for line in text.splitlines())
