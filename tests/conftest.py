@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from qa.app import create_app
@@ -74,3 +80,51 @@ def small_service(tmp_path: Path, embedder: Embedder) -> Callable[[], Service]:
         return service
 
     return start
+
+
+@dataclass
+class LiveServer:
+    """A real uvicorn serving the app on a loopback port, in a thread of the test process."""
+
+    url: str
+    service: Service
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_live_server(service: Service) -> LiveServer:
+    """Serve `service` on 127.0.0.1 and wait until /api/health answers."""
+    port = _free_port()
+    config = uvicorn.Config(create_app(service.settings, service, build=False), host="127.0.0.1", port=port,
+                            log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                return LiveServer(url, service, server, thread)
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    server.should_exit = True
+    raise RuntimeError("live server did not start")
+
+
+@pytest.fixture(scope="session")
+def live_server(bundled: Service) -> Iterator[LiveServer]:
+    """A real uvicorn over the bundled index, shared by the session (read-only use)."""
+    live = start_live_server(bundled)
+    yield live
+    live.stop()
