@@ -1,6 +1,7 @@
 """Tests for qa.values: parsing table cells, detecting caption scales and formatting numbers."""
 
 import math
+import time
 
 import pytest
 from hypothesis import given
@@ -51,7 +52,7 @@ PARSE_CASES = [
 
 NO_VALUE_CELLS = [
     "", "—", "–", "-", "n/a", "N/A", "na", "NM", "n.m.", "*", "…", "three", "none", "Q3 2024",
-    "2023-2024", "12,5", "(5", "$5%", "5t",
+    "2023-2024", "12,5", "(5", "$5%", "5t", "1 2",
 ]  # fmt: skip
 
 NUMERIC_UNITS = [None, "USD", "EUR", "GBP", "JPY", "%", "×"]
@@ -77,6 +78,18 @@ def test_parse_parenthesised_negative_is_negative() -> None:
 def test_parse_keeps_raw_text_as_written() -> None:
     value = parse_value("  $470B ")
     assert value is not None and value.raw == "  $470B "
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["$" + " " * 2000 + "$" + " " * 2000 + "x", " " * 2000 + "-" + " " * 2000 + "x", "1(1)" * 2000, "1" * 5000 + "x"],
+)
+def test_parse_value_stays_fast_on_long_hostile_cells(hostile: str) -> None:
+    # Optional whitespace between optional tokens once made the cell grammar backtrack exponentially.
+    started = time.perf_counter()
+    assert parse_value(hostile) is None
+    assert detect_scale(hostile) == 1.0
+    assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ class Value:
     decimals: int
 
 
-# Keys are lower-cased with whitespace removed, so "US $" and "us$" look up alike.
+# Keys are lower-cased; cells reach the lookup with their spaces already removed.
 _CURRENCY_CODES: dict[str, str] = {
     "us$": "USD", "usd": "USD", "$": "USD",
     "€": "EUR", "eur": "EUR",
@@ -41,34 +41,32 @@ _CURRENCY_TIERS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1.0, ""))
 _COUNT_TIERS = ((1e12, " trillion"), (1e9, " billion"), (1e6, " million"), (1.0, ""))
 
 # Longer alternatives first so "US$" is not read as a stray "US" before "$".
-_CUR = r"US\s?\$|CN¥|USD|EUR|GBP|JPY|CNY|RMB|\$|€|£|¥"
+_CUR = r"US\$|CN¥|USD|EUR|GBP|JPY|CNY|RMB|\$|€|£|¥"
 # A lone lower-case "t" is more often tonnes than trillions, so only "T" counts.
 _SUFFIX = (
-    r"%|per\s?cent|pct|times|×|x|thousands?|millions?|billions?|trillions?"
+    r"%|percent|pct|times|×|x|thousands?|millions?|billions?|trillions?"
     r"|bln|bn|mln|mn|mm|tn|k|m|b|(?-i:T)"
 )
 # Thousands groups must be exact so a European decimal comma ("12,5") is rejected, not misread.
 _NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+"
+# Spaces are removed before matching (see _clean), so the grammar has no optional whitespace to backtrack over.
 _CELL_RE = re.compile(
     rf"""^
-    (?P<sign1>[-+])?\s*(?P<cur1>{_CUR})?\s*(?P<sign2>[-+])?\s*
-    (?P<open>\()?\s*
-    (?P<sign3>[-+])?\s*(?P<cur2>{_CUR})?\s*(?P<sign4>[-+])?\s*
+    (?P<sign1>[-+])?(?P<cur1>{_CUR})?(?P<sign2>[-+])?
+    (?P<open>\()?
+    (?P<sign3>[-+])?(?P<cur2>{_CUR})?(?P<sign4>[-+])?
     (?P<num>{_NUMBER})
-    \s*(?P<sfx1>{_SUFFIX})?\.?
-    \s*(?P<close>\))?
-    \s*(?P<sfx2>{_SUFFIX})?\.?
-    \s*(?P<cur3>{_CUR})?
+    (?P<sfx1>{_SUFFIX})?\.?
+    (?P<close>\))?
+    (?P<sfx2>{_SUFFIX})?\.?
+    (?P<cur3>{_CUR})?
     $""",
     re.X | re.I,
 )
-_APPROX_RE = re.compile(
-    r"^(?:~|≈|∼|about\b|approx(?:imately\b|\.|\b)|circa\b|ca\.|c\.|around\b|roughly\b)\s*", re.I
-)
+_APPROX_RE = re.compile(r"^(?:~|≈|∼|about\b|approx(?:imately\b|\.|\b)|circa\b|ca\.|c\.|around\b|roughly\b)\s*", re.I)
+_MARKER_CHARS = "*†‡§¹²³⁰⁴⁵⁶⁷⁸⁹"
 # A footnote marker must follow the value; a bare "(12)" is an accounting negative, not a footnote.
-_FOOTNOTE_RE = re.compile(
-    r"(?:(?<=[0-9A-Za-z%×).])\s*(?:\((?:[a-z]|[ivx]{1,4}|[0-9]{1,2})\)|\[\w{1,3}\])|[*†‡§¹²³⁰⁴-⁹]+)$", re.I
-)
+_FOOTNOTE_RE = re.compile(r"(?P<body>.*[0-9A-Za-z%×).]) ?(?:\((?:[a-z]|[ivx]{1,4}|[0-9]{1,2})\)|\[\w{1,3}\])", re.I)
 _DASHES = str.maketrans({"−": "-", "–": "-", "—": "-", "‒": "-", "‐": "-", "‑": "-", "\u00a0": " "})
 
 _SCALE_NAMES = r"thousands|millions|billions|trillions|thousand|million|billion|trillion"
@@ -86,32 +84,39 @@ _DECLARATION_RES = (
 )
 
 
-def _key(token: str) -> str:
-    return re.sub(r"\s+", "", token).lower()
-
-
 def _clean(text: str) -> tuple[str, bool]:
     """Normalise dashes and spaces, drop footnote markers and report an approximation prefix."""
-    cleaned = text.translate(_DASHES).strip()
+    cleaned = text.translate(_DASHES)
     # Thin spaces group thousands in some typesetting; turn them into the commas the grammar expects.
     cleaned = re.sub(r"(?<=[0-9])[\u2009\u202f](?=[0-9]{3})", ",", cleaned)
+    cleaned = " ".join(cleaned.split())
     approx = _APPROX_RE.match(cleaned)
     if approx:
         cleaned = cleaned[approx.end() :]
-    while True:
-        stripped = _FOOTNOTE_RE.sub("", cleaned).rstrip()
-        # "EUR (12)" is a negative amount: a marker is only a marker if a number remains beside it.
-        if stripped == cleaned or not re.search(r"[0-9]", stripped):
-            return cleaned, approx is not None
-        cleaned = stripped
+    cleaned = _strip_footnotes(cleaned)
+    # A space between digits keeps "1 2" two numbers; anywhere else it is layout and is dropped.
+    cleaned = re.sub(r"(?<![0-9]) | (?![0-9])", "", cleaned)
+    return cleaned, approx is not None
+
+
+def _strip_footnotes(text: str) -> str:
+    """Remove trailing footnote markers such as "*", "(a)", "(1)" or "[2]" that follow a number."""
+    for _ in range(3):  # real cells carry one or two markers; the cap bounds work on hostile input
+        marker = _FOOTNOTE_RE.fullmatch(text)
+        stripped = marker["body"] if marker else text.rstrip(_MARKER_CHARS).rstrip()
+        # "EUR (12)" is a negative amount: a marker only counts if a number remains beside it.
+        if stripped == text or not re.search(r"[0-9]", stripped):
+            break
+        text = stripped
+    return text
 
 
 def _unit_and_cell_scale(match: re.Match[str]) -> tuple[str | None, float | None] | None:
     """Unit and in-cell multiplier of a matched cell; None when the parts contradict each other."""
     if bool(match["open"]) != bool(match["close"]):
         return None
-    currencies = {_CURRENCY_CODES[_key(c)] for c in (match["cur1"], match["cur2"], match["cur3"]) if c}
-    suffixes = [_key(s) for s in (match["sfx1"], match["sfx2"]) if s]
+    currencies = {_CURRENCY_CODES[c.lower()] for c in (match["cur1"], match["cur2"], match["cur3"]) if c}
+    suffixes = [s.lower() for s in (match["sfx1"], match["sfx2"]) if s]
     if len(currencies) > 1 or len(suffixes) > 1:
         return None
     currency = currencies.pop() if currencies else None
@@ -158,9 +163,7 @@ def parse_value(text: str, scale: float = 1.0) -> Value | None:
     negative = bool(match["open"]) or "-" in signs
     number = -magnitude if negative and magnitude else magnitude
     decimals = len(digits.partition(".")[2])
-    return Value(
-        raw=text, number=number, unit=unit, approximate=approximate, scale=applied, decimals=decimals
-    )
+    return Value(raw=text, number=number, unit=unit, approximate=approximate, scale=applied, decimals=decimals)
 
 
 def detect_scale(text: str) -> float:
