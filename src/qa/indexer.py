@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from qa import corpus
 from qa.chunking import chunk_document
@@ -109,10 +110,12 @@ def _split_previous(prev: IndexData | None) -> _Parts:
     return parts
 
 
-def _refresh(entries: list[corpus.FileEntry], old: _Parts, settings: Settings, report: BuildReport) -> _Parts:
+def _refresh(entries: list[corpus.FileEntry], old: _Parts, settings: Settings, report: BuildReport,
+             progress: bool = False) -> _Parts:
     """Reuse what is unchanged; read, parse and chunk the rest."""
     new = _Parts()
-    for entry in entries:
+    # The bar only shows on builds long enough to need one (tqdm's mininterval), and only on a terminal.
+    for entry in tqdm(entries, desc="reading", unit="file", disable=not progress, delay=1.0):
         src = entry.source
         if src in old.docs and old.fingerprints[src] == entry.fingerprint:
             _carry(old, new, src, entry.fingerprint)
@@ -177,7 +180,7 @@ def build_index(settings: Settings, embedder: Callable[[], Embedder], full: bool
         report.skipped += [{"source": s.source, "reason": s.reason} for s in skipped]
         prev = _previous(index_dir, settings.model, full, report)
         report.full = prev is None
-        parts = _refresh(entries, _split_previous(prev), settings, report)
+        parts = _refresh(entries, _split_previous(prev), settings, report, progress)
         if prev is not None and not (report.added or report.changed or report.removed):
             report.chunks, report.tables = len(prev.chunks), len(prev.tables)
             report.seconds = time.perf_counter() - started
