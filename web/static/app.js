@@ -18,8 +18,12 @@
   const STORAGE_KEY = "qa.chat.v1";
   const MAX_HISTORY = 20;
   const TIMEOUT_MS = 120000;
-  const KINDS = ["table", "passage", "none"];
+  // Badge text per answer kind; the kind itself stays in the card's class (kind-table, kind-passage, kind-none).
+  const KIND_LABELS = { table: "From a table", passage: "From the text", none: "Not in the corpus" };
   const NONE_TEXT = "The corpus doesn't say.";
+  // Relative to the chat page, so the app also works mounted under a path prefix.
+  const ANSWER_URL = "api/answer";
+  const SUGGESTIONS_URL = "api/suggestions";
 
   // ---------- DOM helpers ----------
 
@@ -108,7 +112,7 @@
   async function postAnswer(question, messages, signal) {
     let response;
     try {
-      response = await fetch("/api/answer", {
+      response = await fetch(ANSWER_URL, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify({ question, messages, top_k: 5 }),
@@ -279,9 +283,9 @@
   /** An answer card: badge, short answer, table card, citations, copy button. */
   function renderAssistant(entry) {
     const data = entry.data;
-    const kind = KINDS.includes(data.kind) ? data.kind : "passage";
+    const kind = Object.keys(KIND_LABELS).includes(data.kind) ? data.kind : "passage";
     const li = el("li", { class: `msg assistant kind-${kind}`, "data-id": entry.id });
-    const head = el("div", { class: "answer-head" }, el("span", { class: "kind-badge" }, kind));
+    const head = el("div", { class: "answer-head" }, el("span", { class: "kind-badge" }, KIND_LABELS[kind]));
     if (typeof data.confidence === "number" && kind !== "none") {
       head.append(el("span", { class: "confidence" }, `${Math.round(data.confidence * 100)}% confidence`));
     }
@@ -377,12 +381,12 @@
     return block;
   }
 
-  /** /view/{source}?start=&end= with each path segment encoded and slashes kept. */
+  /** view/{source}?start=&end= (relative to the chat page) with each path segment encoded and slashes kept. */
   function docHref(citation) {
     const path = String(citation.source || "").split("/").map(encodeURIComponent).join("/");
     const start = Math.max(0, parseInt(citation.start, 10) || 0);
     const end = Math.max(start, parseInt(citation.end, 10) || 0);
-    return `/view/${path}?start=${start}&end=${end}`;
+    return `view/${path}?start=${start}&end=${end}`;
   }
 
   /** The answer's action row (copy). */
@@ -448,7 +452,7 @@
   /** Fetch starter questions; the page works without them. */
   async function loadSuggestions() {
     try {
-      const response = await fetch("/api/suggestions", { headers: { Accept: "application/json" } });
+      const response = await fetch(SUGGESTIONS_URL, { headers: { Accept: "application/json" } });
       const body = response.ok ? await response.json() : null;
       const list = body && Array.isArray(body.questions) ? body.questions : [];
       state.suggestions = list.filter((q) => typeof q === "string" && q.trim()).slice(0, 6);
@@ -518,7 +522,7 @@
     const lastNode = state.ui.conversation.lastElementChild;
     if (lastNode) lastNode.scrollIntoView({ block: "nearest" });
     loadSuggestions();
-    state.ui.question.focus();
+    // No autofocus on load: keyboard users start at the skip link, and phones keep their keyboard closed.
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
