@@ -1,7 +1,8 @@
-"""Sentence embeddings with sentence-transformers, loaded offline, with a cache for repeated queries."""
+"""Sentence embeddings with sentence-transformers, loaded offline, with a fast path and a cache for queries."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -15,7 +16,10 @@ from qa.settings import DEFAULT_MODEL
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from qa.query_encoder import QueryEncoder
+
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
 
 
 class ModelError(Exception):
@@ -34,21 +38,32 @@ def resolve_model(name: str) -> str:
 
 
 class Embedder:
-    """Turns texts into L2-normalised float32 vectors; safe to share between request threads."""
+    """Turns texts into L2-normalised float32 vectors; safe to share between request threads.
 
-    def __init__(self, model: str = DEFAULT_MODEL, cache_size: int = 1024, threads: int | None = None) -> None:
+    `backend` picks how single queries are embedded: "auto" (ONNX Runtime when it loads, else a bare
+    torch forward pass), "onnx", "torch", or "sentence-transformers" (its encode(), the slow reference).
+    Every fast path is checked against encode() at load and dropped when it disagrees.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, cache_size: int = 1024, threads: int | None = None,
+                 backend: str = "auto") -> None:
         # Nothing may be fetched at run time: a name that is not on disk must fail, not download.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         self.name = model
-        self._model = self._load(resolve_model(model), threads)
+        self.path = resolve_model(model)
+        self._model = self._load(self.path, threads)
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(dim() or 0)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the batch encoder, which is not re-entrant
+        self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_size = cache_size
+        self._query: QueryEncoder | None = None
+        self.backend = "sentence-transformers"
+        if backend != "sentence-transformers":
+            self._query, self.backend = self._fast_path(backend, threads or 1)
 
     @staticmethod
     def _load(path: str, threads: int | None) -> SentenceTransformer:
@@ -62,6 +77,22 @@ class Embedder:
         except Exception as exc:  # the library raises many kinds; the user needs one clear message
             raise ModelError(f"cannot load embedding model {path!r}: {exc}") from exc
 
+    def _fast_path(self, backend: str, threads: int) -> tuple[QueryEncoder | None, str]:
+        from qa.query_encoder import FastPathUnavailable, make_query_encoder
+
+        try:
+            encoder = make_query_encoder(self._model, self.path, backend, threads)
+        except FastPathUnavailable as exc:
+            if backend != "auto":
+                raise ModelError(f"query backend {backend!r} is not available: {exc}") from exc
+            log.info("query fast path off (%s); using sentence-transformers", exc)
+            return None, "sentence-transformers"
+        probe = ["What was R&D spending in 2024?", "a longer probe sentence " * 12]
+        if float(np.min(np.sum(encoder.encode(probe) * self.encode(probe), axis=1))) < 1 - 1e-5:
+            log.warning("query fast path %s disagrees with encode(); using sentence-transformers", encoder.name)
+            return None, "sentence-transformers"
+        return encoder, encoder.name
+
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> Vectors:
         """Embed many texts (index building)."""
         if not texts:
@@ -71,20 +102,33 @@ class Embedder:
                                          normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
 
+    def encode_queries(self, texts: list[str]) -> Vectors:
+        """Embed a few short queries at once, uncached (the fast path when there is one)."""
+        if self._query is None:
+            return self.encode(texts, batch_size=max(len(texts), 1))
+        return self._query.encode(texts)
+
     def encode_query(self, text: str) -> Vectors:
         """Embed one query, from the LRU cache when it was asked before; shape (1, dimension)."""
-        with self._lock:
+        with self._cache_lock:
             hit = self._cache.get(text)
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-            vector = np.asarray(self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
-                                                   show_progress_bar=False), dtype=np.float32)
-            if self._cache_size:
+        # Computed outside the lock: the fast paths are thread-safe, so two cores embed two queries at once.
+        vector = self.encode_queries([text])
+        vector.flags.writeable = False  # shared through the cache: nobody may change it in place
+        if self._cache_size:
+            with self._cache_lock:
                 self._cache[text] = vector
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
-            return vector
+        return vector
+
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks measure the cold path with it)."""
+        with self._cache_lock:
+            self._cache.clear()
 
     def info(self) -> dict[str, Any]:
-        return {"model": self.name, "dimension": self.dimension}
+        return {"model": self.name, "dimension": self.dimension, "query_backend": self.backend}

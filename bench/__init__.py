@@ -1,0 +1,1 @@
+"""Benchmarks of qa: latency, building, scale, answer quality and a side-by-side with txtai."""

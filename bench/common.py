@@ -1,0 +1,165 @@
+"""Shared benchmark helpers: timing statistics, machine facts, result files and a real `qa serve` process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+DATA = ROOT / "bench" / "data"
+BUNDLED_CORPUS = ROOT / "corpus"
+FINANCIAL_CORPUS = DATA / "financial"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Latency summary in milliseconds."""
+
+    n: int
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+    max: float
+
+    @classmethod
+    def of(cls, millis: Sequence[float]) -> Stats:
+        if not millis:
+            return cls(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        a = np.asarray(millis, dtype=np.float64)
+        p50, p95, p99 = (float(np.percentile(a, q)) for q in (50, 95, 99))
+        return cls(len(a), round(p50, 3), round(p95, 3), round(p99, 3), round(float(a.mean()), 3),
+                   round(float(a.max()), 3))
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """The argument parser every benchmark shares: --smoke for CI's tiny run, --out for the result file."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
+    p.add_argument("--out", type=Path, default=None, help="result file (default: bench/results/NAME.json)")
+    return p
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on, including how busy the machine was."""
+    versions = {}
+    for name in ("torch", "sentence-transformers", "faiss-cpu", "bm25s", "onnxruntime", "txtai", "numpy"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return {"platform": platform.platform(), "processor": _cpu_model(), "cpus": os.cpu_count(),
+            "python": platform.python_version(), "load_average": [round(x, 2) for x in os.getloadavg()],
+            "versions": versions}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def save(name: str, results: dict[str, Any], out: Path | None = None) -> Path:
+    """Write results with the machine and the command that produced them; returns the file written."""
+    path = out or RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"benchmark": name, "command": "python -m " + " ".join([f"bench.{name}", *sys.argv[1:]]),
+              "when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "results": results}
+    path.write_text(json.dumps(record, indent=2, default=_jsonable) + "\n")
+    print(f"wrote {path}")
+    return path
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def copy_corpus(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    return dst
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerRun:
+    """A `qa serve` child process and when it first answered."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    ready_s: float
+
+
+@contextmanager
+def serve(corpus: Path, index: Path, env: dict[str, str] | None = None, timeout: float = 120.0
+          ) -> Iterator[ServerRun]:
+    """Run `qa serve` (a real uvicorn in its own process) on a free loopback port until the block ends."""
+    port = free_port()
+    started = time.perf_counter()
+    cmd = [sys.executable, "-m", "qa", "serve", "--port", str(port), "--corpus", str(corpus), "--index", str(index)]
+    process = subprocess.Popen(cmd, env={**os.environ, "QA_LOG_LEVEL": "warning", **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        ready = wait_ready(url, process, started, timeout)
+        yield ServerRun(url, process, ready)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], started: float, timeout: float) -> float:
+    """Seconds from `started` until /api/health answered 200; raises when the server died or never came up."""
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"qa serve exited with {process.returncode}: {err[-2000:]}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"qa serve did not answer within {timeout:.0f} s")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]

@@ -1,0 +1,121 @@
+"""Answer latency and throughput of POST /api/answer on a real `qa serve` over the bundled corpus.
+
+    python -m bench.latency            # full run (about two minutes)
+    python -m bench.latency --smoke    # a few requests, for CI
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import BUNDLED_CORPUS, DATA, Stats, copy_corpus, parser, read_jsonl, save, serve
+
+FALLBACK_QUESTIONS = [
+    "How deep is Asia's deepest borehole?",
+    "What was China's R&D spending in 2024?",
+    "How many patents did the United States file in 2023?",
+    "Who is Gao Yi?",
+    "When did engineers complete the borehole in the Taklimakan Desert?",
+    "How many supercomputers does China have in the Top 500?",
+    "What does Xi Jinping believe about science and technology?",
+    "What happened to Huawei's access to U.S. semiconductors?",
+]
+
+
+@dataclass
+class LoadResult:
+    """One load level: how many clients, what they got and how fast."""
+
+    clients: int
+    requests: int
+    errors: int
+    seconds: float
+    answers_per_s: float
+    latency: Stats
+    server_ms: Stats
+
+
+def questions() -> list[str]:
+    path = DATA / "bundled_eval.jsonl"
+    found = [r["question"] for r in read_jsonl(path) if not r.get("messages")] if path.is_file() else []
+    return list(dict.fromkeys(found)) or FALLBACK_QUESTIONS
+
+
+def unique(base: list[str], count: int, salt: str) -> list[str]:
+    """Distinct question texts, so every one misses the query-vector cache."""
+    return [f"{base[i % len(base)]} [{salt}{i}]" for i in range(count)]
+
+
+def run_load(url: str, qs: list[str], clients: int) -> LoadResult:
+    """Send every question once, spread over `clients` threads each with a keep-alive connection."""
+    latencies: list[float] = []
+    server: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(part: list[str]) -> None:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            for q in part:
+                t0 = time.perf_counter()
+                try:
+                    r = http.post("/api/answer", json={"question": q})
+                    ok, timing = r.status_code == 200, r.json().get("timing_ms", 0.0) if r.status_code == 200 else 0
+                except httpx.HTTPError:
+                    ok, timing = False, 0.0
+                ms = (time.perf_counter() - t0) * 1000
+                with lock:
+                    latencies.append(ms)
+                    server.append(float(timing))
+                    errors[0] += 0 if ok else 1
+
+    threads = [threading.Thread(target=worker, args=(qs[i::clients],)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - started
+    return LoadResult(clients, len(qs), errors[0], round(seconds, 3), round(len(qs) / seconds, 1),
+                      Stats.of(latencies), Stats.of(server))
+
+
+def measure(url: str, base: list[str], per_level: int, levels: list[int]) -> dict[str, Any]:
+    run_load(url, base * 3, 1)  # warm: every code path, and the repeated questions are now cached
+    out: dict[str, Any] = {"one_client": {}, "load": {"cold_unique": [], "repeated": []}}
+    out["one_client"]["cold_unique"] = run_load(url, unique(base, per_level, "solo"), 1)
+    out["one_client"]["repeated"] = run_load(url, (base * per_level)[:per_level], 1)
+    for clients in levels:
+        out["load"]["cold_unique"].append(run_load(url, unique(base, per_level, f"c{clients}-"), clients))
+        out["load"]["repeated"].append(run_load(url, (base * per_level)[:per_level], clients))
+    return out
+
+
+def main() -> None:
+    args = parser(__doc__ or "").parse_args()
+    per_level = 12 if args.smoke else 400
+    levels = [1, 4] if args.smoke else [1, 4, 16]
+    base = questions()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = copy_corpus(BUNDLED_CORPUS, Path(tmp) / "corpus")
+        with serve(corpus, Path(tmp) / "index") as server:
+            results = measure(server.url, base, per_level, levels)
+            results["server_ready_s_including_build"] = round(server.ready_s, 2)
+    results["questions"] = len(base)
+    for key, level in [("1 client", results["one_client"]["cold_unique"])]:
+        print(f"{key}: p50 {level.latency.p50} ms, p95 {level.latency.p95} ms (cold unique questions)")
+    for kind in ("cold_unique", "repeated"):
+        for level in results["load"][kind]:
+            print(f"{kind} {level.clients:>2} clients: {level.answers_per_s} answers/s, p50 {level.latency.p50} ms, "
+                  f"errors {level.errors}")
+    save("latency", results, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""Fast query embedding: the model's own forward pass without sentence-transformers' per-call overhead.
+
+sentence-transformers' encode() spends more time on bookkeeping than on the forward pass for one short
+query. These encoders tokenize with the model's tokenizer, run the transformer (ONNX Runtime, or torch
+under inference_mode) and mean-pool, which is exactly what a Transformer+mean Pooling(+Normalize) model
+does, so their vectors equal encode()'s to float precision and existing indexes stay valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import logging
+import os
+import threading
+import uuid
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class FastPathUnavailable(Exception):
+    """The model's pipeline or the installed libraries do not allow a fast path."""
+
+
+class QueryEncoder(Protocol):
+    name: str
+
+    def encode(self, texts: list[str]) -> Vectors: ...
+
+
+class _Tokens:
+    """The model's fast tokenizer, configured once (truncation, no padding) and then only read."""
+
+    def __init__(self, model: SentenceTransformer) -> None:
+        from tokenizers import Tokenizer
+
+        backend = getattr(model.tokenizer, "backend_tokenizer", None)
+        if backend is None:
+            raise FastPathUnavailable("the model has no fast tokenizer")
+        # A private copy: changing truncation on a shared tokenizer races with other threads using it.
+        self._tok = Tokenizer.from_str(backend.to_str())
+        self._tok.enable_truncation(int(model.max_seq_length or 512))
+        self._tok.no_padding()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: list[str]) -> dict[str, npt.NDArray[np.int64]]:
+        with self._lock:
+            encs = self._tok.encode_batch(texts) if len(texts) > 1 else [self._tok.encode(texts[0])]
+        width = max(len(e.ids) for e in encs)
+        out = {name: np.zeros((len(encs), width), dtype=np.int64) for name in INPUTS}
+        for row, enc in enumerate(encs):
+            n = len(enc.ids)
+            out["input_ids"][row, :n] = enc.ids
+            out["attention_mask"][row, :n] = 1
+            out["token_type_ids"][row, :n] = enc.type_ids
+        return out
+
+
+def _mean_pool(hidden: npt.NDArray[np.float32], mask: npt.NDArray[np.int64]) -> Vectors:
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return np.ascontiguousarray(pooled / norms, dtype=np.float32)
+
+
+def _check_pipeline(model: SentenceTransformer) -> Any:
+    """The transformer module of a Transformer + mean Pooling (+ Normalize) model, else unavailable."""
+    names = [type(m).__name__ for m in model]
+    if names not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        raise FastPathUnavailable(f"pipeline {names} is not Transformer+Pooling")
+    pooling: Any = model[1]
+    config = pooling.get_config_dict()
+    mean = config.get("pooling_mode") == "mean" or config.get("pooling_mode_mean_tokens") is True
+    if not mean or any(config.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens")):
+        raise FastPathUnavailable(f"pooling {config} is not mean pooling")
+    transformer = getattr(model[0], "auto_model", None) or getattr(model[0], "model", None)
+    if transformer is None:
+        raise FastPathUnavailable("cannot reach the transformer inside the model")
+    return transformer
+
+
+class TorchQueryEncoder:
+    """A bare torch forward pass under inference_mode."""
+
+    name = "torch"
+
+    def __init__(self, model: SentenceTransformer) -> None:
+        self._net = _check_pipeline(model).eval()
+        self._tokens = _Tokens(model)
+        self._inputs = set(INPUTS) & set(inspect.signature(self._net.forward).parameters)
+
+    def encode(self, texts: list[str]) -> Vectors:
+        import torch
+
+        batch = self._tokens(texts)
+        with torch.inference_mode():
+            hidden = self._net(**{k: torch.from_numpy(v) for k, v in batch.items() if k in self._inputs})
+        return _mean_pool(hidden.last_hidden_state.numpy(), batch["attention_mask"])
+
+
+class _Wrapped:
+    """The transformer as a module returning only the last hidden state, for torch.onnx.export."""
+
+    def __new__(cls, net: Any) -> Any:
+        import torch
+
+        class Module(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.net = net
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.net(input_ids=input_ids, attention_mask=attention_mask,
+                                token_type_ids=token_type_ids).last_hidden_state
+
+        return Module()
+
+
+def cache_dir() -> Path:
+    """Where exported ONNX graphs are kept: $QA_CACHE_DIR, else the user's cache folder."""
+    base = os.environ.get("QA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "qa")
+    return Path(base) / "onnx"
+
+
+def _graph_key(path: str) -> str:
+    """Changes when the model files, torch or onnxruntime change: a stale graph is never reused."""
+    import onnxruntime
+    import torch
+
+    digest = hashlib.sha256(f"{os.path.realpath(path)}|{torch.__version__}|{onnxruntime.__version__}".encode())
+    for file in sorted(Path(path).rglob("*")):
+        if file.is_file():
+            stat = file.stat()
+            digest.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:24]
+
+
+def _export(net: Any, tokens: _Tokens, target: Path) -> None:
+    import torch
+
+    sample = {k: torch.from_numpy(v) for k, v in tokens(["a sample question"]).items()}
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "hidden")}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+    try:
+        with warnings.catch_warnings(), torch.inference_mode(False):
+            warnings.simplefilter("ignore")
+            torch.onnx.export(_Wrapped(net), tuple(sample[k] for k in INPUTS), str(tmp), input_names=list(INPUTS),
+                              output_names=["hidden"], dynamic_axes=axes, opset_version=17, dynamo=False)
+        os.replace(tmp, target)  # atomic: a concurrent reader sees no graph or a whole one
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+class OnnxQueryEncoder:
+    """The transformer exported once to ONNX (kept in the cache folder) and run by ONNX Runtime."""
+
+    name = "onnx"
+
+    def __init__(self, model: SentenceTransformer, path: str, threads: int) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise FastPathUnavailable("onnxruntime is not installed") from exc
+        net = _check_pipeline(model)
+        self._tokens = _Tokens(model)
+        graph = cache_dir() / f"{_graph_key(path)}.onnx"
+        if not graph.is_file():
+            try:
+                _export(net, self._tokens, graph)
+            except Exception as exc:  # export raises many kinds (missing onnx, unsupported ops, disk full)
+                raise FastPathUnavailable(f"ONNX export failed: {exc}") from exc
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def encode(self, texts: list[str]) -> Vectors:
+        batch = self._tokens(texts)
+        hidden = self._session.run(None, {k: v for k, v in batch.items() if k in self._inputs})[0]
+        return _mean_pool(np.asarray(hidden, dtype=np.float32), batch["attention_mask"])
+
+
+def make_query_encoder(model: SentenceTransformer, path: str, backend: str, threads: int) -> QueryEncoder:
+    """The encoder for `backend` ("auto", "onnx" or "torch"); auto prefers ONNX and falls back to torch."""
+    if backend in ("auto", "onnx"):
+        try:
+            return OnnxQueryEncoder(model, path, threads)
+        except FastPathUnavailable as exc:
+            if backend == "onnx":
+                raise
+            log.info("ONNX query encoder unavailable (%s); using torch", exc)
+    if backend in ("auto", "torch"):
+        return TorchQueryEncoder(model)
+    raise FastPathUnavailable(f"unknown query backend {backend!r}")
