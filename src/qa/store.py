@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
+import logging
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,10 +28,19 @@ from qa.tables import Table
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
+MANIFEST = "manifest.json"
+DATA_FILES = ("documents.jsonl", "chunks.jsonl", "tables.jsonl", "vectors.npy", "dense.faiss", "bm25/size.txt")
+DAMAGED_PREFIX = "damaged-"
+
+log = logging.getLogger(__name__)
 
 
 class IndexUnavailable(Exception):
     """The index is missing, locked or unreadable; the message says which and what to do."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """A generation whose files are certainly wrong (missing, truncated, altered), not merely unreadable now."""
 
 
 @dataclass
@@ -78,6 +88,20 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _checksums(folder: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file of a generation but the manifest, which carries them."""
+    return {p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": _sha256(p)}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
 def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
@@ -103,10 +127,12 @@ def write_generation(index_dir: Path, data: IndexData, dense: DenseIndex, sparse
         dense.save(tmp / "dense.faiss")
         (tmp / "bm25").mkdir()
         sparse.save(tmp / "bm25")
-        # The manifest is written last: a generation without one is never loaded.
-        (tmp / "manifest.json").write_text(json.dumps(data.manifest, indent=2, ensure_ascii=False))
+        # The manifest is written last and carries every file's checksum: a generation without one is never
+        # loaded, and one whose files were truncated or altered afterwards is recognised as damaged.
+        manifest = {**data.manifest, "checksums": _checksums(tmp)}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         _fsync_tree(tmp)
-        final = index_dir / f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        final = index_dir / f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
         tmp.rename(final)
         _point_current(index_dir, final.name)
     except BaseException:
@@ -125,13 +151,20 @@ def _point_current(index_dir: Path, name: str) -> None:
 
 
 def _prune(index_dir: Path, keep: str) -> None:
-    """Drop half-written folders and all but the newest generations."""
-    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
-    for old in [g for g in gens if g.name != keep][KEEP_GENERATIONS - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
-    for junk in index_dir.glob(".tmp-*"):
-        if time.time() - junk.stat().st_mtime > 5:
-            shutil.rmtree(junk, ignore_errors=True)
+    """Drop half-written folders left by killed builds, and all but the newest generations."""
+    for prefix in ("gen-", DAMAGED_PREFIX):
+        olds = sorted((p for p in index_dir.glob(f"{prefix}*") if p.is_dir() and p.name != keep), reverse=True)
+        # One without a manifest is half-deleted by a prune that was killed: it goes first, whatever its name.
+        olds.sort(key=lambda p: not (p / MANIFEST).is_file())
+        for old in olds[KEEP_GENERATIONS - 1 :]:
+            shutil.rmtree(old, ignore_errors=True)
+    for junk in [*index_dir.glob(".tmp-*"), *index_dir.glob(f".{CURRENT}.*")]:
+        # Callers hold the build lock, so anything half-written here belongs to a build that died.
+        with contextlib.suppress(OSError):
+            if junk.is_dir():
+                shutil.rmtree(junk, ignore_errors=True)
+            else:
+                junk.unlink()
 
 
 def _doc_json(doc: Document) -> dict[str, Any]:
@@ -139,29 +172,100 @@ def _doc_json(doc: Document) -> dict[str, Any]:
             "meta": doc.meta}
 
 
+def current_name(index_dir: Path) -> str:
+    """The generation CURRENT names, or "" when it is missing or unreadable (any generation may then serve)."""
+    try:
+        name = (index_dir / CURRENT).read_bytes().decode("utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    return name if name.startswith("gen-") and "/" not in name else ""
+
+
 def generations(index_dir: Path) -> list[Path]:
     """Candidate generations, the one CURRENT names first, then the others newest first."""
     if not index_dir.is_dir():
         return []
     gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
-    current = index_dir / CURRENT
-    name = current.read_text().strip() if current.is_file() else ""
+    name = current_name(index_dir)
     return sorted(gens, key=lambda p: p.name != name)
+
+
+def verify(gen: Path) -> dict[str, Any]:
+    """The manifest of a generation whose files are all present and match their checksums."""
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index {gen.name} is incomplete (no {MANIFEST}); rebuild it with `qa index`") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} is not valid JSON); rebuild it") from exc
+    except OSError as exc:
+        raise IndexUnavailable(f"index {gen.name} cannot be read ({exc.strerror or exc})") from exc
+    if not isinstance(manifest, dict):
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} is not an object); rebuild it")
+    sums = manifest.get("checksums")
+    if sums is None:
+        return manifest  # written before checksums existed: read_data checks its contents only
+    if not isinstance(sums, dict) or not all(isinstance(sums.get(name), dict) for name in DATA_FILES):
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} lacks checksums of its files); rebuild it")
+    for name, expected in sums.items():
+        _check_file(gen, name, expected if isinstance(expected, dict) else {})
+    return manifest
+
+
+def _check_file(gen: Path, name: str, expected: dict[str, Any]) -> None:
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} names a file outside it)")
+    path = gen / name
+    try:
+        size = path.stat().st_size
+        if size == expected.get("size") and _sha256(path) == expected.get("sha256"):
+            return
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({name} is missing); rebuild it") from exc
+    except OSError as exc:
+        raise IndexUnavailable(f"index {gen.name} cannot be read ({name}: {exc.strerror or exc})") from exc
+    what = "truncated or extended" if size != expected.get("size") else "altered"
+    raise IndexDamaged(f"index {gen.name} is damaged ({name} was {what} after it was written); rebuild it")
 
 
 def read_data(gen: Path) -> IndexData:
     """The data of one generation, checked for consistency; raises IndexUnavailable when it is damaged."""
+    manifest = verify(gen)
     try:
-        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
         docs = {d["source"]: Document(**d) for d in _read_jsonl(gen / "documents.jsonl")}
         chunks = [Chunk.from_json(c) for c in _read_jsonl(gen / "chunks.jsonl")]
         tables = [Table.from_json(t) for t in _read_jsonl(gen / "tables.jsonl")]
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise IndexUnavailable(f"index {gen.name} is damaged ({type(exc).__name__}: {exc}); rebuild it") from exc
-    if manifest.get("counts", {}).get("chunks") != len(chunks) or len(vectors) != len(chunks):
-        raise IndexUnavailable(f"index {gen.name} is damaged (chunk count does not match its manifest); rebuild it")
-    return IndexData(docs, chunks, tables, vectors, manifest)
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({exc.filename} is missing); rebuild it") from exc
+    except OSError as exc:
+        raise IndexUnavailable(f"index {gen.name} cannot be read ({exc.strerror or exc})") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({type(exc).__name__}: {exc}); rebuild it") from exc
+    data = IndexData(docs, chunks, tables, vectors, manifest)
+    problem = _inconsistency(data)
+    if problem:
+        raise IndexDamaged(f"index {gen.name} is damaged ({problem}); rebuild it")
+    return data
+
+
+def _inconsistency(data: IndexData) -> str:
+    """What makes the data unfit to serve (it could give wrong answers), or "" when it is whole."""
+    counts = data.manifest.get("counts")
+    vectors, chunks = data.vectors, data.chunks
+    if not isinstance(counts, dict) or counts.get("chunks") != len(chunks):
+        return "chunk count does not match its manifest"
+    if counts.get("documents") != len(data.documents) or counts.get("tables") != len(data.tables):
+        return "document or table count does not match its manifest"
+    if vectors.ndim != 2 or vectors.dtype != np.float32 or len(vectors) != len(chunks):
+        return f"vectors have shape {vectors.shape} and type {vectors.dtype}, not ({len(chunks)}, dim) float32"
+    if data.manifest.get("dimension") not in (None, vectors.shape[1]) or not np.isfinite(vectors).all():
+        return "vectors do not match the model's dimension or hold non-numbers"
+    for chunk in chunks:
+        doc = data.documents.get(chunk.source)
+        if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
+            return f"chunk {chunk.id} does not match the text of {chunk.source}"
+    return ""
 
 
 def load_generation(gen: Path) -> LoadedIndex:
@@ -170,23 +274,59 @@ def load_generation(gen: Path) -> LoadedIndex:
         dense = DenseIndex.load(gen / "dense.faiss")
         sparse = SparseIndex.load(gen / "bm25")
     except Exception as exc:  # FAISS raises RuntimeError, bm25s several kinds; all mean "damaged"
-        raise IndexUnavailable(f"index {gen.name} is damaged ({exc}); rebuild it") from exc
+        raise IndexDamaged(f"index {gen.name} is damaged ({exc}); rebuild it") from exc
     if dense.size != len(data.chunks) or sparse.size != len(data.chunks):
-        raise IndexUnavailable(f"index {gen.name} is damaged (search structures do not match the chunks)")
+        raise IndexDamaged(f"index {gen.name} is damaged (search structures do not match the chunks)")
+    if len(data.chunks) and dense.index.d != data.vectors.shape[1]:
+        raise IndexDamaged(f"index {gen.name} is damaged (FAISS dimension {dense.index.d} does not match vectors)")
     return LoadedIndex(data, dense, sparse, gen)
 
 
 def load_latest(index_dir: Path) -> LoadedIndex:
     """The newest generation that loads whole; a damaged CURRENT falls back to the previous one."""
     errors = []
-    for gen in generations(index_dir):
+    candidates = generations(index_dir)
+    named = current_name(index_dir)
+    if candidates and named and candidates[0].name != named:
+        log.warning("index pointer %s names %s, which does not exist; using the newest generation", CURRENT, named)
+    for gen in candidates:
         try:
-            return load_generation(gen)
+            loaded = load_generation(gen)
         except IndexUnavailable as exc:
+            log.warning("%s", exc)
             errors.append(str(exc))
+            continue
+        if errors:
+            log.warning("serving the previous index generation %s instead", gen.name)
+        return loaded
     if errors:
         raise IndexUnavailable("; ".join(errors))
     raise IndexUnavailable(f"no index in {index_dir}; run `qa index` first")
+
+
+def repair(index_dir: Path) -> list[str]:
+    """Set damaged generations aside and point CURRENT at the newest whole one; call with the build lock held.
+
+    Returns one message per generation set aside. Only certain damage moves a generation; a file that cannot
+    be read right now (permissions, too many open files) leaves everything as it is.
+    """
+    notes: list[str] = []
+    for gen in generations(index_dir):
+        try:
+            verify(gen)
+        except IndexDamaged as exc:
+            aside = gen.with_name(DAMAGED_PREFIX + gen.name)
+            shutil.rmtree(aside, ignore_errors=True)
+            gen.rename(aside)
+            notes.append(f"{exc}; set aside as {aside.name}")
+            log.warning("%s", notes[-1])
+            continue
+        except IndexUnavailable:
+            return notes
+        if current_name(index_dir) != gen.name:
+            _point_current(index_dir, gen.name)
+        return notes
+    return notes
 
 
 @contextlib.contextmanager
