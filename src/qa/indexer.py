@@ -28,6 +28,7 @@ from qa.store import (
     generations,
     library_versions,
     read_data,
+    repair,
     write_generation,
 )
 from qa.tables import Table, find_tables
@@ -176,9 +177,11 @@ def build_index(settings: Settings, embedder: Callable[[], Embedder], full: bool
     index_dir = index_dir or settings.index_dir
     report = BuildReport(full=full)
     with build_lock(index_dir):
+        repaired = repair(index_dir)  # damaged generations are set aside, never reused as the embedding cache
         entries, skipped = corpus.scan(corpus_dir)
         report.skipped += [{"source": s.source, "reason": s.reason} for s in skipped]
         prev = _previous(index_dir, settings.model, full, report)
+        report.message = " ".join([*repaired, report.message]).strip()
         report.full = prev is None
         parts = _refresh(entries, _split_previous(prev), settings, report, progress)
         if prev is not None and not (report.added or report.changed or report.removed):
