@@ -30,17 +30,19 @@ TABLE_QUESTION = "How much more does the United States spend on R&D than China?"
 PASSAGE_QUESTION = "How deep is the borehole in the Taklimakan Desert?"
 DESKTOP = {"width": 900, "height": 860}
 PHONE = {"width": 375, "height": 812}
+DOCUMENT = {"width": 900, "height": 900}
 
 
 @dataclass(frozen=True)
 class Shot:
-    """One screenshot: the file name, the question asked, the colour scheme and the viewport."""
+    """One screenshot: the file, the question asked, the colour scheme, the viewport; `document` follows the link."""
 
     name: str
     question: str
     scheme: str
     viewport: dict[str, int]
     scale: float = 1.0
+    document: bool = False
 
 
 SHOTS = [
@@ -48,7 +50,8 @@ SHOTS = [
     Shot("screenshot-table-dark.png", TABLE_QUESTION, "dark", DESKTOP),
     Shot("screenshot-passage-light.png", PASSAGE_QUESTION, "light", DESKTOP),
     Shot("screenshot-passage-dark.png", PASSAGE_QUESTION, "dark", DESKTOP),
-    Shot("screenshot-phone-light.png", PASSAGE_QUESTION, "light", PHONE, scale=2.0),
+    Shot("screenshot-phone-light.png", TABLE_QUESTION, "light", PHONE, scale=2.0),
+    Shot("screenshot-document-light.png", PASSAGE_QUESTION, "light", DOCUMENT, document=True),
 ]
 
 
@@ -101,7 +104,7 @@ def ask(page: Page, question: str) -> None:
 
 
 def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
-    """Ask the shot's question in a fresh tab, open the first citation and save a full-page screenshot."""
+    """Ask the shot's question in a fresh tab, open the first citation (and its document) and save the picture."""
     context = browser.new_context(viewport=shot.viewport, color_scheme=shot.scheme,  # type: ignore[arg-type]
                                   device_scale_factor=shot.scale, reduced_motion="reduce")
     try:
@@ -109,16 +112,29 @@ def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
         page.goto(base_url + "/")
         page.wait_for_selector("#starters button.starter")
         ask(page, shot.question)
-        chip = page.locator("li.msg.assistant button.chip").first
-        if chip.count():
-            chip.click()
-            page.wait_for_selector(".citation-passage:not([hidden]) mark")
-        page.locator("#question").blur()
+        page.locator("li.msg.assistant button.chip").first.click()
+        page.wait_for_selector(".citation-passage:not([hidden]) mark")
+        if shot.document:
+            page.locator(".citation-passage a.open-doc").click()
+            page.wait_for_selector("#hl")
+        elif shot.viewport is DESKTOP:
+            _fit_to_content(page)
+        else:
+            page.locator("li.msg.user").last.evaluate("node => node.scrollIntoView({block: 'start'})")
         path = out / shot.name
-        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        page.screenshot(path=str(path), animations="disabled", caret="hide")
         return path
     finally:
         context.close()
+
+
+def _fit_to_content(page: Page) -> None:
+    """Grow the viewport to the page's height: a full-page capture would leave the sticky composer mid-page."""
+    page.locator("#question").blur()
+    width = page.viewport_size["width"] if page.viewport_size else DESKTOP["width"]
+    page.set_viewport_size({"width": width, "height": 200})  # measure the content, not the 100dvh body
+    height = int(page.evaluate("document.documentElement.scrollHeight"))
+    page.set_viewport_size({"width": width, "height": height})
 
 
 def main(argv: list[str] | None = None) -> int:
