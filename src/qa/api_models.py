@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 MAX_QUESTION = 2000
+
+
+def _encodable(value: str) -> str:
+    """JSON may carry lone surrogate escapes ("\\ud800"); echoed back they cannot be encoded, so refuse them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("text holds an invalid Unicode escape (a lone surrogate)") from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: Text = Field(max_length=20_000)
 
 
 class AnswerRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(description="1-2000 characters after trimming.")
+    question: Text = Field(description="1-2000 characters after trimming.")
     messages: list[Message] = Field(default_factory=list, max_length=20, description="Earlier turns, oldest first.")
     top_k: int = Field(5, ge=1, le=20, description="How many citations.")
-    sources: list[str] | None = Field(None, max_length=1000, description="Corpus-relative paths to search only.")
+    sources: list[Text] | None = Field(None, max_length=1000, description="Corpus-relative paths to search only.")
 
     @field_validator("question")
     @classmethod

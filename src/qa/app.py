@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from qa import __version__
 from qa.api_models import (
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     _middleware(app, settings)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.add_exception_handler(RequestValidationError, _readable_422)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _readable_body_error)  # type: ignore[arg-type]
     app.include_router(_routes())
     return app
 
@@ -72,6 +76,15 @@ async def _readable_422(request: Request, exc: RequestValidationError) -> JSONRe
               for e in exc.errors()]
     text = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors)
     return JSONResponse({"detail": text or "invalid request", "errors": errors}, status_code=422)
+
+
+async def _readable_body_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """FastAPI answers undecodable or too deeply nested JSON with a bare 400; say what is wrong, as a 422."""
+    cause = exc.__cause__
+    if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError | RecursionError):
+        what = "is not valid UTF-8" if isinstance(cause, UnicodeDecodeError) else "is nested too deeply"
+        return JSONResponse({"detail": f"malformed body: the JSON {what}"}, status_code=422)
+    return await http_exception_handler(request, exc)
 
 
 def get_service(request: Request) -> Service:
