@@ -163,3 +163,18 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], started: float, timeo
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def indexed_service(corpus: Path, workdir: Path, **settings: Any) -> Any:
+    """A started Service over a copy of `corpus` indexed into `workdir` (the library path the API uses)."""
+    from qa.service import Service
+    from qa.settings import Settings
+
+    copy = copy_corpus(corpus, workdir / "corpus")
+    service = Service(Settings(corpus_dir=copy, index_dir=workdir / "index", _env_file=None, **settings))
+    service.start(build=True)
+    return service
+
+
+EVAL_SETS = {"bundled": (BUNDLED_CORPUS, DATA / "bundled_eval.jsonl"),
+             "financial": (FINANCIAL_CORPUS, DATA / "financial_eval.jsonl")}

@@ -1,0 +1,97 @@
+"""Side by side with txtai: the same chunks, questions and model through txtai's Embeddings and through qa.
+
+    python -m bench.txtai_compare          # both question sets (about two minutes)
+    python -m bench.txtai_compare --smoke  # the first 8 questions of each
+
+Both sides index the same chunk texts (qa's chunks) with the same all-MiniLM-L6-v2 files, and get the same
+(follow-up-resolved) question text. Reported per retriever: Recall@1/3/5 and MRR of the expected document,
+the same for the chunk that holds the expected answer, and per-query latency including embedding the
+query (qa's query-vector cache is bypassed, so both sides embed every query).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.common import EVAL_SETS, indexed_service, parser, save
+from qa.embedding import Vectors
+from qa.evaluation import EvalItem, RetrievalScores, load_items, rankers, score_retrieval
+from qa.followup import resolve
+from qa.service import Engine
+
+Ranker = Callable[[str, Vectors, int], list[int]]
+
+
+def txtai_rankers(engine: Engine) -> tuple[dict[str, Ranker], dict[str, float]]:
+    """txtai's dense and hybrid (its normalised BM25 + dense) Embeddings over qa's chunk texts."""
+    from txtai import Embeddings
+
+    rows = [(i, c.search_text, None) for i, c in enumerate(engine.index.data.chunks)]
+    found: dict[str, Ranker] = {}
+    build_s: dict[str, float] = {}
+    for name, config in (("txtai dense", {}), ("txtai hybrid", {"hybrid": True})):
+        started = time.perf_counter()
+        embeddings = Embeddings(path=engine.retriever.embedder.path, content=False, **config)
+        embeddings.index(rows)
+        build_s[name] = round(time.perf_counter() - started, 3)
+        found[name] = lambda q, v, k, e=embeddings: [int(i) for i, _ in e.search(q, k)]
+    return found, build_s
+
+
+def our_rankers(engine: Engine) -> dict[str, Ranker]:
+    """qa's retrievers, each embedding its query afresh (no cache) so latency compares like with like."""
+    embed = engine.retriever.embedder.encode_queries
+    found: dict[str, Ranker] = {}
+    for name, ranker in rankers(engine, (0.5, 0.7)).items():
+        found[f"qa {name}"] = lambda q, v, k, r=ranker: r(q, embed([q]), k)
+    return found
+
+
+def compare(engine: Engine, items: list[EvalItem], with_txtai: bool) -> dict[str, Any]:
+    tables = engine.index.data.tables
+    queries = [(it, resolve(it.question, it.messages, tables)) for it in items if it.kind != "none"]
+    prepared = [(it, text, engine.retriever.embedder.encode_queries([text])) for it, text in queries]
+    contenders = our_rankers(engine)
+    build_s: dict[str, float] = {}
+    if with_txtai:
+        theirs, build_s = txtai_rankers(engine)
+        contenders |= theirs
+    chunks = engine.index.data.chunks
+    scores: list[RetrievalScores] = [score_retrieval(name, ranker, chunks, prepared)
+                                     for name, ranker in contenders.items()]
+    return {"chunks": len(chunks), "questions": len(prepared), "scores": scores, "txtai_build_s": build_s}
+
+
+def txtai_available() -> bool:
+    try:
+        import txtai  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main() -> None:
+    args = parser(__doc__ or "").parse_args()
+    with_txtai = txtai_available()
+    if not with_txtai:
+        print("txtai is not installed (pip install -e '.[bench]'); measuring qa alone")
+    results: dict[str, Any] = {"txtai": with_txtai}
+    for name, (corpus, questions) in EVAL_SETS.items():
+        items = load_items(questions)[: 8 if args.smoke else None]
+        with tempfile.TemporaryDirectory() as tmp:
+            results[name] = compare(indexed_service(corpus, Path(tmp)).engine, items, with_txtai)
+        print(f"\n## {name}: {results[name]['questions']} questions, {results[name]['chunks']} chunks")
+        print("| retriever | R@1 | R@3 | R@5 | MRR | evidence R@1 | evidence R@3 | evidence MRR | query p50 ms |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for s in results[name]["scores"]:
+            print(f"| {s.mode} | {s.recall[1]:.2f} | {s.recall[3]:.2f} | {s.recall[5]:.2f} | {s.mrr:.2f} | "
+                  f"{s.evidence_recall[1]:.2f} | {s.evidence_recall[3]:.2f} | {s.evidence_mrr:.2f} | {s.p50_ms:.2f} |")
+    save("txtai_compare", results, args.out)
+
+
+if __name__ == "__main__":
+    main()
