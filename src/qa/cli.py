@@ -83,6 +83,28 @@ def ask(question: Annotated[str, typer.Argument(help="The question to answer.")]
         typer.echo(f"[{c.n}] {c.source}:{c.start}-{c.end}  {c.text[:160].replace(chr(10), ' ')}")
 
 
+@app.command(name="eval")
+def evaluate(file: Annotated[Path, typer.Argument(help="Questions, one JSON object a line (see docs/BENCHMARKS.md).")],
+             corpus: CorpusOpt = None, index: IndexOpt = None,
+             as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
+    """Score retrieval (BM25, dense, hybrid) and answers on a labelled question set."""
+    from qa.embedding import ModelError
+    from qa.evaluation import EvalFileError, format_report, load_items
+    from qa.evaluation import evaluate as run_eval
+    from qa.service import Service
+    from qa.store import IndexUnavailable
+
+    try:
+        items = load_items(file)
+        service = Service(_settings(corpus, index))
+        service.start(build=True)
+        report = run_eval(service.engine, items, dense_weights=sorted({0.3, 0.5, 0.7, service.settings.dense_weight}))
+    except (EvalFileError, ModelError, IndexUnavailable, OSError) as exc:
+        _fail(str(exc))
+        return
+    typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else format_report(report))
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
