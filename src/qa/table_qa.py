@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from qa.embedding import Embedder
-from qa.records import TableAnswer
-from qa.tables import Table
+from qa.records import Cell, TableAnswer
+from qa.table_build import Built, build
+from qa.table_intent import detect
+from qa.table_lexicon import tokens
+from qa.table_plan import confidence, match_table
+from qa.tables import Table, transposed, years_down
+
+RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
 
 
 @dataclass
@@ -20,6 +26,63 @@ class TableResult:
     rows: list[int] = field(default_factory=list)  # indices into table.rows of the rows used
 
 
+@dataclass
+class _Candidate:
+    table: Table
+    view: Table  # the table as matched: itself, or turned so that its years run across
+    origin: list[int] | None  # for a turned view, the table row each view column came from
+    built: Built
+    confidence: float
+
+
 def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | None = None) -> TableResult | None:
-    """The table answer to a question, or None when no table clearly answers it (placeholder: none yet)."""
-    return None
+    """The table answer to a question, or None when no table has the row, column and year it names.
+
+    Confidence is high only when one table, its row and its columns are all named unambiguously.
+    """
+    intent = detect(question)
+    candidates: list[_Candidate] = []
+    for table in tables:
+        view, origin = transposed(table) if years_down(table) else (table, None)
+        found = match_table(view, question, intent, embedder)
+        if found is None:
+            continue
+        built = build(found, question)
+        if built is None:
+            continue
+        score = confidence(found, built.rows, built.defaulted)
+        if score is not None:
+            score = min(1.0, score + _context_bonus(table, question))
+            candidates.append(_Candidate(table, view, origin, built, score))
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: -c.confidence)
+    best = candidates[0]
+    score = best.confidence
+    if any(c.confidence >= score - RIVAL_MARGIN and c.built.computed.value != best.built.computed.value
+           for c in candidates[1:]):
+        score *= 0.6
+    return _result(best, score)
+
+
+def _context_bonus(table: Table, question: str) -> float:
+    """A little for each question word the table's caption or heading shares, to choose between tables."""
+    named = {t.stem for t in tokens(" ".join([table.caption or "", table.heading, table.context]))}
+    asked = {t.stem for t in tokens(question) if len(t.stem) > 3}
+    return 0.01 * min(len(named & asked), 3)
+
+
+def _result(best: _Candidate, score: float) -> TableResult:
+    table, view, computed = best.table, best.view, best.built.computed
+    if best.origin is None:
+        cells = [Cell(table.rows[r.row].label, table.columns[r.col], table.rows[r.row].cells[r.col])
+                 for r in computed.refs]
+        rows = best.built.rows
+    else:  # back from the turned view to the table as written
+        origin = best.origin
+        cells = [Cell(table.rows[origin[r.col]].label, view.rows[r.row].label, view.rows[r.row].cells[r.col])
+                 for r in computed.refs]
+        rows = sorted({origin[r.col] for r in computed.refs})
+    answer = TableAnswer(computed.operation, computed.value, computed.number, computed.unit, cells,
+                         computed.explanation, table.id, table.caption, table.source_note)
+    return TableResult(answer, computed.value, round(score, 3), table, rows)

@@ -1,17 +1,27 @@
-"""Tables as data: pipe tables found inside text and CSV files, with captions, notes and row offsets."""
+"""Tables as data: pipe tables found inside text and CSV files, with captions, notes, scale and row offsets."""
 
 from __future__ import annotations
 
 import csv
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from qa.records import Document
+from qa.table_layout import Grid, build_grid, row_sections
+from qa.values import detect_scale
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{1,}:?\s*)+\|?\s*$")
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
-_NOTE = re.compile(r"^\s*(sources?|notes?|\*)\s*[:.]", re.IGNORECASE)
+_NOTE = re.compile(r"^\s*(sources?|notes?|\*|\(\w\)|\[\w\])\s*[:.]?", re.IGNORECASE)
+_TABLE_LABEL = re.compile(r"^(?:\*\*|__|_|\*)?\s*(?:table|exhibit|figure|schedule)\s+[\w.-]+\b", re.IGNORECASE)
+_EXCEPT = re.compile(r"\bexcept\s+(?:for\s+)?([a-z ,-]+?)(?:\)|;|$)", re.IGNORECASE)
+_CURRENCY_DECL = (
+    (re.compile(r"\$|\bdollars?\b|\bUSD\b", re.IGNORECASE), "USD"),
+    (re.compile(r"€|\beuros?\b|\bEUR\b", re.IGNORECASE), "EUR"),
+    (re.compile(r"£|\bpounds?\b|\bGBP\b", re.IGNORECASE), "GBP"),
+)
+_MAX_HEADER_LINES = 3
 
 
 @dataclass
@@ -22,7 +32,7 @@ class TableRow:
     cells: list[str]
     start: int
     end: int
-    section: str | None = None  # the section row ("Assets") this row sits under
+    section: str | None = None  # the section rows ("Assets — Current assets") this row sits under
     is_section: bool = False  # a label with no values: it opens a section
 
 
@@ -37,20 +47,41 @@ class Table:
     caption: str | None
     source_note: str | None
     row_header: str
-    columns: list[str]
+    columns: list[str]  # one name per data column, made from all header rows ("2019", "2019 Amount")
     header_rows: list[list[str]]
     rows: list[TableRow]
     start: int  # the table's lines in the document: text[start:end]
     end: int
     meta: dict[str, Any] = field(default_factory=dict)
+    column_context: str = ""  # header text spanning every data column ("Years Ended September 30,")
+    context: str = ""  # the lead-in lines written just before the table
+    scale: float = 1.0  # the multiplier the caption or lead-in declares ("in millions" -> 1e6)
+    unit: str | None = None  # the currency the caption declares ("$ in millions" -> "USD")
+    scale_except: str = ""  # what the declared scale leaves out ("per share data")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Table:
+        # Older index generations lack the newer fields and newer ones may add some: keep what is known.
+        known = {f.name for f in fields(cls)}
         rows = [TableRow(**r) for r in data["rows"]]
-        return cls(**{**data, "rows": rows})
+        return cls(**{**{k: v for k, v in data.items() if k in known}, "rows": rows})
+
+    def row_scale(self, row: TableRow) -> float:
+        """The declared scale for one row: "except per share data" exempts per-share rows."""
+        if self.scale == 1.0 or not self.scale_except:
+            return self.scale
+        exempt = self.scale_except.lower()
+        label = f"{row.label} {row.section or ''}".lower()
+        if re.search(r"\bshares\b", label) and "shares" in exempt:
+            # "except number of shares, which are in thousands": share counts have a scale of their own.
+            own = re.search(r"shares\b[^;)]*?\bin\s+(thousands|millions|billions)", exempt)
+            return detect_scale(f"in {own.group(1)}") if own else 1.0
+        if ("per share" in exempt and "per share" in label) or ("percent" in exempt and "%" in label):
+            return 1.0
+        return self.scale
 
 
 @dataclass(frozen=True)
@@ -77,64 +108,101 @@ def split_cells(line: str) -> list[str]:
     return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", body)]
 
 
+def _is_pipe_line(line: _Line) -> bool:
+    return "|" in line.text and bool(line.text.strip()) and not _SEPARATOR.match(line.text)
+
+
 def find_tables(doc: Document) -> list[Table]:
     """Every table of a document: the CSV itself, or each pipe table inside text."""
     if doc.fmt == "csv":
         return [_csv_table(doc)]
     lines = split_lines(doc.text)
     tables: list[Table] = []
-    i = 1
+    i = 0
     while i < len(lines):
-        if _SEPARATOR.match(lines[i].text) and "|" in lines[i - 1].text:
-            end = i + 1
-            while end < len(lines) and "|" in lines[end].text and lines[end].text.strip():
-                end += 1
-            tables.append(_pipe_table(doc, lines, i - 1, i, end, len(tables)))
-            i = end
-        i += 1
+        block = _block_at(lines, i)
+        if block is None:
+            i += 1
+            continue
+        head, sep, end = block
+        table = _pipe_table(doc, lines, head, sep, end, len(tables))
+        if table is not None:
+            tables.append(table)
+        i = end
     return tables
 
 
-def _pipe_table(doc: Document, lines: list[_Line], head: int, sep: int, end: int, n: int) -> Table:
-    header = split_cells(lines[head].text)
-    width = len(header)
-    body = [(split_cells(ln.text), ln) for ln in lines[sep + 1 : end]]
-    rows = _rows([(_fit(cells, width), ln.start, ln.end) for cells, ln in body])
+def _block_at(lines: list[_Line], i: int) -> tuple[int, int | None, int] | None:
+    """(first line, separator line or None, end) of a pipe table whose separator or start is line i."""
+    if _SEPARATOR.match(lines[i].text) and i > 0 and _is_pipe_line(lines[i - 1]):
+        head = i - 1
+        while head > 0 and i - head < _MAX_HEADER_LINES and _is_pipe_line(lines[head - 1]):
+            head -= 1
+        end = i + 1
+        while end < len(lines) and _is_pipe_line(lines[end]):
+            end += 1
+        return head, i, end
+    # A table written without a separator line: three or more lines that start with a pipe.
+    if lines[i].text.lstrip().startswith("|") and (i == 0 or not _is_pipe_line(lines[i - 1])):
+        end = i
+        while end < len(lines) and lines[end].text.lstrip().startswith("|") and _is_pipe_line(lines[end]):
+            end += 1
+        if end - i >= 3 and not (end < len(lines) and _SEPARATOR.match(lines[end].text)):
+            return i, None, end
+    return None
+
+
+def _pipe_table(doc: Document, lines: list[_Line], head: int, sep: int | None, end: int, n: int) -> Table | None:
+    header_lines = lines[head:sep] if sep is not None else []
+    body_lines = lines[sep + 1 : end] if sep is not None else lines[head:end]
+    grid = build_grid([split_cells(ln.text) for ln in header_lines],
+                      [(split_cells(ln.text), ln.start, ln.end) for ln in body_lines])
+    if grid is None:
+        return None
     heading = _heading_before(lines, head)
-    return Table(
-        id=f"{doc.source}#t{n + 1}",
-        source=doc.source,
-        title=doc.title,
-        heading=heading,
-        caption=_caption_before(lines, head) or heading or None,
-        source_note=_note_after(lines, end),
-        row_header=header[0],
-        columns=header[1:],
-        header_rows=[header],
-        rows=rows,
-        start=lines[head].start,
-        end=lines[end - 1].end,
+    lead = _lead_in(lines, head)
+    caption = _caption(lines, head, heading)
+    note = _note_after(lines, end)
+    table = Table(
+        id=f"{doc.source}#t{n + 1}", source=doc.source, title=doc.title, heading=heading, caption=caption,
+        source_note=note, row_header=grid.row_header, columns=grid.columns, header_rows=grid.header_rows,
+        rows=[], start=lines[head].start, end=lines[end - 1].end, column_context=grid.column_context,
+        context=" ".join(lead),
     )
+    _finish(table, grid, [caption or "", " ".join(lead), heading, note or ""])
+    return table
 
 
-def _fit(cells: list[str], width: int) -> list[str]:
-    """Pad or trim a ragged row to the header's width, so one bad line does not drop the table."""
-    if len(cells) > width and not any(cells[width:]):
-        cells = cells[:width]
-    return (cells + [""] * width)[:width]
+def _finish(table: Table, grid: Grid, texts: list[str]) -> None:
+    """Rows with their sections, and the scale and currency the surrounding text declares."""
+    table.rows = [TableRow(r.label, r.cells, r.start, r.end, section, r.is_section)
+                  for r, section in zip(grid.rows, row_sections(grid.rows), strict=True)]
+    # Header cells over single columns ("Revenue ($ millions)") declare that column's scale, not the table's.
+    declared = [grid.row_header, grid.column_context, *texts]
+    for text in declared:
+        scale = detect_scale(text)
+        if scale != 1.0:
+            table.scale = scale
+            table.unit = _currency(text)
+            match = _EXCEPT.search(text)
+            table.scale_except = match.group(1).strip() if match else ""
+            break
+    if table.unit is None:
+        table.unit = next((u for u in map(_currency, declared[:2]) if u), None)
+    if table.unit is None and table.scale != 1.0:
+        # A statement "in millions" writes "$" on its first and total rows only; the rest are dollars too.
+        table.unit = _cell_currency(table.rows)
 
 
-def _rows(raw: list[tuple[list[str], int, int]]) -> list[TableRow]:
-    rows: list[TableRow] = []
-    section: str | None = None
-    for cells, start, end in raw:
-        label, values = cells[0], cells[1:]
-        if label and not any(v.strip() for v in values):
-            section = label.rstrip(":")
-            rows.append(TableRow(label, values, start, end, None, True))
-        else:
-            rows.append(TableRow(label, values, start, end, section))
-    return rows
+def _cell_currency(rows: list[TableRow]) -> str | None:
+    """The currency written in the table's cells ("$ 213,883" in its first and total rows), if just one."""
+    found = {code for r in rows for c in r.cells for pattern, code in _CURRENCY_DECL[:3]
+             if c.strip()[:3].strip() and pattern.search(c.strip()[:3]) and re.search(r"\d", c)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _currency(text: str) -> str | None:
+    return next((code for pattern, code in _CURRENCY_DECL if pattern.search(text)), None)
 
 
 def _heading_before(lines: list[_Line], idx: int) -> str:
@@ -145,14 +213,44 @@ def _heading_before(lines: list[_Line], idx: int) -> str:
     return ""
 
 
-def _caption_before(lines: list[_Line], idx: int) -> str | None:
-    for ln in reversed(lines[max(0, idx - 3) : idx]):
+def _lead_in(lines: list[_Line], idx: int) -> list[str]:
+    """The non-blank lines of the paragraph just above the table (at most six lines up, none past a heading)."""
+    found: list[str] = []
+    for ln in reversed(lines[max(0, idx - 6) : idx]):
         text = ln.text.strip()
-        if text and not _HEADING.match(text):
-            return text if len(text) <= 200 else None
-        if _HEADING.match(text):
-            return None
-    return None
+        if _HEADING.match(text) or "|" in text or (not text and found):
+            break
+        if text:
+            found.insert(0, text)
+    return found[-3:]
+
+
+def _caption(lines: list[_Line], idx: int, heading: str) -> str | None:
+    """The table's name: a caption-like line above it, else the section heading, else nothing.
+
+    A lead-in sentence ("A closer look at the data tells the story:") introduces a table but does not
+    name it, so the heading wins over it. A caption is a "Table 3: ..." line, a bold line, or a short
+    title line without closing punctuation; a bare "(in thousands)" note joins the title line above it.
+    """
+    titles: list[str] = []
+    for ln in reversed(lines[max(0, idx - 8) : idx]):
+        text = ln.text.strip()
+        if _HEADING.match(text) or "|" in text:
+            break
+        plain = text.strip("*_ ")
+        if text and (_TABLE_LABEL.match(text) or text.startswith(("**", "__")) or _is_title(plain)):
+            titles.insert(0, plain)
+            if not plain.startswith("("):
+                break
+        elif text and not (titles and titles[0].startswith("(")):
+            break  # prose: only a bare "(in thousands)" note looks past it for the title line
+    if titles:
+        return " ".join(titles[-2:])[:200]
+    return heading or None
+
+
+def _is_title(text: str) -> bool:
+    return 0 < len(text.split()) <= 14 and not re.search(r"[.:;!?,]$", text)
 
 
 def _note_after(lines: list[_Line], idx: int) -> str | None:
@@ -165,28 +263,55 @@ def _note_after(lines: list[_Line], idx: int) -> str | None:
 def _csv_table(doc: Document) -> Table:
     lines = split_lines(doc.text)
     parsed = [(next(csv.reader([ln.text])), ln) for ln in lines if ln.text.strip()]
-    header = [c.strip() for c in parsed[0][0]]
-    rows = _rows([([c.strip() for c in cells], ln.start, ln.end) for cells, ln in parsed[1:]])
+    grid = build_grid([[c.strip() for c in parsed[0][0]]],
+                      [([c.strip() for c in cells], ln.start, ln.end) for cells, ln in parsed[1:]])
+    if grid is None:  # pragma: no cover - corpus.load refuses CSVs without data rows
+        raise ValueError(f"{doc.source}: no table")
     meta = doc.meta
-    return Table(
-        id=f"{doc.source}#t1",
-        source=doc.source,
-        title=doc.title,
-        heading=str(meta.get("caption") or doc.title),
-        caption=meta.get("caption"),
-        source_note=meta.get("source_note"),
-        row_header=str(meta.get("row_header") or header[0]),
-        columns=header[1:],
-        header_rows=[header],
-        rows=rows,
-        start=parsed[0][1].start,
-        end=parsed[-1][1].end,
-        meta=meta,
+    caption = meta.get("caption")
+    table = Table(
+        id=f"{doc.source}#t1", source=doc.source, title=doc.title, heading=str(caption or doc.title),
+        caption=caption, source_note=meta.get("source_note"),
+        row_header=str(meta.get("row_header") or grid.row_header), columns=grid.columns,
+        header_rows=grid.header_rows, rows=[], start=parsed[0][1].start, end=parsed[-1][1].end, meta=meta,
+        column_context=grid.column_context,
     )
+    _finish(table, grid, [str(meta.get("scale") or ""), str(caption or "")])
+    return table
 
 
 def render_row(table: Table, row: TableRow) -> str:
-    """A row as a sentence both retrievers can find: "R&D Spending (2024 est.): China $470B; United States $710B"."""
+    """A row as a sentence both retrievers can find: "R&D Spending (2024 est.): China $470B; United States $710B".
+
+    Financial rows carry their section, the header spanning the columns and the declared scale:
+    "Assets — Cash (September 30, in millions): 2019 $48,844; 2018 $25,913".
+    """
     pairs = [f"{col} {val}" for col, val in zip(table.columns, row.cells, strict=False) if val.strip()]
     label = f"{row.section} — {row.label}" if row.section else row.label
-    return f"{label}: " + "; ".join(pairs)
+    notes = [table.column_context.rstrip(" ,:")] if table.column_context else []
+    if table.row_scale(row) != 1.0:
+        notes.append(_SCALE_WORDS.get(table.row_scale(row), ""))
+    extra = f" ({', '.join(n for n in notes if n)})" if any(notes) else ""
+    return f"{label}{extra}: " + "; ".join(pairs)
+
+
+_SCALE_WORDS = {1e3: "in thousands", 1e6: "in millions", 1e9: "in billions", 1e12: "in trillions"}
+
+
+_YEAR_LABEL = re.compile(r"^(?:FY\s?|fiscal\s+(?:year\s+)?)?(?:19|20)\d{2}\s*(?:\(\w\)|\*)?$", re.IGNORECASE)
+
+
+def years_down(table: Table) -> bool:
+    """A table whose rows are years ("2015", "2016", ...) and whose columns are measures."""
+    labels = [r.label for r in table.rows if not r.is_section]
+    return len(labels) >= 2 and sum(bool(_YEAR_LABEL.match(x.strip())) for x in labels) * 10 >= len(labels) * 6
+
+
+def transposed(table: Table) -> tuple[Table, list[int]]:
+    """The table turned so its years run across (a view for matching), and the row each new column came from."""
+    body = [i for i, r in enumerate(table.rows) if not r.is_section]
+    rows = [TableRow(name, [table.rows[i].cells[j] for i in body], table.start, table.end)
+            for j, name in enumerate(table.columns)]
+    columns = [table.rows[i].label for i in body]
+    view = replace(table, rows=rows, columns=columns, header_rows=[[table.row_header, *columns]], column_context="")
+    return view, body

@@ -1,0 +1,213 @@
+"""From a question to cells of one table: which rows and columns it names, and how sure that matching is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.embedding import Embedder
+from qa.table_intent import Intent
+from qa.table_lexicon import STOPWORDS, Token, tokens, years_in
+from qa.table_match import Label, LabelMatch, Matcher, column_labels, row_labels
+from qa.table_values import cell_value
+from qa.tables import Table
+
+MIN_COVERAGE = 0.5  # a label counts as named when the question has at least half of its (weighted) words
+EMBED_MIN, EMBED_MARGIN = 0.55, 0.05  # fallback: a row label close in meaning, and clearly closer than the next
+UNMATCHED_WORD, UNMATCHED_NAME = 0.07, 0.12  # confidence lost per question word the table does not explain
+# Words a question uses around a figure without naming it.
+_LIGHT = frozenset(str.split(
+    "have produce make report record show list give tell amount company fiscal total reported recorded "
+    "value figure dollar million billion thousand usd period end ended ending approximately around "
+    "roughly about country nation change table data number annual year yearly respectively estimate est "
+    "count term spend get see file hold own generate earn pay"
+))
+
+
+@dataclass
+class Match:
+    """The rows and columns a question names in one table."""
+
+    table: Table
+    tokens: list[Token]
+    intent: Intent
+    rows: list[LabelMatch]  # best first
+    cols: list[LabelMatch]  # in the order the question names them
+    row_ranked: list[LabelMatch]
+    year_axis: str | None  # "col" or "row": the axis whose labels are years
+    embedded: bool = False  # the row was found by meaning, not by its words
+    used: set[int] = field(default_factory=set)
+
+    @property
+    def row(self) -> int | None:
+        return self.rows[0].index if self.rows else None
+
+
+def _single_year(label: Label) -> int | None:
+    return label.years[0] if len(set(label.years)) == 1 else None
+
+
+def _year_axis(cols: Sequence[Label], rows: Sequence[Label], years: Sequence[int]) -> str | None:
+    wanted = set(years)
+    if any(_single_year(c) in wanted for c in cols):
+        return "col"
+    if sum(_single_year(r) is not None for r in rows) >= 2 and any(_single_year(r) in wanted for r in rows):
+        return "row"
+    return None
+
+
+def _year_picks(matcher: Matcher, q: list[Token], years: Sequence[int], allowed: Sequence[int],
+                skip: frozenset[int] = frozenset()) -> list[LabelMatch]:
+    """One label per question year (the one whose other words fit best; the leftmost on a tie)."""
+    picks: list[LabelMatch] = []
+    for year in dict.fromkeys(years):
+        year_at = next(i for i, t in enumerate(q) if t.year == year)
+        same = [i for i in allowed if _single_year(matcher.labels[i]) == year]
+        if not same:
+            continue
+        best = max(same, key=lambda i: (matcher.match(i, q, skip).weight, -i))
+        words = matcher.match(best, q, skip)
+        picks.append(LabelMatch(best, words.weight + 1.0, 1.0, words.used | {year_at}, q[year_at].start, year))
+    return picks
+
+
+def _word_picks(matcher: Matcher, q: list[Token], skip: frozenset[int], allowed: Sequence[int],
+                limit: int) -> list[LabelMatch]:
+    """Labels named by words, greedily: each next one from the words the earlier ones did not use."""
+    picks: list[LabelMatch] = []
+    used = set(skip)
+    while len(picks) < limit:
+        ranked = [m for m in matcher.ranked(q, frozenset(used), allowed)
+                  if m.coverage >= MIN_COVERAGE and m.index not in {p.index for p in picks}]
+        if not ranked:
+            break
+        picks.append(ranked[0])
+        used |= ranked[0].used
+    return picks
+
+
+def data_rows(table: Table) -> list[int]:
+    return [i for i, r in enumerate(table.rows) if not r.is_section]
+
+
+def value_cols(table: Table, row: int) -> list[int]:
+    return [j for j in range(len(table.columns)) if cell_value(table, row, j) is not None]
+
+
+def match_table(table: Table, question: str, intent: Intent, embedder: Embedder | None = None) -> Match | None:
+    """The rows and columns of `table` the question names; None when it names no row."""
+    q = tokens(question)
+    rl, cl = row_labels(table), column_labels(table)
+    rows_m, cols_m = Matcher(rl), Matcher(cl)
+    rows_ok, cols_ok = data_rows(table), list(range(len(table.columns)))
+    axis = _year_axis(cl, [rl[i] for i in rows_ok], intent.years)
+    years = frozenset(i for i, t in enumerate(q) if t.year is not None)
+    # Rows first: a row label such as "Total revenue" keeps its words from a column such as "% of total".
+    rows = _year_picks(rows_m, q, intent.years, rows_ok) if axis == "row" else _word_picks(rows_m, q, years, rows_ok, 6)
+    skip = frozenset(i for r in rows for i in r.used) | (years if axis != "col" else frozenset())
+    if axis == "col":
+        cols = _year_picks(cols_m, q, intent.years, cols_ok, skip)
+    else:
+        cols = _word_picks(cols_m, q, skip, cols_ok, len(cols_ok)) if len(cols_ok) > 1 else []
+    ranked = rows_m.ranked(q, years, rows_ok)
+    found = Match(table, q, intent, rows, sorted(cols, key=lambda c: c.position), ranked, axis)
+    if not rows and embedder is not None and axis != "row":
+        _embedding_row(found, rl, rows_ok, embedder, frozenset(i for c in cols for i in c.used) | years)
+    if not found.rows:
+        return None
+    found.used = {i for m in (*found.rows, *found.cols) for i in m.used}
+    return found
+
+
+def _embedding_row(found: Match, labels: list[Label], allowed: list[int], embedder: Embedder,
+                   skip: frozenset[int]) -> None:
+    """Fallback when no row shares enough words: the row whose label is closest in meaning to the question."""
+    rest = [t for i, t in enumerate(found.tokens) if i not in skip and t.stem not in STOPWORDS and t.year is None]
+    if not rest or not allowed:
+        return
+    texts = [" ".join(filter(None, (labels[i].text, " ".join(t.text for t in labels[i].context)))) for i in allowed]
+    query = embedder.encode_query(" ".join(t.text for t in rest))[0]
+    # Labels go through the query cache too: the same few labels come back question after question.
+    scores = np.vstack([embedder.encode_query(t) for t in texts]) @ query
+    order = sorted(range(len(allowed)), key=lambda k: -float(scores[k]))
+    best = float(scores[order[0]])
+    second = float(scores[order[1]]) if len(order) > 1 else 0.0
+    if best >= EMBED_MIN and best - second >= EMBED_MARGIN:
+        used = frozenset(i for i, t in enumerate(found.tokens) if t in rest)
+        found.rows = [LabelMatch(allowed[order[0]], 0.0, MIN_COVERAGE, used, rest[0].start)]
+        found.embedded = True
+
+
+def confidence(found: Match, rows: Sequence[int], defaulted: bool) -> float | None:
+    """How sure the matching is, 0..1; None when the question names a year or country the table lacks."""
+    leftover = _leftover(found, rows)
+    if leftover is None:
+        return None
+    words, names = leftover
+    score = 0.95
+    for m in found.rows:
+        if m.index in rows:
+            score *= 0.6 + 0.4 * min(m.coverage, 1.0)
+    if found.embedded:
+        score *= 0.8
+    score *= 0.9 if defaulted else 1.0
+    score *= _ambiguity(found)
+    score -= UNMATCHED_WORD * min(words, 3) + UNMATCHED_NAME * min(names, 2)
+    return max(0.0, min(1.0, score))
+
+
+def _ambiguity(found: Match) -> float:
+    """Lower when another row is named just as well by the question and holds different numbers."""
+    if found.embedded or len(found.row_ranked) < 2 or found.year_axis == "row":
+        return 1.0
+    best = found.rows[0]
+    rivals = [m for m in found.row_ranked if m.index != best.index and m.index not in {r.index for r in found.rows}]
+    if not rivals:
+        return 1.0
+    rival = rivals[0]
+    same = [cell_value(found.table, best.index, c.index) == cell_value(found.table, rival.index, c.index)
+            for c in found.cols] if found.cols else [False]
+    if all(same) and found.cols:
+        return 1.0
+    if rival.key == best.key:
+        return 0.5
+    if rival.weight >= 0.9 * best.weight and rival.coverage >= best.coverage:
+        return 0.85
+    return 1.0
+
+
+def _explained_words(found: Match, rows: Sequence[int]) -> tuple[set[str], set[int]]:
+    """Stems the table's own text accounts for, and years it names outside its cells."""
+    table = found.table
+    text = " ".join([table.caption or "", table.heading, table.title, table.context, table.column_context,
+                     table.row_header, *(table.rows[r].section or "" for r in rows)])
+    years = set(years_in(text)) | {y for r in rows for y in years_in(table.rows[r].label)}
+    years |= {c.year for c in found.cols if c.year} | {m.year for m in found.rows if m.year}
+    return {t.stem for t in tokens(text)} | {t.group for t in tokens(text)}, years
+
+
+def _leftover(found: Match, rows: Sequence[int]) -> tuple[int, int] | None:
+    """Question words nothing explains: (ordinary words, names); None for a foreign year or country."""
+    stems, years = _explained_words(found, rows)
+    used_groups = {found.tokens[i].group for i in found.used}
+    spans = [(t.start, t.end) for t in found.intent.triggers if t.end > t.start]
+    words = names = 0
+    for i, tok in enumerate(found.tokens):
+        if i in found.used or tok.stem in STOPWORDS or tok.text.lower() in STOPWORDS:
+            continue
+        if tok.year is not None:
+            if tok.year not in years:
+                return None
+            continue
+        if tok.country and tok.stem not in stems and tok.country not in stems:
+            return None
+        if (tok.group in used_groups or tok.stem in stems or tok.group in stems or tok.stem in _LIGHT
+                or tok.text[0].isdigit() or any(s <= tok.start < e for s, e in spans) or found.embedded):
+            continue
+        if tok.capital and tok.start > 0:
+            names += 1
+        else:
+            words += 1
+    return words, names

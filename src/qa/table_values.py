@@ -1,0 +1,96 @@
+"""Reading a table cell as a number in its table's scale and unit, and showing numbers the way the table does."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.tables import Table
+from qa.values import detect_scale, format_value, parse_value, unit_symbol
+
+_SCALE_NAMES = {1e3: "thousand", 1e6: "million", 1e9: "billion", 1e12: "trillion"}
+# Rows counting things rather than money stay unitless even when the caption names a currency.
+_NOT_MONEY = re.compile(
+    r"\b(?:(?<!per )shares?|employees?|headcount|units?|customers?|stores?|members?|users?|subscribers?|days?|ratio"
+    r"|per\s*cent|percent|number\s+of|people|persons?)\b|%",
+    re.IGNORECASE,
+)
+_PERCENT_LABEL = re.compile(r"%|\bpercent(?:age)?\b|\(\s*pct\s*\)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A cell's number with the unit and the scale it is shown in."""
+
+    text: str  # as written
+    number: float
+    unit: str | None
+    decimals: int
+    approximate: bool
+    declared_scale: float  # the table's scale when the cell leans on it ("in millions"); 1.0 otherwise
+
+
+def cell_value(table: Table, row: int, col: int) -> CellValue | None:
+    """The number in one cell, the caption's scale and currency applied; None for empty or text cells."""
+    tr = table.rows[row]
+    if col >= len(tr.cells):
+        return None
+    text = tr.cells[col]
+    # A row or column may declare its own scale ("Revenue ($ millions)"); it wins over the caption's.
+    scale = detect_scale(tr.label) if detect_scale(tr.label) != 1.0 else detect_scale(table.columns[col])
+    scale = scale if scale != 1.0 else table.row_scale(tr)
+    value = parse_value(text, scale=scale)
+    if value is None:
+        return None
+    unit = value.unit
+    label = f"{tr.label} {table.columns[col]}"
+    if unit is None and _PERCENT_LABEL.search(label):
+        value = parse_value(text) or value  # percentages are never scaled by "in millions"
+        unit = "%"
+    elif unit is None and not _NOT_MONEY.search(f"{tr.label} {tr.section or ''}"):
+        unit = _label_currency(f"{tr.label} {table.columns[col]}") or table.unit
+    declared = scale if scale != 1.0 and value.scale == scale and unit not in ("%", "×") else 1.0
+    return CellValue(text.strip(), value.number, unit, value.decimals, value.approximate, declared)
+
+
+def _label_currency(text: str) -> str | None:
+    """A currency a row or column label declares: "Revenue ($ millions)", "Price (USD)"."""
+    return "USD" if re.search(r"\$|\bUSD\b|\bdollars\b", text) else None
+
+
+def _fixed(magnitude: float, decimals: int) -> str:
+    text = f"{magnitude:,.{max(decimals, 0)}f}"
+    whole, _, fraction = text.partition(".")
+    return whole if not fraction.strip("0") else text
+
+
+def show(number: float, unit: str | None, decimals: int, scale: float = 1.0, approximate: bool = False) -> str:
+    """A number as the table would write it: "$240B", "1.295 million", "-$5,421 million", "-22.2%"."""
+    if scale == 1.0 or unit in ("%", "×"):
+        return format_value(number, unit, decimals=decimals, approximate=approximate)
+    body = _fixed(abs(number) / scale, decimals)
+    sign = "-" if number < 0 and any(ch in "123456789" for ch in body) else ""
+    symbol = unit_symbol(unit) if unit else ""
+    word = _SCALE_NAMES.get(scale, "")
+    text = f"{sign}{symbol}{body} {word}".strip() if len(symbol) <= 1 else f"{sign}{body} {word} {unit}"
+    return f"~{text}" if approximate else text
+
+
+def exact(number: float, unit: str | None, decimals: int, scale: float = 1.0, approximate: bool = False) -> str:
+    """`show` with the fewest decimals (at least `decimals`, at most 3 more) that still say the number exactly;
+    a number no short decimal says exactly (an average of three) gets two decimals."""
+    for d in range(max(decimals, 0), max(decimals, 0) + 4):
+        text = show(number, unit, d, scale, approximate)
+        back = parse_value(text.lstrip("~"), scale=scale)
+        if back is not None and abs(back.number - number) <= 1e-9 * max(abs(number), 1.0):
+            return text
+    return show(number, unit, max(decimals, 2), scale, approximate)
+
+
+def as_written(cell: CellValue) -> str:
+    """A cell for an equation: as written, with the space after a currency sign closed up ("$ 1,452.4")."""
+    return re.sub(r"(?<=[$€£¥])\s+", "", cell.text)
+
+
+def scale_note(scale: float) -> str:
+    return f" (in {_SCALE_NAMES[scale]}s)" if scale in _SCALE_NAMES else ""

@@ -1,0 +1,181 @@
+"""Tables as data: finding pipe and CSV tables, multi-row headers, sections, scale, captions, serialisation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qa.corpus import load, scan
+from qa.records import Document
+from qa.tables import Table, find_tables, render_row, transposed, years_down
+
+DATA = Path(__file__).parent / "data" / "tables"
+BUNDLED = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def _tables(folder: Path, source: str) -> list[Table]:
+    entry = next(e for e in scan(folder)[0] if e.source == source)
+    return find_tables(load(entry, 10**7))
+
+
+def _doc(text: str, fmt: str = "md") -> Document:
+    return Document(source="d.md", title="D", text=text, sha256="x", fmt=fmt)
+
+
+def _row(table: Table, label: str, section: str | None = None) -> int:
+    return next(i for i, r in enumerate(table.rows) if r.label == label and (section is None or r.section == section))
+
+
+def test_bundled_article_table_is_named_by_its_heading_not_the_lead_in() -> None:
+    (table,) = _tables(BUNDLED, "china-sci-tech-push.md")
+    assert table.caption == "By the Numbers: China’s Growing Tech Muscle"
+    assert table.source_note == "Source: WIPO, OECD, Top500.org"
+    assert table.context == "A closer look at the data tells the story:"
+    assert table.columns == ["China", "United States"]
+    assert [r.label for r in table.rows][:2] == ["R&D Spending (2024 est.)", "Patents Filed (2023)"]
+
+
+def test_each_row_knows_its_line_in_the_document() -> None:
+    entry = next(e for e in scan(BUNDLED)[0] if e.source == "china-sci-tech-push.md")
+    doc = load(entry, 10**7)
+    (table,) = find_tables(doc)
+    assert doc.text[table.start : table.end].startswith("Metric | China | United States |")
+    for row in table.rows:
+        line = doc.text[row.start : row.end]
+        assert line.startswith(row.label) and row.cells[0] in line
+
+
+def test_spanning_header_over_dates_becomes_context_and_dated_columns() -> None:
+    (table,) = _tables(DATA, "apple-10k-operations.md")
+    assert table.columns == ["September 28, 2019", "September 29, 2018", "September 30, 2017"]
+    assert table.column_context == "Years ended"
+    assert len(table.header_rows) == 2
+
+
+def test_section_rows_hold_no_values_and_label_the_rows_under_them() -> None:
+    (table,) = _tables(DATA, "apple-10k-operations.md")
+    products = [table.rows[i] for i, r in enumerate(table.rows) if r.label == "Products"]
+    assert [r.section for r in products] == ["Net sales", "Cost of sales"]
+    assert table.rows[0].is_section and table.rows[0].label == "Net sales:"
+    assert table.rows[_row(table, "Gross margin")].section is None  # "Total cost of sales" closed the section
+
+
+def test_nested_sections_close_on_their_total_row() -> None:
+    (table,) = _tables(DATA, "northwind-balance-sheet.txt")
+    assert table.rows[_row(table, "Inventories")].section == "Assets — Current assets"
+    assert table.rows[_row(table, "Goodwill")].section == "Assets"
+    payable = table.rows[_row(table, "Accounts payable")]
+    assert payable.section == "Liabilities and stockholders' equity — Current liabilities"
+    assert table.rows[_row(table, "Total liabilities and stockholders' equity")].section is None
+
+
+def test_blank_first_header_row_gives_way_to_the_years_below_it() -> None:
+    (table,) = _tables(DATA, "northwind-balance-sheet.txt")
+    assert table.columns == ["2019", "2018"]
+    assert table.column_context == "December 31,"
+    assert table.rows[_row(table, "Other assets")].cells == ["2,031", "—"]
+
+
+def test_dollar_sign_columns_fold_into_their_amounts_under_two_level_headers() -> None:
+    (table,) = _tables(DATA, "contoso-segments.md")
+    assert table.columns == ["2019 Amount", "2019 % of total", "2018 Amount", "2018 % of total", "% Change"]
+    assert table.row_header == "Segment"
+    assert table.rows[0].cells[:3] == ["$41,160", "32%", "$35,865"]
+
+
+def test_table_written_without_separator_line_is_found_with_its_caption() -> None:
+    (table,) = _tables(DATA, "fabrikam-cash-flows.txt")
+    assert table.caption == "Summary of cash flows (in millions)"
+    assert table.row_header == "Fiscal Year Ended June 30,"
+    assert table.columns == ["2019", "2018", "2017"]
+    assert table.scale == 1e6
+    assert table.rows[_row(table, "Net cash used in investing activities")].cells[0] == "(1,874.2)"
+
+
+def test_caption_joins_the_title_line_and_the_scale_note_under_it() -> None:
+    (table,) = _tables(DATA, "northwind-balance-sheet.txt")
+    assert table.caption == "CONSOLIDATED BALANCE SHEETS (in thousands, except share and per share data)"
+    assert table.scale == 1e3 and "per share" in table.scale_except
+    assert table.source_note is not None and table.source_note.startswith("(1) Net of allowance")
+
+
+def test_bold_caption_declares_scale_and_cells_declare_the_currency() -> None:
+    (table,) = _tables(DATA, "apple-10k-operations.md")
+    assert table.caption is not None and table.caption.startswith("CONSOLIDATED STATEMENTS OF OPERATIONS")
+    assert (table.scale, table.unit) == (1e6, "USD")
+
+
+def test_per_share_rows_are_not_in_millions_and_share_counts_are_in_thousands() -> None:
+    (table,) = _tables(DATA, "apple-10k-operations.md")
+    eps = table.rows[_row(table, "Diluted", "Earnings per share")]
+    shares = table.rows[_row(table, "Diluted", "Shares used in computing earnings per share")]
+    assert table.row_scale(eps) == 1.0
+    assert table.row_scale(shares) == 1e3
+    assert table.row_scale(table.rows[_row(table, "Net income")]) == 1e6
+
+
+def test_csv_takes_caption_and_source_note_from_its_sidecar() -> None:
+    (table,) = _tables(DATA, "wingtip-workforce.csv")
+    assert table.caption == "Wingtip Toys: employees, stores and revenue, fiscal 2015-2019"
+    assert table.source_note == "Source: Wingtip Toys annual reports, 2015-2019"
+    assert table.scale == 1.0  # "($ millions)" heads one column; it is not the whole table's scale
+
+
+def test_table_with_years_down_the_side_turns_into_years_across() -> None:
+    (table,) = _tables(DATA, "wingtip-workforce.csv")
+    assert years_down(table)
+    view, origin = transposed(table)
+    assert view.columns == ["2015", "2016", "2017", "2018", "2019"]
+    assert view.rows[0].label == "Employees" and view.rows[0].cells[-1] == "24,115"
+    assert origin == [0, 1, 2, 3, 4]
+    assert not years_down(_tables(DATA, "apple-10k-operations.md")[0])
+
+
+def test_first_row_of_a_table_of_words_is_not_taken_for_a_header() -> None:
+    text = "Team:\n\n| Name | Role |\n|---|---|\n| Ada | Engineer |\n| Grace | Admiral |\n"
+    (table,) = find_tables(_doc(text))
+    assert table.columns == ["Role"] and [r.label for r in table.rows] == ["Ada", "Grace"]
+
+
+def test_short_prose_around_pipes_is_not_a_table() -> None:
+    assert find_tables(_doc("Use a | b for alternatives.\nAnd c | d too.\n")) == []
+
+
+def test_ragged_rows_are_padded_to_the_header_width() -> None:
+    (table,) = find_tables(_doc("| A | 2019 | 2018 |\n|---|---|---|\n| x | 1 |\n| y | 2 | 3 | |\n"))
+    assert [r.cells for r in table.rows] == [["1", ""], ["2", "3"]]
+
+
+def test_table_round_trips_through_json() -> None:
+    (table,) = _tables(DATA, "northwind-balance-sheet.txt")
+    data = json.loads(json.dumps(table.to_json()))
+    assert Table.from_json(data) == table
+
+
+def test_older_index_records_without_new_fields_still_load() -> None:
+    (table,) = _tables(BUNDLED, "china-sci-tech-push.md")
+    data = table.to_json()
+    for newer in ("column_context", "context", "scale", "unit", "scale_except"):
+        data.pop(newer)
+    data["some_future_field"] = 1
+    loaded = Table.from_json(data)
+    assert loaded.rows == table.rows and loaded.scale == 1.0
+
+
+def test_render_row_keeps_the_plain_metric_form() -> None:
+    (table,) = _tables(BUNDLED, "china-sci-tech-push.md")
+    assert render_row(table, table.rows[0]) == "R&D Spending (2024 est.): China $470B; United States $710B"
+
+
+def test_render_row_carries_section_header_and_scale_for_statements() -> None:
+    (table,) = _tables(DATA, "northwind-balance-sheet.txt")
+    text = render_row(table, table.rows[_row(table, "Inventories")])
+    assert text == "Assets — Current assets — Inventories (December 31, in thousands): 2019 19,870; 2018 22,341"
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in DATA.iterdir() if not p.name.endswith(".json")))
+def test_every_fixture_has_a_table_with_numbers(fixture: str) -> None:
+    tables = _tables(DATA, fixture)
+    assert tables and all(any(r.cells and not r.is_section for r in t.rows) for t in tables)
