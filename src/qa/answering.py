@@ -1,22 +1,72 @@
-"""Choosing and shaping the answer: a table value, the best sentence of a passage, or 'not in the corpus'."""
+"""Choosing and shaping the answer: a table value, the best span of a passage, or 'not in the corpus'."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from qa.chunking import sentence_spans
+from qa.embedding import Vectors
+from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units
 from qa.followup import Turn, resolve
 from qa.records import Answer, Chunk, Citation, Hit, Span
 from qa.retrieval import Retriever
-from qa.sparse import tokenize
 from qa.table_qa import TableResult, answer_from_tables
+from qa.tables import Table
 
 NONE_TEXT = "The corpus doesn't say."
-TABLE_MIN_CONFIDENCE = 0.5
-ABSTAIN_BELOW = 0.35
+CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
+ABSTAIN_BELOW = 0.45  # below this the best evidence is more likely wrong than right: say "none"
+TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
+MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
+
+# Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
+PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosine": 0.5, "typed": 1.0,
+        "novel": 1.0, "rank": -0.05}
+# Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
+# `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
+CONFIDENCE = {"bias": -1.04, "span_cosine": 0.34, "span_cover": 1.62, "typed": 0.89, "missing": -1.4,
+              "unknown": -1.35}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What speaks for one span of one retrieved chunk answering the question."""
+
+    span_cosine: float  # dense similarity of the span and the question
+    span_cover: float  # idf-weighted share of the question's words the span contains
+    chunk_cover: float  # the same for the whole chunk with its heading
+    chunk_cosine: float  # dense similarity of the chunk and the question
+    typed: bool  # the span holds the kind of thing asked for (a number for "how many", a name for "who")
+    novel: float  # the span says something beyond the question
+    rank: int  # the chunk's place in the fused retrieval ranking
+
+    def pick_score(self) -> float:
+        return sum(PICK[name] * float(getattr(self, name)) for name in PICK)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span of a retrieved chunk (offsets within chunk.text) and its evidence."""
+
+    hit: Hit
+    span: Span
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Everything `answer` weighed; bench/confidence_bands.py reads it to fit and check the confidence."""
+
+    question: Question
+    hits: list[Hit]
+    best: Candidate | None
+    passage_confidence: float
+    unknown: float  # idf-weighted share of the question's words that the corpus never uses
+    table: TableResult | None
+    table_confidence: float
+    kind: str  # "table", "passage" or "none"
 
 
 def _sigmoid(x: float) -> float:
@@ -24,79 +74,131 @@ def _sigmoid(x: float) -> float:
 
 
 class Answerer:
-    """Answers questions over one loaded index; shared by all requests."""
+    """Answers questions over one loaded index; shared by all requests, immutable after construction."""
 
-    def __init__(self, retriever: Retriever) -> None:
+    def __init__(self, retriever: Retriever, span_cache: int = 50_000) -> None:
         self.retriever = retriever
         data = retriever.index.data
         self.tables = data.tables
-        counts: Counter[str] = Counter()
-        for chunk in data.chunks:
-            counts.update(set(tokenize(chunk.search_text)))
-        total = max(len(data.chunks), 1)
-        self._idf = {tok: math.log(1 + total / n) for tok, n in counts.items()}
-        self._default_idf = math.log(1 + total)
+        self.lexicon = Lexicon(c.search_text for c in data.chunks)
+        self.spans = SpanVectors(retriever.embedder, span_cache)
+        self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None) -> Answer:
         started = time.perf_counter()
         tables = [t for t in self.tables if not sources or t.source in sources]
         resolved = resolve(question, messages, tables)
-        hits = self.retriever.search(resolved, top_k, sources)
-        table = answer_from_tables(resolved, tables, self.retriever.embedder)
-        if table is not None and table.confidence >= TABLE_MIN_CONFIDENCE:
-            result = self._table_answer(question, resolved, table, hits, top_k)
+        decision = self.decide(resolved, top_k, sources, tables)
+        if decision.kind == "table" and decision.table is not None:
+            result = self._table_answer(question, resolved, decision, top_k)
+        elif decision.kind == "passage" and decision.best is not None:
+            result = self._passage_answer(question, resolved, decision, top_k)
         else:
-            result = self._passage_answer(question, resolved, hits)
+            result = Answer(question, resolved, NONE_TEXT, "none", round(decision.passage_confidence, 3), None,
+                            self._citations(decision, decision.hits[:top_k]))
         result.timing_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _weight(self, token: str) -> float:
-        return self._idf.get(token, self._default_idf)
+    def decide(self, resolved: str, top_k: int = 5, sources: Sequence[str] | None = None,
+               tables: Sequence[Table] | None = None) -> Decision:
+        """Weigh the passage evidence against the table answer and pick one, or none."""
+        question = self.lexicon.analyse(resolved)
+        qvec = self.retriever.embedder.encode_query(resolved)
+        hits = self.retriever.search(resolved, max(top_k, CANDIDATES), sources, query_vector=qvec)
+        unknown = self.lexicon.unknown_share(question)
+        best = max(self._candidates(question, qvec, hits[:CANDIDATES]), key=lambda c: c.evidence.pick_score(),
+                   default=None)
+        p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
+        pool = self.tables if tables is None else list(tables)
+        table = answer_from_tables(resolved, pool, self.retriever.embedder)
+        t_conf = self._table_confidence(question, table, best, p_conf)
+        kind = "none"
+        if table is not None and t_conf >= TABLE_MIN and t_conf >= p_conf:
+            kind = "table"
+        elif p_conf >= ABSTAIN_BELOW:
+            kind = "passage"
+        return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind)
 
-    def coverage(self, question: str, text: str) -> float:
-        """Share of the question's information (idf-weighted tokens) that the text contains."""
-        wanted = set(tokenize(question))
-        if not wanted:
+    def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
+        """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
+        z = (CONFIDENCE["bias"] + CONFIDENCE["span_cosine"] * ev.span_cosine
+             + CONFIDENCE["span_cover"] * ev.span_cover
+             + CONFIDENCE["typed"] * ev.typed + CONFIDENCE["missing"] * bool(question.missing)
+             + CONFIDENCE["unknown"] * unknown)
+        return _sigmoid(z)
+
+    @staticmethod
+    def _table_confidence(question: Question, table: TableResult | None, best: Candidate | None,
+                          passage_confidence: float) -> float:
+        """The table path's own confidence, lowered when the question names what the corpus lacks, and
+        raised to the passage's when the best passage evidence is a row of the same table (they agree)."""
+        if table is None:
             return 0.0
-        have = set(tokenize(text))
-        return sum(self._weight(t) for t in wanted & have) / sum(self._weight(t) for t in wanted)
+        if question.missing:
+            return table.confidence * MISSING_NAME_FACTOR
+        agrees = best is not None and best.hit.chunk.table_id == table.table.id
+        if agrees and table.confidence >= TABLE_MIN:
+            return max(table.confidence, passage_confidence)
+        return table.confidence
 
-    def best_sentence(self, question: str, chunk: Chunk) -> Span:
-        """The sentence of a chunk that covers most of the question, as offsets within chunk.text."""
-        if chunk.highlight is not None:
-            return chunk.highlight
-        spans = sentence_spans(chunk.text) or [Span(0, len(chunk.text))]
-        return max(spans, key=lambda s: (self.coverage(question, chunk.text[s.start : s.end]), -s.start))
+    def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit]) -> list[Candidate]:
+        """Every span of the given hits, with its evidence."""
+        spans = [(hit, span, self.span_text(hit.chunk, span)) for hit in hits for span in self._units(hit.chunk)]
+        cosines = self.spans.cosines(qvec, [text for _, _, text in spans]) if spans else []
+        covers = {id(h): self.lexicon.coverage(question, h.chunk.search_text) for h in hits}
+        ranks = {id(h): i for i, h in enumerate(hits)}
+        return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text), covers[id(hit)],
+                                              hit.dense or 0.0, has_expected(question, text),
+                                              novelty(question, text), ranks[id(hit)]))
+                for (hit, span, text), cos in zip(spans, cosines, strict=True)]
 
-    def confidence(self, question: str, hit: Hit) -> float:
-        """How likely the top passage answers the question: dense similarity and lexical coverage combined."""
-        cosine = hit.dense or 0.0
-        cover = self.coverage(question, hit.chunk.search_text)
-        return round(0.6 * _sigmoid((cosine - 0.45) * 10) + 0.4 * cover, 3)
+    @staticmethod
+    def _units(chunk: Chunk) -> list[Span]:
+        return [chunk.highlight] if chunk.highlight is not None else units(chunk.text)
 
-    def _citations(self, question: str, hits: Sequence[Hit], first: int = 1) -> list[Citation]:
+    @staticmethod
+    def span_text(chunk: Chunk, span: Span) -> str:
+        """The words a span stands for: a table row as rendered with its column names, else the span."""
+        if chunk.kind == "table_row":
+            return chunk.search_text.rsplit("\n", 1)[-1]
+        return chunk.text[span.start : span.end]
+
+    def _best_spans(self, decision: Decision, hits: Sequence[Hit]) -> dict[str, Span]:
+        """The best span of each cited chunk, for its highlight."""
+        qvec = self.retriever.embedder.encode_query(decision.question.text)
+        found: dict[str, Candidate] = {}
+        for cand in self._candidates(decision.question, qvec, hits):
+            held = found.get(cand.hit.chunk.id)
+            if held is None or cand.evidence.pick_score() > held.evidence.pick_score():
+                found[cand.hit.chunk.id] = cand
+        return {cid: c.span for cid, c in found.items()}
+
+    def _citations(self, decision: Decision, hits: Sequence[Hit], pinned: dict[str, Span] | None = None
+                   ) -> list[Citation]:
+        spans = {**self._best_spans(decision, [h for h in hits if not pinned or h.chunk.id not in pinned]),
+                 **(pinned or {})}
         return [Citation(n, h.chunk.source, h.chunk.title, h.chunk.id, h.chunk.text, h.chunk.start, h.chunk.end,
-                         self.best_sentence(question, h.chunk), round(h.score, 6))
-                for n, h in enumerate(hits, start=first)]
+                         spans.get(h.chunk.id), round(h.score, 6))
+                for n, h in enumerate(hits, start=1)]
 
-    def _passage_answer(self, question: str, resolved: str, hits: list[Hit]) -> Answer:
-        citations = self._citations(resolved, hits)
-        if not hits:
-            return Answer(question, resolved, NONE_TEXT, "none", 0.0, None, [])
-        confidence = self.confidence(resolved, hits[0])
-        if confidence < ABSTAIN_BELOW:
-            return Answer(question, resolved, NONE_TEXT, "none", confidence, None, citations)
-        best = citations[0]
-        span = best.highlight or Span(0, len(best.text))
-        return Answer(question, resolved, best.text[span.start : span.end], "passage", confidence, None, citations)
+    def _passage_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
+        best = decision.best
+        assert best is not None
+        chunk = best.hit.chunk
+        cited = [best.hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]
+        citations = self._citations(decision, cited, {chunk.id: best.span})
+        return Answer(question, resolved, self.span_text(chunk, best.span), "passage",
+                      round(decision.passage_confidence, 3), None, citations)
 
-    def _table_answer(self, question: str, resolved: str, table: TableResult, hits: list[Hit],
-                      top_k: int) -> Answer:
-        chunks = self.retriever.index.data.chunks
-        rows = [c for c in chunks if c.table_id == table.table.id and c.row in table.rows]
-        lead = Hit(rows[0], 1.0, None, None) if rows else None
-        others = [h for h in hits if lead is None or h.chunk.id != lead.chunk.id][: top_k - (lead is not None)]
-        citations = self._citations(resolved, ([lead] if lead else []) + others)
-        return Answer(question, resolved, table.answer, "table", round(table.confidence, 3), table.table_answer,
-                      citations)
+    def _table_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
+        table = decision.table
+        assert table is not None
+        lead = [self._rows[key] for r in table.rows if (key := (table.table.id, r)) in self._rows]
+        lead_hits = [Hit(c, 1.0, None, None) for c in lead][:top_k]
+        lead_ids = {c.id for c in lead}
+        others = [h for h in decision.hits if h.chunk.id not in lead_ids][: top_k - len(lead_hits)]
+        pinned = {c.id: c.highlight for c in lead if c.highlight is not None}
+        citations = self._citations(decision, lead_hits + others, pinned)
+        return Answer(question, resolved, table.answer, "table", round(decision.table_confidence, 3),
+                      table.table_answer, citations)

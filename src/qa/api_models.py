@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 MAX_QUESTION = 2000
+MAX_MESSAGES = 20
 
 
 def _encodable(value: str) -> str:
@@ -22,17 +23,28 @@ Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class Message(BaseModel):
+    """One earlier turn of the conversation."""
+
     model_config = ConfigDict(extra="forbid")
     role: Literal["user", "assistant"]
-    content: Text = Field(max_length=20_000)
+    content: Text = Field(max_length=20_000, description="What was said, as shown in the chat.")
 
 
 class AnswerRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A question, optionally with the conversation so far and a choice of files to search."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"question": "How many patents did China file in 2023?"},
+        {"question": "And the United States?", "messages": [
+            {"role": "user", "content": "How many patents did China file in 2023?"},
+            {"role": "assistant", "content": "1.58 million"}], "top_k": 3},
+    ]})
     question: Text = Field(description="1-2000 characters after trimming.")
-    messages: list[Message] = Field(default_factory=list, max_length=20, description="Earlier turns, oldest first.")
-    top_k: int = Field(5, ge=1, le=20, description="How many citations.")
-    sources: list[Text] | None = Field(None, max_length=1000, description="Corpus-relative paths to search only.")
+    messages: list[Message] = Field(default_factory=list, max_length=MAX_MESSAGES,
+                                    description=f"Earlier turns, oldest first; at most {MAX_MESSAGES}.")
+    top_k: int = Field(5, ge=1, le=20, description="How many citations, 1-20.")
+    sources: list[Text] | None = Field(None, max_length=1000,
+                                       description="Corpus-relative paths: search only these files.")
 
     @field_validator("question")
     @classmethod
@@ -45,59 +57,80 @@ class AnswerRequest(BaseModel):
 
 
 class SpanModel(BaseModel):
+    """A character range [start, end)."""
+
     start: int
     end: int
 
 
 class CellModel(BaseModel):
+    """A table cell used by the answer, as written."""
+
     row: str
     column: str
     value: str
 
 
 class TableAnswerModel(BaseModel):
+    """A value read or computed from table cells, with the arithmetic shown."""
+
     operation: Literal["lookup", "difference", "ratio", "percent_change", "share", "max", "min", "sum",
                        "average", "count", "compare"]
-    value: str
-    number: float | None
+    value: str = Field(description='As shown: "$240B", "5.5×", "-22.2%", "China".')
+    number: float | None = Field(description="The value as a plain number in `unit`, scale applied.")
     unit: str | None
-    cells: list[CellModel]
-    explanation: str
+    cells: list[CellModel] = Field(description="The cells used, as written.")
+    explanation: str = Field(description='The arithmetic: "$710B - $470B = $240B".')
     table_id: str
     caption: str | None
     source_note: str | None
 
 
 class CitationModel(BaseModel):
-    n: int
-    source: str
+    """A numbered piece of evidence; `document.text[start:end] == text`."""
+
+    n: int = Field(description="1-based, as referred to in the page.")
+    source: str = Field(description="Corpus-relative path of the document.")
     title: str
     chunk_id: str
-    text: str
-    start: int
+    text: str = Field(description="The passage; for a table, its lines as written in the document.")
+    start: int = Field(description="Offset of `text` in the document's text.")
     end: int
-    highlight: SpanModel | None
-    score: float
+    highlight: SpanModel | None = Field(description="The answer span or best sentence, offsets within `text`.")
+    score: float = Field(description="Retrieval score (fused ranks); citation 1 holds the answer.")
 
 
 class AnswerResponse(BaseModel):
-    question: str
-    resolved_question: str
-    answer: str
-    kind: Literal["table", "passage", "none"]
-    confidence: float = Field(ge=0.0, le=1.0)
+    """The answer with its evidence."""
+
+    question: str = Field(description="As received.")
+    resolved_question: str = Field(description="After follow-up resolution: a whole question.")
+    answer: str = Field(description="The short answer shown in chat, plain text.")
+    kind: Literal["table", "passage", "none"] = Field(description="none: the corpus does not answer it.")
+    confidence: float = Field(ge=0.0, le=1.0, description="How likely the answer is right (calibrated; see "
+                              "docs/ANSWERING.md).")
     table_answer: TableAnswerModel | None
-    citations: list[CitationModel]
+    citations: list[CitationModel] = Field(description="Best first.")
     timing_ms: float
 
 
+class ErrorResponse(BaseModel):
+    """An error a person can read; 422s also list each problem with its place in the request."""
+
+    detail: str
+    errors: list[dict[str, object]] | None = None
+
+
 class Health(BaseModel):
+    """What is served."""
+
     status: Literal["ok"]
     documents: int
     chunks: int
     tables: int
     model: str
     index_built_at: str
+    index_generation: str = Field("", description="The index generation folder being served.")
 
 
 class DocumentSummary(BaseModel):
@@ -110,14 +143,21 @@ class DocumentSummary(BaseModel):
 class DocumentText(BaseModel):
     source: str
     title: str
-    text: str
+    text: str = Field(description="The text that citation offsets index into.")
 
 
 class Suggestions(BaseModel):
     questions: list[str]
 
 
+class SkippedFile(BaseModel):
+    source: str
+    reason: str
+
+
 class RebuildReport(BaseModel):
+    """What a rebuild did; the new index is served when it returns."""
+
     added: int
     changed: int
     removed: int
@@ -125,6 +165,9 @@ class RebuildReport(BaseModel):
     chunks: int
     tables: int
     seconds: float
-    embedded: int = 0
-    skipped: list[dict[str, str]] = Field(default_factory=list)
+    embedded: int = Field(0, description="Chunks embedded by this build (the rest came from the cache).")
+    full: bool = False
+    written: bool = Field(False, description="Whether a new index generation was written.")
+    skipped: list[SkippedFile] = Field(default_factory=list, description="Files left out, with the reason.")
     message: str = ""
+    index_generation: str = Field("", description="The index generation served after the rebuild.")

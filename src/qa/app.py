@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -25,18 +25,22 @@ from qa.api_models import (
     AnswerResponse,
     DocumentSummary,
     DocumentText,
+    ErrorResponse,
     Health,
     RebuildReport,
     Suggestions,
 )
+from qa.docs_ui import add_docs
 from qa.followup import Turn
-from qa.http_guards import BodyLimit, SecurityHeaders
+from qa.http_guards import AccessLog, BodyLimit, SecurityHeaders, configure_logging
+from qa.records import Document
 from qa.retrieval import UnknownSource
-from qa.service import RebuildInProgress, Service
+from qa.service import RebuildFailed, RebuildInProgress, Service
 from qa.settings import Settings, get_settings
 
 log = logging.getLogger("qa.app")
 WEB = Path(__file__).resolve().parents[2] / "web"
+ERRORS: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse, "description": "Bad input."}}
 
 
 def create_app(settings: Settings | None = None, service: Service | None = None, build: bool = True) -> FastAPI:
@@ -46,35 +50,44 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if svc._engine is None:
+        if not svc.started:
             svc.start(build=build)
         yield
 
-    app = FastAPI(title="qa", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="qa", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Short exact answers from the corpus, with cited passages and table cells.")
     app.state.service = svc
-    app.state.settings = settings
     _middleware(app, settings)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    add_docs(app)
     app.add_exception_handler(RequestValidationError, _readable_422)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _readable_body_error)  # type: ignore[arg-type]
-    app.include_router(_routes())
+    app.include_router(_pages())
+    app.include_router(_api())
     return app
 
 
+def served_app() -> FastAPI:
+    """The app of one `qa serve` worker process (several workers): the parent built the index already."""
+    configure_logging(get_settings().log_level)
+    return create_app(build=False)
+
+
 def _middleware(app: FastAPI, settings: Settings) -> None:
+    # Added innermost first: the access log sees every response, security headers go on all of them.
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
+    if settings.access_log:
+        app.add_middleware(AccessLog)
 
 
 async def _readable_422(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with one sentence a person can read, plus the structured errors without echoing the input."""
-    errors = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", "")).removeprefix("Value error, ")}
-              for e in exc.errors()]
-    text = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors)
+    errors = [{"loc": [p for p in e.get("loc", []) if p != "body"], "msg": _message(e)} for e in exc.errors()]
+    text = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in errors)
     return JSONResponse({"detail": text or "invalid request", "errors": errors}, status_code=422)
 
 
@@ -87,6 +100,14 @@ async def _readable_body_error(request: Request, exc: StarletteHTTPException) ->
     return await http_exception_handler(request, exc)
 
 
+def _message(error: Any) -> str:
+    if error.get("type") == "json_invalid":
+        return "the body is not valid JSON"
+    if error.get("type") == "model_attributes_type":
+        return "the body must be a JSON object"
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
 def get_service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
@@ -95,17 +116,15 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def _routes() -> Any:
-    from fastapi import APIRouter
-
-    router = APIRouter()
+def _pages() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
     templates = Jinja2Templates(directory=WEB / "templates")
 
-    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/", response_class=HTMLResponse)
     def chat(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(request, "chat.html", {"title": "qa"})
 
-    @router.get("/view/{source:path}", response_class=HTMLResponse, include_in_schema=False)
+    @router.get("/view/{source:path}", response_class=HTMLResponse)
     def view(request: Request, source: str, svc: ServiceDep, start: int = Query(0, ge=0),
              end: int = Query(0, ge=0)) -> HTMLResponse:
         doc = _document(svc, source)
@@ -114,52 +133,70 @@ def _routes() -> Any:
                    "highlight": doc.text[start:end], "after": doc.text[end:]}
         return templates.TemplateResponse(request, "document.html", context)
 
-    @router.get("/api/health", response_model=Health)
+    return router
+
+
+def _api() -> APIRouter:
+    router = APIRouter(prefix="/api")
+
+    @router.get("/health", response_model=Health)
     def health(svc: ServiceDep) -> Health:
-        manifest = svc.engine.index.manifest
+        engine = svc.engine
+        manifest = engine.index.manifest
         counts = manifest["counts"]
         return Health(status="ok", documents=counts["documents"], chunks=counts["chunks"], tables=counts["tables"],
-                      model=manifest["model"], index_built_at=manifest["built_at"])
+                      model=manifest["model"], index_built_at=manifest["built_at"],
+                      index_generation=engine.generation)
 
-    @router.post("/api/answer", response_model=AnswerResponse)
-    def answer(body: AnswerRequest, svc: ServiceDep) -> Any:
+    @router.post("/answer", response_model=AnswerResponse, responses=ERRORS)
+    def answer(body: AnswerRequest, svc: ServiceDep) -> dict[str, Any]:
         turns = [Turn(m.role, m.content) for m in body.messages]
         try:
             result = svc.answer(body.question.strip(), turns, body.top_k, body.sources)
         except UnknownSource as exc:
             raise HTTPException(422, str(exc)) from exc
-        data = result.to_json()
-        data["question"] = body.question
-        return data
+        return {**result.to_json(), "question": body.question}
 
-    @router.get("/api/documents", response_model=list[DocumentSummary])
+    @router.get("/documents", response_model=list[DocumentSummary])
     def documents(svc: ServiceDep) -> list[DocumentSummary]:
-        files = svc.engine.index.manifest["files"]
-        docs = svc.engine.index.data.documents
-        return [DocumentSummary(source=s, title=docs[s].title, chunks=f["chunks"], tables=f["tables"])
+        data = svc.engine.index.data
+        files = data.manifest["files"]
+        return [DocumentSummary(source=s, title=data.documents[s].title, chunks=f["chunks"], tables=f["tables"])
                 for s, f in files.items()]
 
-    @router.get("/api/documents/{source:path}", response_model=DocumentText)
+    @router.get("/documents/{source:path}", response_model=DocumentText,
+                responses={404: {"model": ErrorResponse, "description": "Not a file of the corpus."}})
     def document(source: str, svc: ServiceDep) -> DocumentText:
         doc = _document(svc, source)
         return DocumentText(source=doc.source, title=doc.title, text=doc.text)
 
-    @router.get("/api/suggestions", response_model=Suggestions)
+    @router.get("/suggestions", response_model=Suggestions)
     def suggestions(svc: ServiceDep) -> Suggestions:
         return Suggestions(questions=svc.suggestions())
 
-    @router.post("/api/index/rebuild", response_model=RebuildReport)
-    def rebuild(svc: ServiceDep, authorization: Annotated[str | None, Header()] = None) -> Any:
+    @router.post("/index/rebuild", response_model=RebuildReport, responses=REBUILD_ERRORS)
+    def rebuild(svc: ServiceDep, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
         _check_token(svc.settings, authorization)
         try:
-            return svc.rebuild().to_json()
+            report = svc.rebuild()
         except RebuildInProgress as exc:
             raise HTTPException(409, str(exc)) from exc
+        except RebuildFailed as exc:
+            raise HTTPException(500, str(exc)) from exc
+        return {**report.to_json(), "index_generation": svc.engine.generation}
 
     return router
 
 
-def _document(svc: Service, source: str) -> Any:
+REBUILD_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing or wrong bearer token."},
+    403: {"model": ErrorResponse, "description": "Rebuilds over HTTP are off: QA_ADMIN_TOKEN is not set."},
+    409: {"model": ErrorResponse, "description": "Another rebuild is running."},
+    500: {"model": ErrorResponse, "description": "The rebuild failed; the previous index is still served."},
+}
+
+
+def _document(svc: Service, source: str) -> Document:
     doc = svc.engine.index.data.documents.get(source)
     if doc is None:
         raise HTTPException(404, "no such document in the corpus")
@@ -167,8 +204,10 @@ def _document(svc: Service, source: str) -> Any:
 
 
 def _check_token(settings: Settings, authorization: str | None) -> None:
-    if settings.admin_token is None or not settings.admin_token.get_secret_value():
+    """Constant-time comparison of the bearer token; the token itself never goes into a message or log."""
+    token = settings.admin_token.get_secret_value() if settings.admin_token is not None else ""
+    if not token:
         raise HTTPException(403, "index rebuilds over HTTP are disabled: set QA_ADMIN_TOKEN to enable them")
-    expected = f"Bearer {settings.admin_token.get_secret_value()}".encode()
-    if not authorization or not hmac.compare_digest(authorization.encode(), expected):
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
         raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})

@@ -95,6 +95,19 @@ class BodyTooLarge(HTTPException):
         super().__init__(422, f"request body too large: at most {limit // 1024} KB")
 
 
+def configure_logging(level: str = "info") -> None:
+    """Plain log lines for everything, bare JSON lines for the access log (one per request); idempotent."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not access_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access_log.addHandler(handler)
+        access_log.propagate = False
+    access_log.setLevel(logging.INFO)
+    for noisy in ("bm25s", "watchfiles"):  # per-build chatter; qa logs one line per build itself
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 class AccessLog:
     """One JSON line per request on the `qa.access` logger: time, method, path, status and milliseconds.
 

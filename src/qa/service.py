@@ -1,87 +1,173 @@
-"""The served state: the current index and answerer, swapped atomically after a rebuild."""
+"""The served state: the current index and answerer, swapped whole after a rebuild, never mutated."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answering import Answerer
-from qa.embedding import Embedder
+from qa.corpus import LoadError
+from qa.embedding import Embedder, ModelError
 from qa.followup import Turn
 from qa.indexer import BuildReport, build_index
 from qa.records import Answer
 from qa.retrieval import Retriever
 from qa.settings import Settings
-from qa.store import LoadedIndex, load_latest
+from qa.store import IndexUnavailable, LoadedIndex, current_name, load_latest
 
 log = logging.getLogger(__name__)
 
 
 class RebuildInProgress(RuntimeError):
-    """A rebuild was asked for while another one runs."""
+    """A rebuild was asked for while another one runs (in this process or another)."""
+
+
+class RebuildFailed(RuntimeError):
+    """A rebuild could not finish; the index served before it is still served."""
 
 
 @dataclass(frozen=True)
 class Engine:
-    """One consistent set of index, retriever and answerer; requests hold one for their whole life."""
+    """One consistent set of index, retriever and answerer; a request holds one for its whole life."""
 
     index: LoadedIndex
     retriever: Retriever
     answerer: Answerer
 
+    @property
+    def generation(self) -> str:
+        return self.index.path.name
+
 
 class Service:
-    """Owns the embedder and the current engine; `engine` is replaced whole, never mutated."""
+    """Owns the embedder and the current engine. Swapping is one attribute assignment, so a request that
+    already holds an engine finishes on it while the next request gets the new one."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
         self._engine: Engine | None = None
         self._rebuild = threading.Lock()
+        self._load = threading.RLock()
+        self._checked = 0.0
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = Embedder(self.settings.model, self.settings.query_cache_size,
-                                      self.settings.torch_threads)
+        with self._load:
+            if self._embedder is None:
+                self._embedder = Embedder(self.settings.model, self.settings.query_cache_size,
+                                          self.settings.torch_threads)
         return self._embedder
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = self._load()
-        return self._engine
+        engine = self._engine
+        if engine is None:
+            with self._load:
+                if self._engine is None:
+                    self._engine = self._make_engine()
+                engine = self._engine
+        return self._follow(engine)
 
-    def _load(self) -> Engine:
+    @property
+    def started(self) -> bool:
+        return self._engine is not None
+
+    def _make_engine(self) -> Engine:
         index = load_latest(Path(self.settings.index_dir))
-        retriever = Retriever(index, self.embedder, self.settings)
+        embedder = self._embedder or Embedder(self.settings.model, self.settings.query_cache_size,
+                                              self.settings.torch_threads)
+        self._embedder = embedder
+        retriever = Retriever(index, embedder, self.settings)
         return Engine(index, retriever, Answerer(retriever))
 
+    def _follow(self, engine: Engine) -> Engine:
+        """Pick up a generation another process wrote (another worker's rebuild, `qa index`), checked at most
+        every `reload_interval` seconds; one thread loads it while the others go on with the old engine."""
+        interval = self.settings.reload_interval
+        now = time.monotonic()
+        if interval <= 0 or now - self._checked < interval:
+            return engine
+        self._checked = now
+        named = current_name(Path(self.settings.index_dir))
+        if not named or named == engine.generation or not self._rebuild.acquire(blocking=False):
+            return engine
+        try:
+            fresh = self._make_engine()
+        except (IndexUnavailable, OSError) as exc:
+            log.warning("index %s could not be loaded; still serving %s: %s", named, engine.generation, exc)
+            return engine
+        finally:
+            self._rebuild.release()
+        self._engine = fresh
+        log.info("now serving index %s (written by another process)", fresh.generation)
+        return fresh
+
     def start(self, build: bool = True) -> BuildReport | None:
-        """Bring the index up to date (when asked) and load it; called once at start-up."""
-        report = self._build(full=False) if build else None
-        self._engine = self._load()
+        """Bring the index up to date (when asked) and load it; called once at start-up.
+
+        A build that fails (corpus unreadable, `qa index` holding the lock, a bug tripped by one file) is logged
+        and the last good index is served: while one exists, start-up must not fail, or a supervisor would loop.
+        """
+        report, failure = None, None
+        if build:
+            try:
+                report = self._build(full=False)
+            except Exception as exc:
+                failure = exc
+                log.error("index build failed (%s); serving the last good index", exc)
+        with self._load:
+            try:
+                self._engine = self._make_engine()
+            except IndexUnavailable:
+                if failure is not None:
+                    raise failure from None  # no index at all: the build's reason is the one to show
+                raise
         return report
 
     def _build(self, full: bool) -> BuildReport:
         report = build_index(self.settings, lambda: self.embedder, full=full)
         log.info("index: %s", report.summary())
+        for skip in report.skipped:
+            log.warning("skipped %s: %s", skip["source"], skip["reason"])
         return report
 
     def rebuild(self, full: bool = False) -> BuildReport:
-        """Rebuild incrementally and swap; requests in flight finish on the engine they hold."""
+        """Rebuild incrementally and swap. Raises RebuildInProgress when one runs, RebuildFailed (old index
+        still served) when the build or loading its result fails."""
         if not self._rebuild.acquire(blocking=False):
             raise RebuildInProgress("a rebuild is already running; try again when it ends")
         try:
-            report = self._build(full)
+            old = self._engine.generation if self._engine else "none"
+            try:
+                report = self._build(full)
+            except IndexUnavailable as exc:
+                if "another build" in str(exc):
+                    raise RebuildInProgress(str(exc)) from exc
+                raise RebuildFailed(f"rebuild failed, still serving index {old}: {exc}") from exc
+            except (LoadError, ModelError, OSError, ValueError) as exc:
+                raise RebuildFailed(f"rebuild failed, still serving index {old}: {exc}") from exc
+            except Exception as exc:  # a crash in a library mid-build: the server must stay up and say why
+                log.exception("rebuild crashed")
+                raise RebuildFailed(f"rebuild failed, still serving index {old}: {type(exc).__name__}: {exc}") \
+                    from exc
             if report.written or self._engine is None:
-                self._engine = self._load()
+                self._swap(old)
             return report
         finally:
             self._rebuild.release()
+
+    def _swap(self, old: str) -> None:
+        try:
+            fresh = self._make_engine()
+        except (IndexUnavailable, OSError) as exc:
+            raise RebuildFailed(f"the new index could not be loaded, still serving index {old}: {exc}") from exc
+        self._engine = fresh
+        log.info("now serving index %s (was %s)", fresh.generation, old)
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None) -> Answer:

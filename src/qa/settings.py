@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
@@ -37,8 +38,27 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(1024, ge=0, description="Query embeddings kept in an LRU cache.")
     torch_threads: int = Field(1, ge=1, description="Threads torch uses to embed one query.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes for `qa serve`.")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty: off.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS, comma-separated; empty: CORS off.")
     log_level: str = Field("info", description="Log level of the server and the CLI.")
+    reload_interval: float = Field(
+        2.0, ge=0, description="Seconds between checks for an index written by another process (another "
+        "worker's rebuild, `qa index`), which is then loaded and served; 0: never.")
+    watch_debounce_ms: int = Field(
+        1500, ge=50, description="`qa serve --watch`: quiet time after the last corpus change before rebuilding.")
+    access_log: bool = Field(True, description="One JSON line per request (method, path, status, ms) on the "
+                             "`qa.access` logger.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """QA_CORS_ORIGINS is "https://a.example,https://b.example" (a JSON list works too)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

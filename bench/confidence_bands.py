@@ -1,0 +1,179 @@
+"""How often answers in each confidence band are right, on a labelled evaluation set (bench/data/*.jsonl).
+
+    .venv/bin/python bench/confidence_bands.py [--eval bench/data/bundled_eval.jsonl] [--corpus corpus] [--misses]
+    .venv/bin/python bench/confidence_bands.py --fit   # refit the passage confidence (answering.CONFIDENCE)
+
+Builds (or updates) an index of the corpus in a temporary folder, asks every question through the same
+Service the HTTP API uses, and prints a Markdown table: per confidence band, how many answers were given
+and how many were right; then how well the service abstained. An answer is right when its kind is not
+"none", it contains `expected_answer` (case- and quote-insensitive) and `expected_source` is among its
+citations; an abstention is right when the question is labelled "none".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.answering import CONFIDENCE, Answerer
+from qa.followup import Turn
+from qa.records import Answer
+from qa.service import Service
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+BANDS = [(0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.0001)]
+
+
+@dataclass
+class Case:
+    question: str
+    expected_answer: str
+    expected_source: str | None
+    kind: str
+    messages: list[Turn]
+
+
+@dataclass
+class Outcome:
+    case: Case
+    answer: Answer
+    right: bool
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            turns = [Turn(m["role"], m["content"]) for m in row.get("messages", [])]
+            cases.append(Case(row["question"], row["expected_answer"], row.get("expected_source"), row["kind"],
+                              turns))
+    return cases
+
+
+def _norm(text: str) -> str:
+    return text.lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+
+
+def is_right(case: Case, answer: Answer) -> bool:
+    if case.kind == "none":
+        return answer.kind == "none"
+    if answer.kind == "none" or _norm(case.expected_answer) not in _norm(answer.answer):
+        return False
+    return case.expected_source is None or case.expected_source in {c.source for c in answer.citations}
+
+
+def run(service: Service, cases: list[Case]) -> list[Outcome]:
+    outcomes = []
+    for case in cases:
+        answer = service.answer(case.question, case.messages, top_k=5)
+        outcomes.append(Outcome(case, answer, is_right(case, answer)))
+    return outcomes
+
+
+def report(outcomes: list[Outcome]) -> str:
+    answered = [o for o in outcomes if o.answer.kind != "none"]
+    lines = ["| confidence | answers | right | share right |", "|---|---:|---:|---:|"]
+    for low, high in BANDS:
+        band = [o for o in answered if low <= o.answer.confidence < high]
+        share = f"{sum(o.right for o in band) / len(band):.0%}" if band else "-"
+        lines.append(f"| {low:.1f}-{min(high, 1.0):.1f} | {len(band)} | {sum(o.right for o in band)} | {share} |")
+    abstained = [o for o in outcomes if o.answer.kind == "none"]
+    unanswerable = [o for o in outcomes if o.case.kind == "none"]
+    kinds_ok = sum(o.answer.kind == o.case.kind for o in outcomes)
+    lines += [
+        "",
+        f"- questions: {len(outcomes)}; right overall: {sum(o.right for o in outcomes)} "
+        f"({sum(o.right for o in outcomes) / len(outcomes):.0%})",
+        f"- answered: {len(answered)}, right: {sum(o.right for o in answered)}",
+        f"- abstained: {len(abstained)}, of which labelled unanswerable: "
+        f"{sum(o.case.kind == 'none' for o in abstained)}",
+        f"- unanswerable questions: {len(unanswerable)}, abstained on: "
+        f"{sum(o.answer.kind == 'none' for o in unanswerable)}",
+        f"- kind as labelled (table/passage/none): {kinds_ok} of {len(outcomes)}",
+    ]
+    return "\n".join(lines)
+
+
+def misses(outcomes: list[Outcome]) -> str:
+    rows = [f"- [{o.case.kind}->{o.answer.kind} {o.answer.confidence:.2f}] {o.case.question} "
+            f"(want {o.case.expected_answer!r}) got {o.answer.answer[:90]!r}" for o in outcomes if not o.right]
+    return "\n".join(rows) or "(none)"
+
+
+FEATURES = [name for name in CONFIDENCE if name != "bias"]
+
+
+def features(answerer: Answerer, resolved: str) -> list[float] | None:
+    """The confidence model's inputs for the span the answerer would pick, or None without one."""
+    decision = answerer.decide(resolved)
+    if decision.best is None:
+        return None
+    ev = decision.best.evidence
+    values = {"span_cosine": ev.span_cosine, "span_cover": ev.span_cover, "typed": float(ev.typed), "missing": float(bool(decision.question.missing)),
+              "unknown": decision.unknown}
+    return [values[name] for name in FEATURES]
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 20_000) -> np.ndarray:
+    """L2-regularised logistic regression by gradient descent; the last weight is the bias."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-xb @ w))
+        w -= 0.5 * (xb.T @ (p - y) + l2 * np.r_[w[:-1], 0.0]) / len(y)
+    return w
+
+
+def fit(service: Service, outcomes: list[Outcome]) -> str:
+    """Refit the confidence on the set: label 1 when the picked span holds the expected answer."""
+    rows, labels = [], []
+    for o in outcomes:
+        values = features(service.engine.answerer, o.answer.resolved_question)
+        best = service.engine.answerer.decide(o.answer.resolved_question).best
+        if values is None or best is None:
+            continue
+        text = service.engine.answerer.span_text(best.hit.chunk, best.span)
+        rows.append(values)
+        labels.append(float(o.case.kind != "none" and _norm(o.case.expected_answer) in _norm(text)))
+    w = _logistic(np.asarray(rows), np.asarray(labels))
+    coefs = {"bias": round(float(w[-1]), 2), **{n: round(float(v), 2) for n, v in zip(FEATURES, w, strict=False)}}
+    loss = -sum(math.log(max(1e-9, p if y else 1 - p)) for p, y in
+                zip(1 / (1 + np.exp(-(np.hstack([np.asarray(rows), np.ones((len(rows), 1))]) @ w))), labels,
+                    strict=True)) / len(labels)
+    return f"CONFIDENCE = {coefs}  # fitted on {len(labels)} questions, log loss {loss:.3f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--eval", type=Path, default=ROOT / "bench" / "data" / "bundled_eval.jsonl")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--misses", action="store_true", help="also list the questions answered wrongly")
+    parser.add_argument("--fit", action="store_true", help="print refitted confidence coefficients")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(args.corpus, corpus)
+        service = Service(Settings(corpus_dir=corpus, index_dir=Path(tmp) / "index", _env_file=None))  # type: ignore[call-arg]
+        service.start(build=True)
+        outcomes = run(service, load_cases(args.eval))
+        fitted = fit(service, outcomes) if args.fit else ""
+    print(report(outcomes))
+    if args.misses:
+        print("\nWrong:\n" + misses(outcomes))
+    if fitted:
+        print("\n" + fitted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Evidence that a span answers a question: question analysis, idf-weighted coverage, candidate spans."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from qa.chunking import sentence_spans
+from qa.embedding import Embedder, Vectors
+from qa.records import Span
+from qa.sparse import tokenize
+
+Expect = Literal["number", "date", "name", "any"]
+
+_EXPECTS: list[tuple[Expect, re.Pattern[str]]] = [
+    ("date", re.compile(r"^(when|((in|by|since|until|on) )?(what|which) (year|date|month|day))\b")),
+    ("number", re.compile(r"^(how (many|much|deep|long|far|tall|high|big|large|old|fast|often)|"
+                          r"what (percentage|percent|share|number|amount|proportion|ratio|fraction))\b")),
+    ("name", re.compile(r"^(who|whom|whose|where|((in|from|at|to|by) )?(which|what) (company|companies|firm|"
+                        r"country|countries|nation|person|people|city|region|province|organi[sz]ation|agency|"
+                        r"university|institution))\b")),
+]
+_LEAD = re.compile(r"^\W*(and|but|so|then|also|now)?\W*", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][\w&'’.-]*[\w]|[A-Za-z]|\d[\d,.]*")
+_NAME_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
+_NUMBER = re.compile(r"\d")
+_MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+                     r"(1[5-9]|20)\d\d)\b")
+_CLAUSE_BREAK = re.compile(r"(?<=[”\"]) (?=\S)|(?<=,”) |(?<=;) | — | – ")
+MIN_CLAUSE_WORDS = 3
+# Irregular verb forms the light stemmer cannot fold, and verbs of speech, which questions and reports use
+# interchangeably ("Who did Gao talk to?" / "Gao told Beijing Review").
+_FUNCTION_WORDS = frozenset("per each about i me my we our you your he him his she her its them than from also "
+                            "just some any all most more very can could would should has have had been being "
+                            "get got".split())
+_FOLD = {"told": "say", "tell": "say", "tells": "say", "said": "say", "says": "say", "talk": "say",
+         "talked": "say", "spoke": "say", "speak": "say", "spoken": "say", "state": "say", "stated": "say",
+         "went": "go", "gone": "go", "made": "make", "built": "build", "began": "begin", "begun": "begin",
+         "bought": "buy", "sold": "sell", "brought": "bring", "led": "lead", "won": "win", "struck": "strike",
+         "drilled": "drill", "drilling": "drill", "spent": "spend", "spending": "spend", "rolled": "roll",
+         "grew": "grow", "grown": "grow", "growing": "grow", "fell": "fall", "rose": "rise", "risen": "rise"}
+
+
+def terms(text: str) -> set[str]:
+    """The retrieval tokens of a text, less function words, with irregular and speech verbs folded together."""
+    return {_FOLD.get(t, t) for t in tokenize(text) if t not in _FUNCTION_WORDS}
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the answer scorer sees it."""
+
+    text: str
+    tokens: frozenset[str]
+    expects: Expect
+    missing: tuple[str, ...]  # names and numbers that appear nowhere in the corpus
+    names: tuple[frozenset[str], ...] = ()  # multi-word proper names, as token sets
+
+
+class Lexicon:
+    """Corpus statistics over the chunks' search texts: idf per token and the whole vocabulary."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        counts: Counter[str] = Counter()
+        total = 0
+        for text in texts:
+            counts.update(terms(text))
+            total += 1
+        total = max(total, 1)
+        self._idf = {tok: math.log(1 + total / n) for tok, n in counts.items()}
+        self._unseen = math.log(1 + total)
+
+    def weight(self, token: str) -> float:
+        return self._idf.get(token, self._unseen)
+
+    def knows(self, token: str) -> bool:
+        return token in self._idf
+
+    def coverage(self, question: Question, text: str) -> float:
+        """Share of the question's information (idf-weighted tokens) that `text` contains."""
+        if not question.tokens:
+            return 0.0
+        have = question.tokens & terms(text)
+        # A person named in full in the question is often named by one part later ("Gao Yi" ... "Gao told").
+        for name in question.names:
+            if have & name:
+                have |= name
+        return sum(self.weight(t) for t in have) / sum(self.weight(t) for t in question.tokens)
+
+    def unknown_share(self, question: Question) -> float:
+        """Idf-weighted share of the question's words that no chunk uses: high for off-topic questions."""
+        if not question.tokens:
+            return 1.0
+        unseen = sum(self.weight(t) for t in question.tokens if not self.knows(t))
+        return unseen / sum(self.weight(t) for t in question.tokens)
+
+    def analyse(self, question: str) -> Question:
+        lowered = _LEAD.sub("", question.strip()).lower()
+        expects: Expect = next((kind for kind, pattern in _EXPECTS if pattern.match(lowered)), "any")
+        return Question(question, frozenset(terms(question)), expects, tuple(self._missing(question)),
+                        tuple(multiword_names(question)))
+
+    def _missing(self, question: str) -> list[str]:
+        """Proper names and years of the question that the corpus never mentions.
+
+        A name is a run of capitalised words, read whole so "United States" is one name; the question's first
+        word is capitalised because it starts the sentence, so it does not make a name by itself.
+        """
+        found = []
+        for match in _CAPITALISED_RUN.finditer(question):
+            run = match.group(0)
+            if match.start() == len(question) - len(question.lstrip()):
+                run = run.partition(" ")[2]
+            if (toks := terms(run)) and not all(self.knows(t) for t in toks):
+                found.append(run)
+        return found + [y for y in _YEAR.findall(question) if not self.knows(y)]
+
+
+def names(text: str) -> set[str]:
+    """Tokens of capitalised words that do not start the text: a cheap stand-in for named entities."""
+    words = _WORD.findall(text)[1:]
+    return {t for w in words if w[0].isupper() for t in terms(w)}
+
+
+def multiword_names(text: str) -> list[frozenset[str]]:
+    """Runs of two or more capitalised words after the first word ("Gao Yi", "Xi Jinping"), as token sets."""
+    found = []
+    for match in _NAME_RUN.finditer(text, 1):
+        tokens = frozenset(terms(match.group(0)))
+        if len(tokens) > 1:
+            found.append(tokens)
+    return found
+
+
+def has_expected(question: Question, text: str) -> bool:
+    """Whether `text` holds something of the kind the question asks for, beyond what the question says."""
+    if question.expects == "number":
+        return any(_NUMBER.match(t) and t not in question.tokens for t in tokenize(text))
+    if question.expects == "date":
+        return any(m.group(0).lower() not in question.tokens for m in _MONTHS.finditer(text))
+    if question.expects == "name":
+        return bool(names(text) - question.tokens)
+    return True
+
+
+def novelty(question: Question, text: str) -> float:
+    """How much a span says beyond the question: its new content tokens, saturating at three."""
+    return min(len(terms(text) - question.tokens), 3) / 3
+
+
+def units(text: str) -> list[Span]:
+    """Candidate answer spans of a chunk's text: its sentences (lines of a list apart) and their clauses."""
+    spans: list[Span] = []
+    for sentence in sentence_spans(text):
+        for line in _split(text, sentence, re.compile(r"\n+")):
+            spans.append(line)
+            parts = _split(text, line, _CLAUSE_BREAK)
+            if len(parts) > 1:
+                spans += [p for p in parts if len(text[p.start : p.end].split()) >= MIN_CLAUSE_WORDS]
+    return spans or [Span(0, len(text))]
+
+
+def _split(text: str, span: Span, pattern: re.Pattern[str]) -> list[Span]:
+    """Pieces of `span` between matches of `pattern`, trimmed of space and list bullets."""
+    pieces, pos = [], span.start
+    for match in pattern.finditer(text, span.start, span.end):
+        pieces.append(Span(pos, match.start()))
+        pos = match.end()
+    pieces.append(Span(pos, span.end))
+    return [t for p in pieces if (t := _trim(text, p)).end > t.start]
+
+
+def _trim(text: str, span: Span) -> Span:
+    start, end = span.start, span.end
+    while start < end and (text[start].isspace() or text[start] in "-*•"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+class SpanVectors:
+    """Embeddings of candidate spans, computed on first use and kept (LRU) for the life of one index."""
+
+    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cosines(self, query: Vectors, texts: list[str]) -> list[float]:
+        """Cosine of each text with the (normalised) query vector."""
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+            for text in known:
+                self._cache.move_to_end(text)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            fresh = dict(zip(missing, self.embedder.encode_queries(missing), strict=True))
+            known.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return [float(known[t] @ query[0]) for t in texts]
