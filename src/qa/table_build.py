@@ -30,6 +30,7 @@ class Built:
     computed: Computed
     rows: list[int]  # rows used, for the citation
     defaulted: bool  # columns were not named; the table's only sensible ones were taken
+    over_rows: bool = False  # "which segment ...": every row was a candidate, none had to be named
 
 
 def build(found: Match, question: str) -> Built | None:
@@ -38,6 +39,8 @@ def build(found: Match, question: str) -> Built | None:
     for trigger in found.intent.triggers:
         if trigger.op != "lookup" and any(s <= trigger.start and trigger.end <= e for s, e in label_spans):
             continue  # "Total revenue", "Net change in cash": the word names a row, not an operation
+        if not found.rows and trigger.op not in ("max", "min"):
+            continue  # without a named row only "which row is largest" can be answered
         try:
             return _BUILDERS[trigger.op](found, question)
         except OperandError:
@@ -197,13 +200,19 @@ def _average(found: Match, question: str) -> Built | None:
 
 def _extreme(found: Match, op: str) -> Built | None:
     table = found.table
-    if len(found.cols) == 1 and (len(found.rows) >= 2 or found.intent.asks_label):
+    if len(found.cols) == 1 and (len(found.rows) >= 2 or found.intent.asks_label or not found.rows):
         col = found.cols[0].index
-        rows = [m.index for m in found.rows] if len(found.rows) >= 2 else [
-            r for r in data_rows(table) if not table.rows[r].label.lower().startswith("total")]
+        # "Which segment had the highest margin?": every row but totals competes, named or not.
+        rows = [r for r in data_rows(table) if not table.rows[r].label.lower().startswith("total")]
+        if len(found.rows) >= 2 and not found.intent.asks_label:
+            rows = [m.index for m in found.rows]
         refs = [Ref(r, col) for r in rows if cell_value(table, r, col) is not None]
+        if len(refs) < 2:
+            raise OperandError("fewer than two rows to compare")
         computed = ops.extreme(table, refs, op, "row", found.intent.asks_label, found.intent.asks_year)
-        return Built(computed, [computed.refs[0].row], len(found.rows) < 2)
+        return Built(computed, [computed.refs[0].row], False, over_rows=True)
+    if not found.rows:
+        raise OperandError("no row named")
     cols, defaulted = _cols_or_default(found, spans=True)
     row = found.rows[0].index
     if len(cols) < 2:

@@ -104,7 +104,8 @@ class Token:
 
     @property
     def year(self) -> int | None:
-        return int(self.text) if re.fullmatch(r"(?:19|20)\d{2}", self.text) else None
+        match = re.fullmatch(r"(?:FY|CY)?((?:19|20)\d{2})", self.text, re.IGNORECASE)
+        return int(match.group(1)) if match else None
 
 
 @lru_cache(maxsize=65536)
@@ -129,6 +130,11 @@ def stem(word: str) -> str:
             break
     if w.endswith("ly") and len(w) > 5:
         w = w[:-2]
+    # "generation"/"generate", "investment"/"invest", "operations"/"operating" meet at one stem.
+    if w.endswith("ation") and len(w) > 7:
+        w = w[:-3]
+    elif w.endswith("ment") and len(w) > 7:
+        w = w[:-4]
     return w[:-1] if w.endswith("e") and len(w) > 3 else w
 
 

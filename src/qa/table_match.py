@@ -47,8 +47,14 @@ class LabelMatch:
         return (round(self.weight, 6), round(self.coverage, 6), round(self.context_coverage, 6))
 
 
+# Scale and currency words in a label ("Revenue ($ millions)", "Sales (£m)") say how, not what.
+_UNIT_WORDS = frozenset({"million", "millions", "thousand", "thousands", "billion", "billions", "m", "bn", "k",
+                         "mn", "usd", "eur", "gbp", "000s", "000"})
+
+
 def _label_tokens(text: str) -> list[Token]:
-    return [t for t in content(tokens(text)) if not (t.text[0].isdigit() and t.year is None)]
+    return [t for t in content(tokens(text))
+            if not (t.text[0].isdigit() and t.year is None) and t.word not in _UNIT_WORDS]
 
 
 def make_label(text: str, context: str = "", aliases: Sequence[str] = ()) -> Label:

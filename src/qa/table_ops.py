@@ -62,6 +62,14 @@ def _note(scale: float) -> str:
     return scale_note(scale) if scale != 1.0 else ""
 
 
+def _shown(cell: CellValue) -> str:
+    """A looked-up cell as the table writes it ("$1,262m", "~4.7 million"); with the caption's scale spelled
+    out when the cell leans on it ("$1,452.4 million" in a table "in millions")."""
+    if cell.declared_scale != 1.0:
+        return show(cell.number, cell.unit, cell.decimals, cell.declared_scale, cell.approximate)
+    return as_written(cell)
+
+
 def label(table: Table, ref: Ref, by: str) -> str:
     return table.columns[ref.col] if by == "col" else table.rows[ref.row].label
 
@@ -73,13 +81,12 @@ def lookup(table: Table, refs: list[Ref], by: str = "col") -> Computed:
         return Computed("lookup", nil, None, None, refs, f"{where}: {nil} (no amount reported)")
     if len(refs) == 1:
         cell = values(table, refs)[0]
-        shown = show(cell.number, cell.unit, cell.decimals, cell.declared_scale, cell.approximate)
+        shown = _shown(cell)
         where = f"{table.rows[refs[0].row].label}, {table.columns[refs[0].col]}"
         return Computed("lookup", shown, cell.number, cell.unit, refs, f"{where}: {as_written(cell)}"
                         f"{_note(cell.declared_scale)}")
     cells = values(table, refs)
-    parts = [f"{label(table, r, by)}: {show(c.number, c.unit, c.decimals, c.declared_scale, c.approximate)}"
-             for r, c in zip(refs, cells, strict=True)]
+    parts = [f"{label(table, r, by)}: {_shown(c)}" for r, c in zip(refs, cells, strict=True)]
     return Computed("lookup", "; ".join(parts), None, cells[0].unit, refs, "; ".join(parts))
 
 
@@ -170,7 +177,7 @@ def extreme(table: Table, refs: list[Ref], op: str, by: str, asks_label: bool, a
     listed = ", ".join(f"{label(table, r, by)} {as_written(c)}" for r, c in zip(refs, cells, strict=True))
     word = "largest" if op == "max" else "smallest"
     cell = cells[best]
-    shown_value = show(cell.number, cell.unit, cell.decimals, cell.declared_scale, cell.approximate)
+    shown_value = _shown(cell)
     explanation = f"{word} of {listed}: {name} ({as_written(cell)}){_note(cell.declared_scale)}"
     if asks_label:
         name = _year_only(name, asks_year)

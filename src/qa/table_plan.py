@@ -16,13 +16,15 @@ from qa.tables import Table
 
 MIN_COVERAGE = 0.5  # a label counts as named when the question has at least half of its (weighted) words
 EMBED_MIN, EMBED_MARGIN = 0.55, 0.05  # fallback: a row label close in meaning, and clearly closer than the next
-UNMATCHED_WORD, UNMATCHED_NAME = 0.07, 0.12  # confidence lost per question word the table does not explain
+# Confidence lost per question word the table does not explain: an ordinary word, a name, and a word
+# qualifying the row's own words ("iPhone net sales" answered from "Total net sales").
+UNMATCHED_WORD, UNMATCHED_NAME, UNMATCHED_MODIFIER = 0.07, 0.12, 0.3
 # Words a question uses around a figure without naming it.
 _LIGHT = frozenset(str.split(
     "have produce make report record show list give tell amount company fiscal total reported recorded "
     "value figure dollar million billion thousand usd period end ended ending approximately around "
     "roughly about country nation change table data number annual year yearly respectively estimate est "
-    "count term spend get see file hold own generate earn pay"
+    "count term spend get see file hold own generate earn pay world global"
 ))
 
 
@@ -63,9 +65,9 @@ def _year_picks(matcher: Matcher, q: list[Token], years: Sequence[int], allowed:
     """One label per question year (the one whose other words fit best; the leftmost on a tie)."""
     picks: list[LabelMatch] = []
     for year in dict.fromkeys(years):
-        year_at = next(i for i, t in enumerate(q) if t.year == year)
+        year_at = next((i for i, t in enumerate(q) if t.year == year), None)
         same = [i for i in allowed if _single_year(matcher.labels[i]) == year]
-        if not same:
+        if not same or year_at is None:
             continue
         best = max(same, key=lambda i: (matcher.match(i, q, skip).weight, -i))
         words = matcher.match(best, q, skip)
@@ -115,7 +117,7 @@ def match_table(table: Table, question: str, intent: Intent, embedder: Embedder 
     found = Match(table, q, intent, rows, sorted(cols, key=lambda c: c.position), ranked, axis)
     if not rows and embedder is not None and axis != "row":
         _embedding_row(found, rl, rows_ok, embedder, frozenset(i for c in cols for i in c.used) | years)
-    if not found.rows:
+    if not found.rows and not (found.cols and intent.asks_label):
         return None
     found.used = {i for m in (*found.rows, *found.cols) for i in m.used}
     return found
@@ -140,27 +142,32 @@ def _embedding_row(found: Match, labels: list[Label], allowed: list[int], embedd
         found.embedded = True
 
 
-def confidence(found: Match, rows: Sequence[int], defaulted: bool) -> float | None:
-    """How sure the matching is, 0..1; None when the question names a year or country the table lacks."""
+def confidence(found: Match, rows: Sequence[int], defaulted: bool, over_rows: bool = False) -> float | None:
+    """How sure the matching is, 0..1; None when the question names a year or country the table lacks.
+
+    `over_rows`: the question asked which row is largest, so no row had to be named.
+    """
     leftover = _leftover(found, rows)
     if leftover is None:
         return None
-    words, names = leftover
     score = 0.95
-    for m in found.rows:
-        if m.index in rows:
-            score *= 0.6 + 0.4 * min(m.coverage, 1.0)
+    if over_rows:
+        score *= 0.9 if found.cols else 0.0
+    else:
+        for m in found.rows:
+            if m.index in rows:
+                score *= 0.3 + 0.7 * min(m.coverage, 1.0)
+        score *= _ambiguity(found)
     if found.embedded:
         score *= 0.8
     score *= 0.9 if defaulted else 1.0
-    score *= _ambiguity(found)
-    score -= UNMATCHED_WORD * min(words, 3) + UNMATCHED_NAME * min(names, 2)
+    score -= leftover.penalty()
     return max(0.0, min(1.0, score))
 
 
 def _ambiguity(found: Match) -> float:
     """Lower when another row is named just as well by the question and holds different numbers."""
-    if found.embedded or len(found.row_ranked) < 2 or found.year_axis == "row":
+    if found.embedded or len(found.row_ranked) < 2 or found.year_axis == "row" or not found.rows:
         return 1.0
     best = found.rows[0]
     rivals = [m for m in found.row_ranked if m.index != best.index and m.index not in {r.index for r in found.rows}]
@@ -188,26 +195,47 @@ def _explained_words(found: Match, rows: Sequence[int]) -> tuple[set[str], set[i
     return {t.stem for t in tokens(text)} | {t.group for t in tokens(text)}, years
 
 
-def _leftover(found: Match, rows: Sequence[int]) -> tuple[int, int] | None:
-    """Question words nothing explains: (ordinary words, names); None for a foreign year or country."""
+@dataclass(frozen=True)
+class Leftover:
+    """Question words that nothing in the table explains."""
+
+    words: int
+    names: int  # capitalised words: names the table does not have
+    modifiers: int  # words right before a row's words: "iPhone net sales", "Gaming revenue"
+
+    def penalty(self) -> float:
+        return (UNMATCHED_WORD * min(self.words, 3) + UNMATCHED_NAME * min(self.names, 2)
+                + UNMATCHED_MODIFIER * min(self.modifiers, 2))
+
+
+def _leftover(found: Match, rows: Sequence[int]) -> Leftover | None:
+    """Question words nothing explains; None for a year or country the table does not have."""
     stems, years = _explained_words(found, rows)
-    used_groups = {found.tokens[i].group for i in found.used}
+    # Words of a row the answer does not use explain nothing: "net" matching "net income" while the
+    # answer comes from "operating revenues" is a word the answer leaves out.
+    row_words = {i for r in found.rows if r.index in rows for i in r.used}
+    used = row_words | {i for c in found.cols for i in c.used}
+    groups = {found.tokens[i].group for i in used}
     spans = [(t.start, t.end) for t in found.intent.triggers if t.end > t.start]
-    words = names = 0
+    words = names = modifiers = 0
     for i, tok in enumerate(found.tokens):
-        if i in found.used or tok.stem in STOPWORDS or tok.text.lower() in STOPWORDS:
+        if i in used or tok.stem in STOPWORDS or tok.text.lower() in STOPWORDS:
             continue
-        if tok.year is not None:
-            if tok.year not in years:
-                return None
-            continue
-        if tok.country and tok.stem not in stems and tok.country not in stems:
+        if (tok.year is not None and tok.year not in years) or (
+                tok.country and tok.stem not in stems and tok.country not in stems):
             return None
-        if (tok.group in used_groups or tok.stem in stems or tok.group in stems or tok.stem in _LIGHT
-                or tok.text[0].isdigit() or any(s <= tok.start < e for s, e in spans) or found.embedded):
+        if tok.year is not None or found.embedded or _explained(tok, stems | groups, spans):
             continue
-        if tok.capital and tok.start > 0:
+        if i + 1 in row_words:
+            modifiers += 1
+        elif tok.capital and tok.start > 0:
             names += 1
         else:
             words += 1
-    return words, names
+    return Leftover(words, names, modifiers)
+
+
+def _explained(tok: Token, stems: set[str], spans: list[tuple[int, int]]) -> bool:
+    """A word the table's text, an operation or ordinary question phrasing accounts for."""
+    return (tok.group in stems or tok.stem in stems or tok.stem in _LIGHT or tok.text[0].isdigit()
+            or any(s <= tok.start < e for s, e in spans))

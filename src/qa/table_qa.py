@@ -24,6 +24,9 @@ class TableResult:
     confidence: float
     table: Table
     rows: list[int] = field(default_factory=list)  # indices into table.rows of the rows used
+    # Question words (lower case) matched to the table's labels, including other names for them: "American"
+    # for the "United States" column, so callers need not take it for a name the corpus lacks.
+    matched: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -33,6 +36,7 @@ class _Candidate:
     origin: list[int] | None  # for a turned view, the table row each view column came from
     built: Built
     confidence: float
+    matched: frozenset[str]
 
 
 def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | None = None) -> TableResult | None:
@@ -50,10 +54,11 @@ def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | 
         built = build(found, question)
         if built is None:
             continue
-        score = confidence(found, built.rows, built.defaulted)
+        score = confidence(found, built.rows, built.defaulted, built.over_rows)
         if score is not None:
             score = min(1.0, score + _context_bonus(table, question))
-            candidates.append(_Candidate(table, view, origin, built, score))
+            words = frozenset(found.tokens[i].text.lower() for i in found.used)
+            candidates.append(_Candidate(table, view, origin, built, score, words))
     if not candidates:
         return None
     candidates.sort(key=lambda c: -c.confidence)
@@ -85,4 +90,4 @@ def _result(best: _Candidate, score: float) -> TableResult:
         rows = sorted({origin[r.col] for r in computed.refs})
     answer = TableAnswer(computed.operation, computed.value, computed.number, computed.unit, cells,
                          computed.explanation, table.id, table.caption, table.source_note)
-    return TableResult(answer, computed.value, round(score, 3), table, rows)
+    return TableResult(answer, computed.value, round(score, 3), table, rows, best.matched)

@@ -87,9 +87,15 @@ def exact(number: float, unit: str | None, decimals: int, scale: float = 1.0, ap
     return show(number, unit, max(decimals, 2), scale, approximate)
 
 
+_MARKER = re.compile(r"\s*(?:\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)|\[\w{1,3}\]|[*†‡§¹²³]+)$")
+
+
 def as_written(cell: CellValue) -> str:
-    """A cell for an equation: as written, with the space after a currency sign closed up ("$ 1,452.4")."""
-    return re.sub(r"(?<=[$€£¥])\s+", "", cell.text)
+    """A cell as written, footnote marker dropped and the space after a currency sign closed ("$ 1,452.4")."""
+    text = re.sub(r"(?<=[$€£¥])\s+", "", cell.text)
+    # A trailing "(1)" is a footnote only after a number: "(1,234)" alone is a negative amount.
+    stripped = _MARKER.sub("", text)
+    return stripped if re.search(r"\d", stripped) else text
 
 
 def scale_note(scale: float) -> str:
