@@ -117,6 +117,7 @@ def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
         if shot.document:
             page.locator(".citation-passage a.open-doc").click()
             page.wait_for_selector("#hl")
+            page.evaluate("window.scrollTo(0, 0)")  # the page scrolled to the passage; show its title too
         elif shot.viewport is DESKTOP:
             _fit_to_content(page)
         else:
