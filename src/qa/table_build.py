@@ -142,7 +142,12 @@ def _ratio(found: Match, question: str) -> Built | None:
 
 
 def _compare(found: Match, question: str) -> Built | None:
-    refs, by, defaulted = _pair(found)
+    try:
+        refs, by, defaulted = _pair(found)
+    except OperandError:
+        if found.intent.asks_label:  # "In which year was X larger?" over three years: the largest
+            return _extreme(found, "min" if found.intent.less else "max")
+        raise
     computed = ops.compare(found.table, refs[0], refs[1], by, found.intent.less, found.intent.yes_no,
                            found.intent.asks_year)
     return Built(computed, sorted({r.row for r in refs}), defaulted)

@@ -13,9 +13,11 @@ from qa.tables import Table
 
 SYNONYM = 0.8  # a synonym ("revenue" for "sales") counts a little less than the word itself
 QUALIFIER = 0.5  # words in parentheses or after "in", "per", "/" qualify a label more than they name it
+LEAD_BONUS = 0.2  # ranking edge for a label whose first word is named ("long-term debt" is not "current portion")
 # "Supercomputers in Top 500", "Graduates/Year", "(2024 est.)"; but "Net cash used in investing activities"
 # keeps all its words: only a capitalised or numeric phrase after "in"/"for" is a qualifier.
-_QUALIFIER_START = re.compile(r"\s(?:in|for|at|as\s+of)\s+(?=[A-Z0-9])|\sper\s|/|\(")
+_QUALIFIER_START = re.compile(
+    r"\s(?:in|for|at|as\s+of)\s+(?=[A-Z0-9])|\sper\s|/|\(|,\s+(?:net|less|including|excluding|after|before)\b")
 
 
 @dataclass(frozen=True)
@@ -41,10 +43,16 @@ class LabelMatch:
     position: int  # where the label is named in the question (character offset)
     year: int | None = None  # the question year this label carries
     context_coverage: float = 0.0  # share of the section's words the question has
+    lead: bool = False  # the label's first word is among those found: "Long-term debt, net of current portion"
 
     @property
     def key(self) -> tuple[float, float, float]:
-        return (round(self.weight, 6), round(self.coverage, 6), round(self.context_coverage, 6))
+        return (round(self.weight, 6), round(self.rank_coverage, 6), round(self.context_coverage, 6))
+
+    @property
+    def rank_coverage(self) -> float:
+        """Coverage for ranking: a label whose first word the question names reads as the one meant."""
+        return self.coverage + (LEAD_BONUS if self.lead else 0.0)
 
 
 # Scale and currency words in a label ("Revenue ($ millions)", "Sales (£m)") say how, not what.
@@ -98,24 +106,17 @@ class Matcher:
                    key=lambda m: (m.weight * (0.5 + m.coverage), m.coverage))
 
     def _match(self, index: int, label: Label, question: Sequence[Token], skip: frozenset[int]) -> LabelMatch:
-        """The words of one label found in the question (each question word used once)."""
-        taken: set[int] = set(skip)
-        got = {"head": 0.0, "qualifier": 0.0, "context": 0.0}
-        mine: set[int] = set()
-        for part in ("head", "qualifier", "context"):
-            for word in getattr(label, part):
-                best, at = 0.0, -1
-                for i, q in enumerate(question):
-                    s = _strength(word, q) if i not in taken else 0.0
-                    if s > best:
-                        best, at = s, i
-                if at >= 0:
-                    taken.add(at)
-                    got[part] += best * self.idf(word)
-                    # Section words support a row but stay free for the next row ("Goodwill" under "Assets",
-                    # then "Total assets").
-                    if part != "context":
-                        mine.add(at)
+        """The words of one label found in the question (each question word used once).
+
+        A word written twice in the question ("total current assets to total current liabilities") is taken
+        where the label's other words are: each place of the label's most telling word is tried as the seed,
+        and the tightest of the best placements wins.
+        """
+        words = sorted((*label.head, *label.qualifier), key=lambda w: -self.idf(w))
+        seeds = [i for i, q in enumerate(question) if i not in skip and words and _strength(words[0], q) > 0]
+        trials = [self._assign(label, question, skip, seed) for seed in seeds] or [self._assign(label, question,
+                                                                                               skip, None)]
+        got, mine = max(trials, key=lambda t: (sum(t[0].values()), -_spread(t[1])))
         head_total = sum(self.idf(t) for t in label.head)
         qual_total = sum(self.idf(t) for t in label.qualifier)
         have = got["head"] + QUALIFIER * got["qualifier"]
@@ -125,15 +126,53 @@ class Matcher:
         weight = have + QUALIFIER * got["context"]
         context_total = sum(self.idf(t) for t in label.context)
         context_coverage = got["context"] / context_total if context_total else 1.0
-        return LabelMatch(index, weight, coverage, frozenset(mine), position, None, context_coverage)
+        lead = bool(label.head) and any(_strength(label.head[0], question[i]) > 0 for i in mine)
+        return LabelMatch(index, weight, coverage, frozenset(mine), position, None, context_coverage, lead)
+
+    def _assign(self, label: Label, question: Sequence[Token], skip: frozenset[int],
+                seed: int | None) -> tuple[dict[str, float], list[int]]:
+        """Weighted words found per part of the label, and the question words they took."""
+        taken: set[int] = set(skip)
+        got = {"head": 0.0, "qualifier": 0.0, "context": 0.0}
+        mine: list[int] = []
+        near = [seed] if seed is not None else []
+        for part in ("head", "qualifier", "context"):
+            for word in sorted(getattr(label, part), key=lambda w: -self.idf(w)):
+                at, strength = self._place(word, question, taken, mine or near)
+                if at < 0:
+                    continue
+                taken.add(at)
+                got[part] += strength * self.idf(word)
+                # Section words support a row but stay free for the next row ("Goodwill" under "Assets",
+                # then "Total assets").
+                if part != "context":
+                    mine.append(at)
+        return got, mine
+
+    @staticmethod
+    def _place(word: Token, question: Sequence[Token], taken: set[int], near: list[int]) -> tuple[int, float]:
+        """The question word that best matches `word`: strongest first, then nearest the words placed so far."""
+        scored = [(_strength(word, q), i) for i, q in enumerate(question) if i not in taken]
+        best = max((s for s, _ in scored), default=0.0)
+        if best <= 0:
+            return -1, 0.0
+        places = [i for s, i in scored if s == best]
+        if near:
+            centre = sum(near) / len(near)
+            places.sort(key=lambda i: abs(i - centre))
+        return places[0], best
 
     def ranked(self, question: Sequence[Token], skip: frozenset[int] = frozenset(),
                allowed: Sequence[int] | None = None) -> list[LabelMatch]:
         """Labels that share at least one word with the question, best first (fewer extra words on ties)."""
         indices = range(len(self.labels)) if allowed is None else allowed
         found = [m for m in (self.match(i, question, skip) for i in indices) if m.weight > 0]
-        return sorted(found, key=lambda m: (-m.weight, -m.coverage, -m.context_coverage,
+        return sorted(found, key=lambda m: (-m.weight, -m.rank_coverage, -m.context_coverage,
                                             len(self.labels[m.index].head), m.index))
+
+
+def _spread(indices: list[int]) -> int:
+    return max(indices) - min(indices) if indices else 0
 
 
 def row_labels(table: Table) -> list[Label]:

@@ -180,7 +180,7 @@ def _ambiguity(found: Match) -> float:
         return 1.0
     if rival.key == best.key:
         return 0.5
-    if rival.weight >= 0.9 * best.weight and rival.coverage >= best.coverage:
+    if rival.weight >= 0.9 * best.weight and rival.rank_coverage >= best.rank_coverage:
         return 0.85
     return 1.0
 
