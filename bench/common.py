@@ -178,3 +178,32 @@ def indexed_service(corpus: Path, workdir: Path, **settings: Any) -> Any:
 
 EVAL_SETS = {"bundled": (BUNDLED_CORPUS, DATA / "bundled_eval.jsonl"),
              "financial": (FINANCIAL_CORPUS, DATA / "financial_eval.jsonl")}
+
+
+_COMPANIES = ["Northwind", "Helios", "Cobalt", "Meridian", "Atlas", "Harbor", "Juniper", "Orion", "Vesta", "Kestrel",
+              "Solace", "Tamarind", "Quarry", "Lumen", "Brightwater", "Falcon"]
+_METRICS = ["revenue", "operating profit", "net income", "free cash flow", "capital expenditure", "net debt",
+            "gross margin", "order backlog", "research spending", "dividend"]
+_REGIONS = ["Germany", "France", "Poland", "Texas", "Ontario", "Japan", "Brazil", "Kenya", "Chile", "Norway"]
+
+
+def synthetic_paragraph(rng: np.random.Generator, n: int) -> str:
+    """A report-like paragraph with names and numbers, different for every (seed, n)."""
+    c, m, r = (rng.choice(x) for x in (_COMPANIES, _METRICS, _REGIONS))
+    m2 = rng.choice(_METRICS)
+    year = int(rng.integers(2015, 2026))
+    v, pct, q = rng.integers(100, 99_999), round(float(rng.normal(4, 9)), 1), int(rng.integers(1, 5))
+    return (f"{c} reported {m} of ${v:,} million in {r} for fiscal {year}, a change of {pct}% on the prior year. "
+            f"In the {q}Q period, {m2} in {r} reached {rng.integers(10, 9_999):,} million as unit {n} expanded. "
+            f"Management expects {m} growth of {round(float(rng.uniform(1, 12)), 1)}% next year.")
+
+
+def generate_corpus(folder: Path, files: int, paragraphs: int = 3, seed: int = 7) -> Path:
+    """`files` Markdown files of synthetic report paragraphs (one chunk each at the default chunk size)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        body = "\n\n".join(f"## Section {p}\n\n{synthetic_paragraph(rng, i * paragraphs + p)}"
+                           for p in range(paragraphs))
+        (folder / f"report-{i:05d}.md").write_text(f"# Report {i}\n\n{body}\n", encoding="utf-8")
+    return folder

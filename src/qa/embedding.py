@@ -53,32 +53,56 @@ class Embedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         self.name = model
         self.path = resolve_model(model)
-        self._model = self._load(self.path, threads)
-        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dimension = int(dim() or 0)
+        self._threads = threads
         self._lock = threading.Lock()  # guards the batch encoder, which is not re-entrant
+        self._load_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_size = cache_size
+        self._st: SentenceTransformer | None = None
         self._query: QueryEncoder | None = None
         self.backend = "sentence-transformers"
+        if backend in ("auto", "onnx") and (found := self._cached_onnx(threads or 1)) is not None:
+            # Queries need only the checked ONNX graph; sentence-transformers loads on the first encode().
+            self._query, self.dimension = found
+            self.backend = "onnx"
+            return
+        self._load()
         if backend != "sentence-transformers":
             self._query, self.backend = self._fast_path(backend, threads or 1)
 
-    @staticmethod
-    def _load(path: str, threads: int | None) -> SentenceTransformer:
+    @property
+    def _model(self) -> SentenceTransformer:
+        """The sentence-transformers model, loaded on first use (index building needs it, serving may not)."""
+        if self._st is None:
+            with self._load_lock:
+                if self._st is None:
+                    self._load()
+        assert self._st is not None
+        return self._st
+
+    def _cached_onnx(self, threads: int) -> tuple[QueryEncoder, int] | None:
+        if not os.path.isdir(self.path):
+            return None
+        from qa.query_encoder import OnnxQueryEncoder
+
+        return OnnxQueryEncoder.cached(self.path, threads)
+
+    def _load(self) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if threads:
-            torch.set_num_threads(threads)
+        if self._threads:
+            torch.set_num_threads(self._threads)
         try:
-            return SentenceTransformer(path, device="cpu")
+            self._st = SentenceTransformer(self.path, device="cpu")
         except Exception as exc:  # the library raises many kinds; the user needs one clear message
-            raise ModelError(f"cannot load embedding model {path!r}: {exc}") from exc
+            raise ModelError(f"cannot load embedding model {self.path!r}: {exc}") from exc
+        dim = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
+        self.dimension = int(dim() or 0)
 
     def _fast_path(self, backend: str, threads: int) -> tuple[QueryEncoder | None, str]:
-        from qa.query_encoder import FastPathUnavailable, make_query_encoder
+        from qa.query_encoder import FastPathUnavailable, OnnxQueryEncoder, make_query_encoder
 
         try:
             encoder = make_query_encoder(self._model, self.path, backend, threads)
@@ -91,6 +115,11 @@ class Embedder:
         if float(np.min(np.sum(encoder.encode(probe) * self.encode(probe), axis=1))) < 1 - 1e-5:
             log.warning("query fast path %s disagrees with encode(); using sentence-transformers", encoder.name)
             return None, "sentence-transformers"
+        if isinstance(encoder, OnnxQueryEncoder):
+            try:
+                encoder.remember(self.dimension)
+            except OSError as exc:  # a read-only cache only costs the next start its speed
+                log.info("cannot record the checked ONNX graph: %s", exc)
         return encoder, encoder.name
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> Vectors:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import json
 import logging
 import os
 import threading
@@ -43,17 +44,22 @@ class QueryEncoder(Protocol):
 class _Tokens:
     """The model's fast tokenizer, configured once (truncation, no padding) and then only read."""
 
-    def __init__(self, model: SentenceTransformer) -> None:
+    def __init__(self, spec: str, max_length: int) -> None:
         from tokenizers import Tokenizer
 
+        # A private copy: changing truncation on a shared tokenizer races with other threads using it.
+        self.spec, self.max_length = spec, max_length
+        self._tok = Tokenizer.from_str(spec)
+        self._tok.enable_truncation(max_length)
+        self._tok.no_padding()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, model: SentenceTransformer) -> _Tokens:
         backend = getattr(model.tokenizer, "backend_tokenizer", None)
         if backend is None:
             raise FastPathUnavailable("the model has no fast tokenizer")
-        # A private copy: changing truncation on a shared tokenizer races with other threads using it.
-        self._tok = Tokenizer.from_str(backend.to_str())
-        self._tok.enable_truncation(int(model.max_seq_length or 512))
-        self._tok.no_padding()
-        self._lock = threading.Lock()
+        return cls(backend.to_str(), int(model.max_seq_length or 512))
 
     def __call__(self, texts: list[str]) -> dict[str, npt.NDArray[np.int64]]:
         with self._lock:
@@ -98,7 +104,7 @@ class TorchQueryEncoder:
 
     def __init__(self, model: SentenceTransformer) -> None:
         self._net = _check_pipeline(model).eval()
-        self._tokens = _Tokens(model)
+        self._tokens = _Tokens.of(model)
         self._inputs = set(INPUTS) & set(inspect.signature(self._net.forward).parameters)
 
     def encode(self, texts: list[str]) -> Vectors:
@@ -137,10 +143,9 @@ def cache_dir() -> Path:
 
 def _graph_key(path: str) -> str:
     """Changes when the model files, torch or onnxruntime change: a stale graph is never reused."""
-    import onnxruntime
-    import torch
+    from importlib.metadata import version
 
-    digest = hashlib.sha256(f"{os.path.realpath(path)}|{torch.__version__}|{onnxruntime.__version__}".encode())
+    digest = hashlib.sha256(f"{os.path.realpath(path)}|{version('torch')}|{version('onnxruntime')}".encode())
     for file in sorted(Path(path).rglob("*")):
         if file.is_file():
             stat = file.stat()
@@ -167,29 +172,64 @@ def _export(net: Any, tokens: _Tokens, target: Path) -> None:
 
 
 class OnnxQueryEncoder:
-    """The transformer exported once to ONNX (kept in the cache folder) and run by ONNX Runtime."""
+    """The transformer exported once to ONNX (kept in the cache folder) and run by ONNX Runtime.
+
+    Next to the graph a small JSON file keeps the tokenizer and the vector size, written only after the
+    graph's vectors were checked against encode(): a later process then embeds queries from these two
+    files alone, without importing torch or sentence-transformers (seconds of start-up).
+    """
 
     name = "onnx"
 
-    def __init__(self, model: SentenceTransformer, path: str, threads: int) -> None:
+    def __init__(self, graph: Path, tokens: _Tokens, threads: int) -> None:
         try:
             import onnxruntime as ort
         except ImportError as exc:
             raise FastPathUnavailable("onnxruntime is not installed") from exc
-        net = _check_pipeline(model)
-        self._tokens = _Tokens(model)
-        graph = cache_dir() / f"{_graph_key(path)}.onnx"
-        if not graph.is_file():
-            try:
-                _export(net, self._tokens, graph)
-            except Exception as exc:  # export raises many kinds (missing onnx, unsupported ops, disk full)
-                raise FastPathUnavailable(f"ONNX export failed: {exc}") from exc
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        self.graph, self._tokens = graph, tokens
         self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
+
+    @classmethod
+    def export(cls, model: SentenceTransformer, path: str, threads: int) -> OnnxQueryEncoder:
+        """Export the model's transformer (once; reused from the cache folder after that)."""
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError as exc:
+            raise FastPathUnavailable("onnxruntime is not installed") from exc
+        net = _check_pipeline(model)
+        tokens = _Tokens.of(model)
+        graph = cache_dir() / f"{_graph_key(path)}.onnx"
+        for attempt in range(2):
+            try:
+                if attempt or not graph.is_file():
+                    _export(net, tokens, graph)
+                return cls(graph, tokens, threads)
+            except Exception as exc:  # export and loading raise many kinds (missing onnx, bad ops, disk full)
+                failure = exc
+                log.info("ONNX graph %s unusable (%s); exporting it again", graph, exc)
+        raise FastPathUnavailable(f"ONNX export failed: {failure}") from failure
+
+    @classmethod
+    def cached(cls, path: str, threads: int) -> tuple[OnnxQueryEncoder, int] | None:
+        """The checked encoder for this model and its vector size, when an earlier run left them; else None."""
+        try:
+            graph = cache_dir() / f"{_graph_key(path)}.onnx"
+            meta = json.loads(graph.with_suffix(".json").read_text(encoding="utf-8"))
+            return cls(graph, _Tokens(meta["tokenizer"], int(meta["max_length"])), threads), int(meta["dimension"])
+        except Exception:  # anything missing, stale or unreadable: take the slow path, which rewrites it
+            return None
+
+    def remember(self, dimension: int) -> None:
+        """Record that this graph was checked, so later processes may use it without the torch model."""
+        meta = {"tokenizer": self._tokens.spec, "max_length": self._tokens.max_length, "dimension": dimension}
+        tmp = self.graph.with_name(f".{self.graph.stem}.{uuid.uuid4().hex[:8]}.json")
+        tmp.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp, self.graph.with_suffix(".json"))
 
     def encode(self, texts: list[str]) -> Vectors:
         batch = self._tokens(texts)
@@ -201,7 +241,7 @@ def make_query_encoder(model: SentenceTransformer, path: str, backend: str, thre
     """The encoder for `backend` ("auto", "onnx" or "torch"); auto prefers ONNX and falls back to torch."""
     if backend in ("auto", "onnx"):
         try:
-            return OnnxQueryEncoder(model, path, threads)
+            return OnnxQueryEncoder.export(model, path, threads)
         except FastPathUnavailable as exc:
             if backend == "onnx":
                 raise
