@@ -23,6 +23,7 @@ HNSW_EF_SEARCH = 128
 IVF_MIN_PROBES = 32
 IVF_PROBE_SHARE = 20  # visit 1/20 of the lists (at least IVF_MIN_PROBES)
 TRAIN_SAMPLE = 100_000
+FILTER_EXACT_MAX = 50_000  # a filter to at most this many chunks is searched exactly (a few ms at most)
 
 
 def choose_type(index_type: str, count: int, threshold: int) -> str:
@@ -70,6 +71,8 @@ def _tune(index: faiss.Index) -> None:
         index.hnsw.efSearch = HNSW_EF_SEARCH
     elif isinstance(index, faiss.IndexIVF):
         index.nprobe = ivf_probes(index.nlist)
+        if index.is_trained:
+            index.make_direct_map()  # row lookups for filtered searches: 8 bytes a vector
 
 
 class DenseIndex:
@@ -89,6 +92,7 @@ class DenseIndex:
                 index.train(data[::step])
             if len(data):
                 index.add(data)
+            _tune(index)
         finally:
             faiss.omp_set_num_threads(1)
         return cls(index)
@@ -128,13 +132,23 @@ class DenseIndex:
             return ivf
         return faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
 
+    def _subset(self, query: Vectors, k: int, allowed: npt.NDArray[np.int64]) -> tuple[list[int], list[float]]:
+        """Exact scores over the allowed chunks: a graph or list walk may never reach a small filtered set."""
+        ids = np.ascontiguousarray(allowed, dtype=np.int64)
+        scores = self.index.reconstruct_batch(ids) @ query[0]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [int(ids[i]) for i in top], [float(scores[i]) for i in top]
+
     def search(self, query: Vectors, k: int,
                allowed: npt.NDArray[np.int64] | None = None) -> tuple[list[int], list[float]]:
         """Ids and cosine scores of the k nearest chunks, only among `allowed` ids when given."""
         k = min(k, self.size if allowed is None else len(allowed))
         if k <= 0:
             return [], []
+        query = np.ascontiguousarray(query, dtype=np.float32)
+        if allowed is not None and self.kind != "flat" and len(allowed) <= FILTER_EXACT_MAX:
+            return self._subset(query, k, allowed)
         params = None if allowed is None else self._params(allowed)
-        scores, ids = self.index.search(np.ascontiguousarray(query, dtype=np.float32), k, params=params)
+        scores, ids = self.index.search(query, k, params=params)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         return [i for i, _ in pairs], [s for _, s in pairs]
