@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import schemathesis
@@ -35,7 +36,7 @@ def assert_readable(status: int, content_type: str, body: bytes, headers: dict[s
         assert "Traceback" not in detail and "File \"" not in detail
 
 
-def check_case(case: schemathesis.Case) -> None:
+def check_case(case: schemathesis.Case[Any]) -> None:
     """Send one generated request and hold the reply to the API's promises."""
     response = case.call()
     case.validate_response(response, checks=[not_a_server_error])
@@ -53,7 +54,7 @@ def test_api_never_fails_with_500_and_refuses_readably(api_schema: schemathesis.
     @given(case=api_schema.as_strategy(generation_mode=mode))
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-    def run(case: schemathesis.Case) -> None:
+    def run(case: schemathesis.Case[Any]) -> None:
         check_case(case)
 
     run()

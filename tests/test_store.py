@@ -29,6 +29,14 @@ def _flip_tail(path: Path) -> None:
     path.write_bytes(bytes(raw))
 
 
+def _remove(path: Path) -> None:
+    path.unlink()
+
+
+def _replace(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
 def _garbage(path: Path) -> None:
     path.write_bytes(b"\x00\xff garbage \xfe" * 7)
 
@@ -37,16 +45,16 @@ DAMAGE: dict[str, Damage] = {
     "chunks truncated": lambda g: _truncate(g / "chunks.jsonl"),
     "chunks altered": lambda g: _flip_tail(g / "chunks.jsonl"),
     "documents garbage": lambda g: _garbage(g / "documents.jsonl"),
-    "tables missing": lambda g: (g / "tables.jsonl").unlink(),
+    "tables missing": lambda g: _remove(g / "tables.jsonl"),
     "vectors truncated": lambda g: _truncate(g / "vectors.npy"),
     "vectors altered": lambda g: _flip_tail(g / "vectors.npy"),
     "faiss truncated": lambda g: _truncate(g / "dense.faiss"),
     "faiss garbage": lambda g: _garbage(g / "dense.faiss"),
     "bm25 vocabulary altered": lambda g: _flip_tail(g / "bm25" / "vocab.index.json"),
-    "bm25 size missing": lambda g: (g / "bm25" / "size.txt").unlink(),
+    "bm25 size missing": lambda g: _remove(g / "bm25" / "size.txt"),
     "manifest truncated": lambda g: _truncate(g / "manifest.json"),
-    "manifest missing": lambda g: (g / "manifest.json").unlink(),
-    "manifest not an object": lambda g: (g / "manifest.json").write_text("[]"),
+    "manifest missing": lambda g: _remove(g / "manifest.json"),
+    "manifest not an object": lambda g: _replace(g / "manifest.json", "[]"),
     "manifest without checksums of its files": lambda g: _rewrite_manifest(g, checksums={}),
 }
 
