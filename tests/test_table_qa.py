@@ -152,6 +152,7 @@ def _tables(source: str) -> list[Table]:
 
 APPLE, NORTHWIND, CONTOSO = "apple-10k-operations.md", "northwind-balance-sheet.txt", "contoso-segments.md"
 FABRIKAM, WINGTIP, ENTERGY = "fabrikam-cash-flows.txt", "wingtip-workforce.csv", "entergy-revenue-finqa.txt"
+GLOBEX, INITECH, ACME = "globex-income-taxes.md", "initech-revenue-by-region.md", "acme-stock-finqa.txt"
 
 # (document, question, operation, value, number, cells as (row, column))
 FINANCIAL = [
@@ -230,6 +231,29 @@ FINANCIAL = [
      "-8.3%", (10302 - 11229) / 11229 * 100, [("operating revenues", "2011"), ("operating revenues", "2012")]),
     (ENTERGY, "what portion of operating revenues was net income in 2012?", "share", "8.4%", 868 / 10302 * 100,
      [("net income", "2012"), ("operating revenues", "2012")]),
+    (GLOBEX, "What was the deferred state tax in 2018?", "lookup", "$88 thousand", 88e3, [("State", "2018")]),
+    (GLOBEX, "What is the sum of current state and deferred state tax in 2019?", "sum", "$597 thousand", 597e3,
+     [("State", "2019"), ("State", "2019")]),
+    (GLOBEX, "In which year was the total deferred tax higher?", "compare", "2018", 2018,
+     [("Total deferred", "2018"), ("Total deferred", "2019")]),
+    (GLOBEX, "What proportion of the total current provision was current federal in 2019?", "share", "63.2%",
+     3456 / 5472 * 100, [("Federal", "2019"), ("Total current", "2019")]),
+    (INITECH, "What is the difference between United States and Europe revenue in 2019?", "difference",
+     "$1,185.5 million", 1185.5e6, [("United States", "2019"), ("Europe", "2019")]),
+    (INITECH, "What proportion of total revenue in 2019 came from the United States?", "share", "56.0%",
+     2310.5 / 4124.7 * 100, [("United States", "2019"), ("Total revenue", "2019")]),
+    (INITECH, "What was the ratio of United States revenue to total revenue in 2018?", "ratio", "0.54×",
+     2045.1 / 3807.2, [("United States", "2018"), ("Total revenue", "2018")]),
+    (ACME, "what is the difference between the high and low price in the fourth quarter of 2016?", "difference",
+     "4.58", 4.58, [("fourth quarter", "high"), ("fourth quarter", "low")]),
+    (ACME, "what was the percentage change in the high price from the first quarter to the fourth quarter of 2017?",
+     "percent_change", "15.1%", (66.91 - 58.12) / 58.12 * 100, [("first quarter", "high"), ("fourth quarter", "high")]),
+    (ACME, "what portion of total contractual obligations is due in 2018?", "share", "15.5%", 439 / 2838 * 100,
+     [("total contractual obligations", "2018"), ("total contractual obligations", "total")]),
+    (ACME, "what is the total of operating leases and purchase obligations?", "sum", "$688 million", 688e6,
+     [("operating leases", "total"), ("purchase obligations", "total")]),
+    (ACME, "what was the average low price in 2016?", "average", "$43.77", 43.77,
+     [("first quarter", "low"), ("second quarter", "low"), ("third quarter", "low"), ("fourth quarter", "low")]),
 ]
 
 

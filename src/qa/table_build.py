@@ -19,6 +19,7 @@ _THRESHOLD = re.compile(
     r"\s+(?:than\s+)?(?P<num>[-$€£]?\s?\d[\d,]*(?:\.\d+)?\s*(?:%|million|billion|thousand|[mbk]\b)?)",
     re.IGNORECASE,
 )
+_SUM_OF = re.compile(r"(?:the\s+)?(?:sum|total)\s+of\b", re.IGNORECASE)
 _DIFFERENCE_BETWEEN = re.compile(r"\bdifference\b|\bgap\b|\bdiffer\b", re.IGNORECASE)
 _COLUMN_NOUNS = re.compile(r"\b(?:years|quarters|periods|columns|countries|months)\b", re.IGNORECASE)
 
@@ -35,10 +36,14 @@ class Built:
 
 def build(found: Match, question: str) -> Built | None:
     """The first operation the question asks for that its matched cells can answer; None when none can."""
-    label_spans = [(found.tokens[i].start, found.tokens[i].end) for i in found.used]
+    row_spans = [(found.tokens[i].start, found.tokens[i].end) for m in found.rows for i in m.used]
+    col_spans = [(found.tokens[i].start, found.tokens[i].end) for m in found.cols for i in m.used]
     for trigger in found.intent.triggers:
-        if trigger.op != "lookup" and any(s <= trigger.start and trigger.end <= e for s, e in label_spans):
-            continue  # "Total revenue", "Net change in cash": the word names a row, not an operation
+        # "Total revenue", "Net change in cash", "Combined ratio": the words name a label, not an operation;
+        # but "the total of leases and purchases" under a "total" column still asks for a sum.
+        spans = row_spans if _SUM_OF.match(question, trigger.start) else row_spans + col_spans
+        if trigger.op != "lookup" and any(s <= trigger.start and trigger.end <= e for s, e in spans):
+            continue
         if not found.rows and trigger.op not in ("max", "min"):
             continue  # without a named row only "which row is largest" can be answered
         try:
@@ -65,6 +70,8 @@ def _cols_or_default(found: Match, spans: bool = False) -> tuple[list[int], bool
 
 
 def _lookup(found: Match, question: str) -> Built | None:
+    if found.by_section:
+        return None  # a section names several rows, not one
     row = found.rows[0].index
     cols, defaulted = _cols_or_default(found)
     if not cols:
@@ -101,8 +108,8 @@ def _difference(found: Match, question: str) -> Built | None:
     a, b = refs
     if _is_years(found, refs):
         b, a = _chronological(found, refs)  # the change: later minus earlier
-    elif found.intent.less and not _DIFFERENCE_BETWEEN.search(question):
-        a, b = b, a  # "how much less does A spend than B": B - A
+    elif (found.intent.less and not _DIFFERENCE_BETWEEN.search(question)) or found.intent.from_first:
+        a, b = b, a  # "how much less does A spend than B": B - A; "from A to B": B - A
     elif by == "col" and _DIFFERENCE_BETWEEN.search(question):
         va, vb = cell_value(found.table, a.row, a.col), cell_value(found.table, b.row, b.col)
         if va and vb and va.number < vb.number:
@@ -131,6 +138,8 @@ def _percent_change(found: Match, question: str) -> Built | None:
     refs, _, defaulted = _pair(found)
     if _is_years(found, refs):
         old, new = _chronological(found, refs)
+    elif found.intent.from_first:
+        old, new = refs  # "from the first quarter to the fourth quarter"
     else:
         new, old = refs  # "by what percent is A higher than B": (A - B) / B
     return Built(ops.percent_change(found.table, old, new), sorted({old.row, new.row}), defaulted)

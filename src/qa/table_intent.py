@@ -42,7 +42,8 @@ _OPS: list[tuple[str, re.Pattern[str]]] = [
         rf"|\b(?:{_CHANGE_WORDS})\b|\bgap\b|\bexceed\w*\b|\b(?:{_COMPARATIVE_UP}|{_COMPARATIVE_DOWN})\s+than\b")),
     ("max", re.compile(rf"\b(?:{_SUPER_UP})\b")),
     ("min", re.compile(rf"\b(?:{_SUPER_DOWN})\b")),
-    ("sum", re.compile(r"\bsum\b|\bcombined\b|\btogether\b|\bin\s+total\b|\baltogether\b|\badd(?:ed)?\s+up\b"
+    ("sum", re.compile(r"\b(?:the\s+)?(?:sum|total)\s+of\b|\bcombined\b|\btogether\b|\bin\s+total\b"
+                       r"|\baltogether\b|\badd(?:ed)?\s+up\b"
                        r"|\btotal\b")),
 ]
 _ASKS_LABEL = re.compile(
@@ -51,6 +52,15 @@ _ASKS_LABEL = re.compile(
 )
 _ASKS_YEAR = re.compile(r"\b(?:which|what)\s+(?:fiscal\s+)?(?:year|period)\b|\bwhen\b")
 _RANGE = re.compile(r"\b(?:19|20)\d{2}\s*(?:to|through|until|till|-|–)\s*(?:fiscal\s+|fy\s*)?(?:19|20)\d{2}\b")
+# Questions about reasons, definitions or make-up want a passage, not a number from the table.
+_EXPLAINS = re.compile(
+    r"\b(?:why|reasons?|caus(?:e|ed|es|ing)|due\s+to|driven\s+by|led\s+to|explain\w*|consist\w*|compris\w*"
+    r"|components?|definition|defined?|calculated|determined|measured|policy|policies|method\w*|describe)\b"
+    r"|\bwhat\s+(?:does|do|did)\b.*\b(?:mean|represent|include)\b|\bhow\s+(?:is|are|was|were|did|does)\b.*"
+    r"\b(?:calculated|determined|measured|defined|affect\w*|impact\w*)\b",
+    re.IGNORECASE,
+)
+_FROM_WORDS = re.compile(r"\bfrom\b.+\bto\b")
 _YES_NO = re.compile(r"^(?:is|was|are|were|did|does|do|has|have|had|can|could)\b")
 _LESS = re.compile(rf"\b(?:{_COMPARATIVE_DOWN}|{_SUPER_DOWN})\b")
 _FROM_TO = re.compile(
@@ -82,6 +92,8 @@ class Intent:
     from_to: tuple[int, int] | None = None  # (earlier, later) when the question says "from A to B"
     year_range: bool = False  # "2017 to 2019", "2017-2019": every year between counts, for sums and averages
     asks_year: bool = False  # "in which year": the answer is a year
+    explains: bool = False  # "why", "what caused", "what does X consist of": a passage answers that
+    from_first: bool = False  # "from the first quarter to the fourth": the first named is the starting point
 
 
 def detect(question: str) -> Intent:
@@ -96,7 +108,8 @@ def detect(question: str) -> Intent:
         triggers = [t for t in triggers if t.op != "compare"]
     triggers.append(Trigger("lookup", 0, 0))
     return Intent(triggers, asks_label, yes_no, bool(_LESS.search(q)), years_in(question), _from_to(q),
-                  bool(_RANGE.search(q)), bool(_ASKS_YEAR.search(q)))
+                  bool(_RANGE.search(q)), bool(_ASKS_YEAR.search(q)), bool(_EXPLAINS.search(q)),
+                  bool(_FROM_WORDS.search(q)))
 
 
 def _from_to(q: str) -> tuple[int, int] | None:

@@ -51,6 +51,8 @@ def values(table: Table, refs: list[Ref]) -> list[CellValue]:
 def _common(cells: list[CellValue]) -> tuple[str | None, int, float, bool]:
     """Unit, decimals, shown scale and approximation shared by operands; OperandError on mixed units."""
     units = {c.unit for c in cells}
+    if len(units) == 2 and None in units and not units & {"%", "×"}:
+        units.discard(None)  # "$ 58.12" over "61.75": the dollar sign is written on the first row only
     if len(units) > 1:
         raise OperandError(f"cells are in different units: {sorted(str(u) for u in units)}")
     scales = {c.declared_scale for c in cells}

@@ -40,6 +40,7 @@ class Match:
     row_ranked: list[LabelMatch]
     year_axis: str | None  # "col" or "row": the axis whose labels are years
     embedded: bool = False  # the row was found by meaning, not by its words
+    by_section: bool = False  # the rows are every row of a section the question names ("in 2016")
     used: set[int] = field(default_factory=set)
 
     @property
@@ -107,20 +108,41 @@ def match_table(table: Table, question: str, intent: Intent, embedder: Embedder 
     axis = _year_axis(cl, [rl[i] for i in rows_ok], intent.years)
     years = frozenset(i for i, t in enumerate(q) if t.year is not None)
     # Rows first: a row label such as "Total revenue" keeps its words from a column such as "% of total".
-    rows = _year_picks(rows_m, q, intent.years, rows_ok) if axis == "row" else _word_picks(rows_m, q, years, rows_ok, 6)
+    # Years belong to the year axis; with none ("first quarter" under a "2017" section) rows may use them.
+    row_skip = years if axis == "col" else frozenset()
+    if axis == "row":
+        rows = _year_picks(rows_m, q, intent.years, rows_ok)
+    else:
+        rows = _word_picks(rows_m, q, row_skip, rows_ok, 6)
     skip = frozenset(i for r in rows for i in r.used) | (years if axis != "col" else frozenset())
     if axis == "col":
         cols = _year_picks(cols_m, q, intent.years, cols_ok, skip)
     else:
         cols = _word_picks(cols_m, q, skip, cols_ok, len(cols_ok)) if len(cols_ok) > 1 else []
-    ranked = rows_m.ranked(q, years, rows_ok)
+    ranked = rows_m.ranked(q, row_skip, rows_ok)
     found = Match(table, q, intent, rows, sorted(cols, key=lambda c: c.position), ranked, axis)
-    if not rows and embedder is not None and axis != "row":
+    if not rows and axis != "row":
+        _section_rows(found, rows_m, rows_ok, frozenset(i for c in cols for i in c.used))
+    if not found.rows and embedder is not None and axis != "row":
         _embedding_row(found, rl, rows_ok, embedder, frozenset(i for c in cols for i in c.used) | years)
     if not found.rows and not (found.cols and intent.asks_label):
         return None
     found.used = {i for m in (*found.rows, *found.cols) for i in m.used}
     return found
+
+
+def _section_rows(found: Match, matcher: Matcher, allowed: list[int], skip: frozenset[int]) -> None:
+    """ "The average low price in 2016": no row is named, but a section is; its rows are the operands."""
+    sections: dict[str, list[LabelMatch]] = {}
+    for i in allowed:
+        label = matcher.labels[i]
+        m = matcher.match(i, found.tokens, skip)
+        if label.context and m.context_coverage >= 1.0 and found.table.rows[i].section:
+            sections.setdefault(found.table.rows[i].section or "", []).append(m)
+    named = [rows for rows in sections.values() if len(rows) >= 2]
+    if len(named) == 1:
+        found.rows = named[0]
+        found.by_section = True
 
 
 def _embedding_row(found: Match, labels: list[Label], allowed: list[int], embedder: Embedder,
@@ -151,7 +173,7 @@ def confidence(found: Match, rows: Sequence[int], defaulted: bool, over_rows: bo
     if leftover is None:
         return None
     score = 0.95
-    if over_rows:
+    if over_rows or found.by_section:
         score *= 0.9 if found.cols else 0.0
     else:
         for m in found.rows:
@@ -167,7 +189,7 @@ def confidence(found: Match, rows: Sequence[int], defaulted: bool, over_rows: bo
 
 def _ambiguity(found: Match) -> float:
     """Lower when another row is named just as well by the question and holds different numbers."""
-    if found.embedded or len(found.row_ranked) < 2 or found.year_axis == "row" or not found.rows:
+    if found.embedded or found.by_section or len(found.row_ranked) < 2 or found.year_axis == "row" or not found.rows:
         return 1.0
     best = found.rows[0]
     rivals = [m for m in found.row_ranked if m.index != best.index and m.index not in {r.index for r in found.rows}]

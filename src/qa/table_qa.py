@@ -45,6 +45,8 @@ def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | 
     Confidence is high only when one table, its row and its columns are all named unambiguously.
     """
     intent = detect(question)
+    if intent.explains:
+        return None
     candidates: list[_Candidate] = []
     for table in tables:
         view, origin = transposed(table) if years_down(table) else (table, None)
