@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import sys
 import tempfile
@@ -82,11 +81,15 @@ def run(service: Service, cases: list[Case]) -> list[Outcome]:
 
 def report(outcomes: list[Outcome]) -> str:
     answered = [o for o in outcomes if o.answer.kind != "none"]
-    lines = ["| confidence | answers | right | share right |", "|---|---:|---:|---:|"]
+    lines = ["| confidence | answers | right | share right | table answers (right) | passage answers (right) |",
+             "|---|---:|---:|---:|---:|---:|"]
     for low, high in BANDS:
         band = [o for o in answered if low <= o.answer.confidence < high]
         share = f"{sum(o.right for o in band) / len(band):.0%}" if band else "-"
-        lines.append(f"| {low:.1f}-{min(high, 1.0):.1f} | {len(band)} | {sum(o.right for o in band)} | {share} |")
+        by_kind = [(sum(o.answer.kind == k for o in band), sum(o.right for o in band if o.answer.kind == k))
+                   for k in ("table", "passage")]
+        lines.append(f"| {low:.1f}-{min(high, 1.0):.1f} | {len(band)} | {sum(o.right for o in band)} | {share} | "
+                     + " | ".join(f"{n} ({r})" for n, r in by_kind) + " |")
     abstained = [o for o in outcomes if o.answer.kind == "none"]
     unanswerable = [o for o in outcomes if o.case.kind == "none"]
     kinds_ok = sum(o.answer.kind == o.case.kind for o in outcomes)
@@ -111,17 +114,23 @@ def misses(outcomes: list[Outcome]) -> str:
 
 
 FEATURES = [name for name in CONFIDENCE if name != "bias"]
+FOLDS = 5
 
 
-def features(answerer: Answerer, resolved: str) -> list[float] | None:
-    """The confidence model's inputs for the span the answerer would pick, or None without one."""
-    decision = answerer.decide(resolved)
-    if decision.best is None:
-        return None
-    ev = decision.best.evidence
-    values = {"span_cosine": ev.span_cosine, "span_cover": ev.span_cover, "typed": float(ev.typed), "missing": float(bool(decision.question.missing)),
-              "unknown": decision.unknown}
-    return [values[name] for name in FEATURES]
+def passage_rows(answerer: Answerer, outcomes: list[Outcome]) -> tuple[np.ndarray, np.ndarray]:
+    """The confidence model's inputs for the span the answerer picks, and whether that span is right."""
+    rows, labels = [], []
+    for o in outcomes:
+        decision = answerer.decide(o.answer.resolved_question)
+        if decision.best is None:
+            continue
+        ev = decision.best.evidence
+        values = {"span_cosine": ev.span_cosine, "span_cover": ev.span_cover, "typed": float(ev.typed),
+                  "missing": float(bool(decision.question.missing)), "unknown": decision.unknown}
+        rows.append([values[name] for name in FEATURES])
+        text = answerer.span_text(decision.best.hit.chunk, decision.best.span)
+        labels.append(float(o.case.kind != "none" and _norm(o.case.expected_answer) in _norm(text)))
+    return np.asarray(rows), np.asarray(labels)
 
 
 def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 20_000) -> np.ndarray:
@@ -134,23 +143,29 @@ def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 20_000
     return w
 
 
-def fit(service: Service, outcomes: list[Outcome]) -> str:
-    """Refit the confidence on the set: label 1 when the picked span holds the expected answer."""
-    rows, labels = [], []
-    for o in outcomes:
-        values = features(service.engine.answerer, o.answer.resolved_question)
-        best = service.engine.answerer.decide(o.answer.resolved_question).best
-        if values is None or best is None:
-            continue
-        text = service.engine.answerer.span_text(best.hit.chunk, best.span)
-        rows.append(values)
-        labels.append(float(o.case.kind != "none" and _norm(o.case.expected_answer) in _norm(text)))
-    w = _logistic(np.asarray(rows), np.asarray(labels))
+def _predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
+
+
+def fit(answerer: Answerer, outcomes: list[Outcome]) -> str:
+    """Refit the passage confidence on the set, and check it on questions it was not fitted on (k-fold)."""
+    x, y = passage_rows(answerer, outcomes)
+    w = _logistic(x, y)
     coefs = {"bias": round(float(w[-1]), 2), **{n: round(float(v), 2) for n, v in zip(FEATURES, w, strict=False)}}
-    loss = -sum(math.log(max(1e-9, p if y else 1 - p)) for p, y in
-                zip(1 / (1 + np.exp(-(np.hstack([np.asarray(rows), np.ones((len(rows), 1))]) @ w))), labels,
-                    strict=True)) / len(labels)
-    return f"CONFIDENCE = {coefs}  # fitted on {len(labels)} questions, log loss {loss:.3f}"
+    held_out = np.zeros(len(y))
+    for fold in range(FOLDS):
+        test = np.arange(len(y)) % FOLDS == fold
+        held_out[test] = _predict(_logistic(x[~test], y[~test]), x[test])
+    lines = [f"CONFIDENCE = {coefs}  # fitted on {len(y)} questions", "",
+             f"Passage confidence predicted by a model fitted on the other folds ({FOLDS}-fold):",
+             "| confidence | spans | right | share right |", "|---|---:|---:|---:|"]
+    for low, high in BANDS:
+        band = (held_out >= low) & (held_out < high)
+        share = f"{y[band].mean():.0%}" if band.any() else "-"
+        lines.append(f"| {low:.1f}-{min(high, 1.0):.1f} | {int(band.sum())} | {int(y[band].sum())} | {share} |")
+    loss = -float(np.mean(np.log(np.where(y == 1, held_out, 1 - held_out).clip(1e-9))))
+    return "\n".join([*lines, "", f"held-out log loss {loss:.3f} (always saying {y.mean():.2f}: "
+                      f"{-float(np.mean(np.log(np.where(y == 1, y.mean(), 1 - y.mean())))):.3f})"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         service = Service(Settings(corpus_dir=corpus, index_dir=Path(tmp) / "index", _env_file=None))  # type: ignore[call-arg]
         service.start(build=True)
         outcomes = run(service, load_cases(args.eval))
-        fitted = fit(service, outcomes) if args.fit else ""
+        fitted = fit(service.engine.answerer, outcomes) if args.fit else ""
     print(report(outcomes))
     if args.misses:
         print("\nWrong:\n" + misses(outcomes))

@@ -17,17 +17,18 @@ from qa.tables import Table
 
 NONE_TEXT = "The corpus doesn't say."
 CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
-ABSTAIN_BELOW = 0.45  # below this the best evidence is more likely wrong than right: say "none"
+ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
 TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
+DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
 
 # Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
 PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosine": 0.5, "typed": 1.0,
         "novel": 1.0, "rank": -0.05}
 # Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
 # `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
-CONFIDENCE = {"bias": -1.04, "span_cosine": 0.34, "span_cover": 1.62, "typed": 0.89, "missing": -1.4,
-              "unknown": -1.35}
+CONFIDENCE = {"bias": -1.1, "span_cosine": 0.21, "span_cover": 1.97, "typed": 0.97, "missing": -1.45,
+              "unknown": -1.62}
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Answerer:
         self.lexicon = Lexicon(c.search_text for c in data.chunks)
         self.spans = SpanVectors(retriever.embedder, span_cache)
         self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
+        self._tables = {t.id: t for t in data.tables}
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None) -> Answer:
@@ -128,19 +130,31 @@ class Answerer:
              + CONFIDENCE["unknown"] * unknown)
         return _sigmoid(z)
 
-    @staticmethod
-    def _table_confidence(question: Question, table: TableResult | None, best: Candidate | None,
+    def _table_confidence(self, question: Question, table: TableResult | None, best: Candidate | None,
                           passage_confidence: float) -> float:
-        """The table path's own confidence, lowered when the question names what the corpus lacks, and
-        raised to the passage's when the best passage evidence is a row of the same table (they agree)."""
+        """The table path's confidence, weighed against the passage evidence.
+
+        Lowered when the question names something the corpus lacks. When the best passage evidence is a table
+        row, the paths agree (that row is among those the table answer used: it is at least as sure as the
+        passage) or disagree (another row fits the question better: the passage is preferred). Rows are
+        compared by label, so the same table in two documents agrees with itself.
+        """
         if table is None:
             return 0.0
-        if question.missing:
+        if any(w.lower() not in table.matched for n in question.missing for w in n.split()):  # "American"=US
             return table.confidence * MISSING_NAME_FACTOR
-        agrees = best is not None and best.hit.chunk.table_id == table.table.id
-        if agrees and table.confidence >= TABLE_MIN:
+        label = self._row_label(best.hit.chunk) if best is not None else None
+        if label is None or table.confidence < TABLE_MIN:
+            return table.confidence
+        if label in {table.table.rows[i].label for i in table.rows}:
             return max(table.confidence, passage_confidence)
-        return table.confidence
+        return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
+
+    def _row_label(self, chunk: Chunk) -> str | None:
+        table = self._tables.get(chunk.table_id or "")
+        if table is None or chunk.row is None or chunk.row >= len(table.rows):
+            return None
+        return table.rows[chunk.row].label
 
     def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit]) -> list[Candidate]:
         """Every span of the given hits, with its evidence."""

@@ -37,9 +37,9 @@ _CLAUSE_BREAK = re.compile(r"(?<=[”\"]) (?=\S)|(?<=,”) |(?<=;) | — | – "
 MIN_CLAUSE_WORDS = 3
 # Irregular verb forms the light stemmer cannot fold, and verbs of speech, which questions and reports use
 # interchangeably ("Who did Gao talk to?" / "Gao told Beijing Review").
-_FUNCTION_WORDS = frozenset("per each about i me my we our you your he him his she her its them than from also "
-                            "just some any all most more very can could would should has have had been being "
-                            "get got".split())
+_FUNCTION_WORDS = frozenset("per each about i me my we us our you your he him his she her its them than from also "
+                            "just some any all most more very can could would should may might must shall has have "
+                            "had were am been being get got".split())
 _FOLD = {"told": "say", "tell": "say", "tells": "say", "said": "say", "says": "say", "talk": "say",
          "talked": "say", "spoke": "say", "speak": "say", "spoken": "say", "state": "say", "stated": "say",
          "went": "go", "gone": "go", "made": "make", "built": "build", "began": "begin", "begun": "begin",
@@ -151,8 +151,8 @@ def has_expected(question: Question, text: str) -> bool:
 
 
 def novelty(question: Question, text: str) -> float:
-    """How much a span says beyond the question: its new content tokens, saturating at three."""
-    return min(len(terms(text) - question.tokens), 3) / 3
+    """How much a span says beyond the question: its new content words, saturating at two ("Beijing Review")."""
+    return min(len(terms(text) - question.tokens), 2) / 2
 
 
 def units(text: str) -> list[Span]:

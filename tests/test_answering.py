@@ -1,0 +1,98 @@
+"""Choosing the answer over the bundled corpus: table or passage on evidence, the span shown, abstention."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answering import ABSTAIN_BELOW, NONE_TEXT
+from qa.followup import Turn
+from qa.service import Service
+
+
+def test_gao_yi_question_answers_with_the_clause_naming_beijing_review(bundled: Service) -> None:
+    result = bundled.answer("Who did Gao Yi talk to?")
+    assert result.kind == "passage" and "Beijing Review" in result.answer
+    top = result.citations[0]
+    assert top.highlight is not None and top.text[top.highlight.start : top.highlight.end] == result.answer
+    # A tighter span than the whole sentence, which opens with a long quotation.
+    assert result.answer == "Gao told Beijing Review."
+
+
+def test_passage_answer_is_the_highlighted_span_of_the_first_citation(bundled: Service) -> None:
+    result = bundled.answer("When did engineers complete Asia's deepest borehole?")
+    assert result.kind == "passage" and "February 20" in result.answer
+    top = result.citations[0]
+    assert top.highlight is not None and top.text[top.highlight.start : top.highlight.end] == result.answer
+
+
+def test_table_question_is_answered_from_the_table_with_its_cells(bundled: Service) -> None:
+    result = bundled.answer("How many supercomputers in the Top 500 does China have?")
+    assert result.kind == "table" and result.table_answer is not None and "162" in result.answer
+    assert result.citations[0].highlight is not None
+    top = result.citations[0]
+    assert "Supercomputers" in top.text[top.highlight.start : top.highlight.end]  # the row used, highlighted
+
+
+def test_prose_question_goes_to_the_passage_even_though_tables_exist(bundled: Service) -> None:
+    result = bundled.answer("What did DeepSeek roll out?")
+    assert result.kind == "passage" and "large language models" in result.answer
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "How do I bake sourdough bread?",
+    "How many patents did Germany file?",
+    "What is Japan's R&D spending?",
+    "How many patents did China file in 2018?",
+])
+def test_questions_the_corpus_does_not_answer_get_none(bundled: Service, question: str) -> None:
+    result = bundled.answer(question)
+    assert result.kind == "none" and result.answer == NONE_TEXT and result.table_answer is None
+    assert result.confidence < ABSTAIN_BELOW
+    assert result.citations  # the nearest passages are still shown
+
+
+@pytest.mark.parametrize("question", [
+    "How deep is the borehole in the Taklimakan Desert?",
+    "Which company lost access to U.S. semiconductors?",
+    "How many patents did China file in 2023?",
+    "What was US R&D spending in 2024?",
+])
+def test_questions_the_corpus_answers_are_not_abstained_on(bundled: Service, question: str) -> None:
+    assert bundled.answer(question).kind != "none"
+
+
+def test_confidence_is_higher_for_a_plain_fact_than_for_an_off_topic_question(bundled: Service) -> None:
+    fact = bundled.answer("How deep is the borehole in the Taklimakan Desert?")
+    off = bundled.answer("What is the capital of France?")
+    assert 0.0 <= off.confidence < fact.confidence <= 1.0
+
+
+def test_top_k_limits_citations_and_numbers_them_from_one(bundled: Service) -> None:
+    for k in (1, 3, 7):
+        result = bundled.answer("What does Europe want to collaborate with China on?", top_k=k)
+        assert [c.n for c in result.citations] == list(range(1, k + 1))
+        assert len({c.chunk_id for c in result.citations}) == k
+
+
+def test_sources_filter_keeps_answers_and_citations_in_those_files(bundled: Service) -> None:
+    result = bundled.answer("How many patents did China file in 2023?", sources=["china-us-metrics.csv"])
+    assert {c.source for c in result.citations} == {"china-us-metrics.csv"}
+    if result.table_answer is not None:
+        assert result.table_answer.table_id.startswith("china-us-metrics.csv")
+
+
+def test_citation_offsets_index_the_document_text(bundled: Service) -> None:
+    docs = bundled.engine.index.data.documents
+    for question in ("Who is Gao Yi?", "How many STEM graduates does China have each year?", "Why?"):
+        for c in bundled.answer(question).citations:
+            assert docs[c.source].text[c.start : c.end] == c.text
+            if c.highlight is not None:
+                assert 0 <= c.highlight.start < c.highlight.end <= len(c.text)
+
+
+def test_resolved_question_is_the_question_when_it_stands_alone(bundled: Service) -> None:
+    turns = [Turn("user", "How many patents did China file in 2023?"), Turn("assistant", "1.58 million")]
+    result = bundled.answer("How deep is the borehole in the Taklimakan Desert?", turns)
+    assert result.resolved_question == "How deep is the borehole in the Taklimakan Desert?"
+    assert "10,910 meters" in result.answer
