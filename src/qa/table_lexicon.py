@@ -173,7 +173,7 @@ def content(toks: list[Token]) -> list[Token]:
 
 def years_in(text: str) -> list[int]:
     """Four-digit years written in a text, in order."""
-    return [int(y) for y in re.findall(r"(?<![\d,.$])((?:19|20)\d{2})(?![\d,])", text)]
+    return [int(y) for y in re.findall(r"(?<![\d.$])(?<!\d,)((?:19|20)\d{2})(?!\d|,\d)", text)]
 
 
 def is_country(key: str) -> bool:

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from qa.embedding import Embedder
 from qa.records import Cell, TableAnswer
 from qa.table_build import Built, build
-from qa.table_intent import detect
+from qa.table_intent import Intent, detect
 from qa.table_lexicon import tokens
 from qa.table_plan import confidence, match_table
 from qa.tables import Table, transposed, years_down
 
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
+CONFIDENT = 0.5  # a table answer this sure needs no fallback
+EMBEDDING_TABLES = 3  # tables whose labels are compared by meaning when words match none
 
 
 @dataclass
@@ -47,29 +49,44 @@ def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | 
     intent = detect(question)
     if intent.explains:
         return None
-    candidates: list[_Candidate] = []
-    for table in tables:
-        view, origin = transposed(table) if years_down(table) else (table, None)
-        found = match_table(view, question, intent, embedder)
-        if found is None:
-            continue
-        built = build(found, question)
-        if built is None:
-            continue
-        score = confidence(found, built.rows, built.defaulted, built.over_rows)
-        if score is not None:
-            score = min(1.0, score + _context_bonus(table, question))
-            words = frozenset(found.tokens[i].text.lower() for i in found.used)
-            candidates.append(_Candidate(table, view, origin, built, score, words))
+    candidates = [c for t in tables if (c := _candidate(t, question, intent, None)) is not None]
+    if embedder is not None and not any(c.confidence >= CONFIDENT for c in candidates):
+        # Matching labels by meaning costs a model call per label: only for the few tables the question's
+        # words point at, and only when matching by words found nothing sure.
+        near = sorted(tables, key=lambda t: -_overlap(t, question))[:EMBEDDING_TABLES]
+        candidates += [c for t in near if (c := _candidate(t, question, intent, embedder)) is not None]
     if not candidates:
         return None
     candidates.sort(key=lambda c: -c.confidence)
     best = candidates[0]
     score = best.confidence
     if any(c.confidence >= score - RIVAL_MARGIN and c.built.computed.value != best.built.computed.value
-           for c in candidates[1:]):
+           and c.table.id != best.table.id for c in candidates[1:]):
         score *= 0.6
     return _result(best, score)
+
+
+def _candidate(table: Table, question: str, intent: Intent, embedder: Embedder | None) -> _Candidate | None:
+    """The answer one table gives, with its confidence; None when it names no row, year or column there."""
+    view, origin = transposed(table) if years_down(table) else (table, None)
+    found = match_table(view, question, intent, embedder)
+    if found is None or (embedder is not None and not found.embedded):
+        return None
+    built = build(found, question)
+    if built is None:
+        return None
+    score = confidence(found, built.rows, built.defaulted, built.over_rows)
+    if score is None:
+        return None
+    score = min(1.0, score + _context_bonus(table, question))
+    words = frozenset(found.tokens[i].text.lower() for i in found.used)
+    return _Candidate(table, view, origin, built, score, words)
+
+
+def _overlap(table: Table, question: str) -> int:
+    """How many of the question's words the table's caption, headers and labels use."""
+    text = " ".join([table.caption or "", table.heading, *table.columns, *(r.label for r in table.rows)])
+    return len({t.stem for t in tokens(text)} & {t.stem for t in tokens(question) if len(t.stem) > 2})
 
 
 def _context_bonus(table: Table, question: str) -> float:
