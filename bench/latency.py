@@ -101,7 +101,7 @@ def main() -> None:
     args = parser(__doc__ or "").parse_args()
     per_level = 12 if args.smoke else 400
     levels = [1, 4] if args.smoke else [1, 4, 16]
-    base = questions()
+    base = questions()[: 6 if args.smoke else None]
     with tempfile.TemporaryDirectory() as tmp:
         built = indexed_service(BUNDLED_CORPUS, Path(tmp)).settings  # built here: the server only loads it
         with serve(built.corpus_dir, built.index_dir) as server:

@@ -1,0 +1,75 @@
+"""A tiny run of every benchmark (`python -m bench.NAME --smoke`), so CI proves each one still works."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def run_bench(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Run bench.NAME's main() in this process (the model is already loaded) and read its result file."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    out = tmp_path / f"{name}.json"
+    monkeypatch.setattr(sys, "argv", [f"bench.{name}", "--smoke", "--out", str(out)])
+    importlib.import_module(f"bench.{name}").main()
+    record = json.loads(out.read_text())
+    assert record["benchmark"] == name and record["machine"]["cpus"] >= 1
+    assert record["command"] == f"python -m bench.{name} --smoke --out {out}"
+    results: dict[str, Any] = record["results"]
+    return results
+
+
+def test_latency_bench_answers_every_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("latency", tmp_path, monkeypatch)
+    levels = [results["one_client"]["cold_unique"], *results["load"]["cold_unique"], *results["load"]["repeated"]]
+    assert all(level["errors"] == 0 and level["requests"] > 0 for level in levels)
+    assert [level["clients"] for level in results["load"]["cold_unique"]] == [1, 4]
+    assert results["one_client"]["cold_unique"]["latency"]["p50"] > 0
+
+
+def test_embedding_bench_compares_backends_with_encode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("embedding", tmp_path, monkeypatch)
+    by_name = {o["name"]: o for o in results["options"]}
+    assert {"torch t1", "onnx t1", "sentence-transformers encode() t1"} <= set(by_name)
+    assert by_name["onnx t1"]["min_cosine"] > 1 - 1e-5 and results["default"] == "onnx"
+
+
+def test_build_bench_skips_the_model_when_nothing_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("build", tmp_path, monkeypatch)
+    assert results["bundled_no_change"]["model_loaded"] is False
+    change = results["generated_one_file_change"]
+    assert change["changed_files"] == 1 and change["chunks_embedded"] < change["chunks_total"] / 10
+    assert results["cold_start_existing_index"]["seconds_to_first_answer"] > 0
+
+
+def test_scale_bench_measures_recall_against_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("scale", tmp_path, monkeypatch)
+    by_type = {r["index_type"].split()[0]: r for r in results["dense"]}
+    assert by_type["flat"]["recall_at_10"] == 1.0
+    assert {"hnsw", "hnsw_sq8", "ivf_sq8"} <= set(by_type)
+    assert results["bm25"][0]["chunks"] == 2000
+
+
+def test_quality_bench_scores_both_question_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("quality", tmp_path, monkeypatch)
+    for name in ("bundled", "financial"):
+        modes = {r["mode"] for r in results[name]["retrieval"]}
+        assert {"bm25", "dense", "hybrid-rrf"} <= modes
+        assert results[name]["questions"] == 8
+
+
+def test_txtai_bench_runs_both_sides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if importlib.util.find_spec("txtai") is None:
+        pytest.skip("txtai is not installed (pip install -e '.[bench]')")
+    results = run_bench("txtai_compare", tmp_path, monkeypatch)
+    modes = {s["mode"] for s in results["financial"]["scores"]}
+    assert {"txtai dense", "txtai hybrid", "qa hybrid-rrf"} <= modes
