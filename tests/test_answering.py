@@ -28,9 +28,8 @@ def test_passage_answer_is_the_highlighted_span_of_the_first_citation(bundled: S
 def test_table_question_is_answered_from_the_table_with_its_cells(bundled: Service) -> None:
     result = bundled.answer("How many supercomputers in the Top 500 does China have?")
     assert result.kind == "table" and result.table_answer is not None and "162" in result.answer
-    assert result.citations[0].highlight is not None
-    top = result.citations[0]
-    assert "Supercomputers" in top.text[top.highlight.start : top.highlight.end]  # the row used, highlighted
+    top, row = result.citations[0], result.citations[0].highlight
+    assert row is not None and "Supercomputers" in top.text[row.start : row.end]  # the row used, highlighted
 
 
 def test_prose_question_goes_to_the_passage_even_though_tables_exist(bundled: Service) -> None:

@@ -54,6 +54,7 @@ class Service:
         self._rebuild = threading.Lock()
         self._load = threading.RLock()
         self._checked = 0.0
+        self._followed = ""  # the CURRENT pointer last acted on: a damaged generation is tried once, not per request
 
     @property
     def embedder(self) -> Embedder:
@@ -94,8 +95,9 @@ class Service:
             return engine
         self._checked = now
         named = current_name(Path(self.settings.index_dir))
-        if not named or named == engine.generation or not self._rebuild.acquire(blocking=False):
+        if not named or named in (engine.generation, self._followed) or not self._rebuild.acquire(blocking=False):
             return engine
+        self._followed = named
         try:
             fresh = self._make_engine()
         except (IndexUnavailable, OSError) as exc:
@@ -103,6 +105,9 @@ class Service:
             return engine
         finally:
             self._rebuild.release()
+        if fresh.generation == engine.generation:
+            log.warning("index %s could not be loaded; still serving %s", named, engine.generation)
+            return engine
         self._engine = fresh
         log.info("now serving index %s (written by another process)", fresh.generation)
         return fresh
