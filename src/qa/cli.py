@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -110,19 +109,46 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
           corpus: CorpusOpt = None, index: IndexOpt = None,
           watch: Annotated[bool, typer.Option("--watch", help="Re-index when corpus files change.")] = False,
-          workers: Annotated[int | None, typer.Option(help="uvicorn worker processes.")] = None) -> None:
+          workers: Annotated[int | None, typer.Option(help="uvicorn worker processes (QA_WORKERS).")] = None) -> None:
     """Serve the chat page at / and the API under /api/ (indexing first when needed)."""
     import uvicorn
 
+    from qa.app import create_app
+    from qa.corpus import LoadError
+    from qa.embedding import ModelError
+    from qa.http_guards import configure_logging
+    from qa.service import Service
+    from qa.store import IndexUnavailable
+    from qa.watch import CorpusWatcher, build_only
+
     settings = _settings(corpus, index, workers=workers)
+    configure_logging(settings.log_level)
+    # Worker processes read their settings from the environment: pass the folders chosen here on.
     os.environ["QA_CORPUS_DIR"] = str(settings.corpus_dir)
     os.environ["QA_INDEX_DIR"] = str(settings.index_dir)
-    if watch:
-        os.environ["QA_WATCH"] = "1"
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    typer.echo(f"qa: serving http://{host}:{port}/ (corpus {settings.corpus_dir}, index {settings.index_dir})")
-    uvicorn.run("qa.app:create_app", factory=True, host=host, port=port, workers=settings.workers,
-                log_level=settings.log_level.lower())
+    # One worker serves the service built here and the watcher swaps it; several workers each load the index
+    # this process built, and pick up the generations its watcher writes.
+    service = Service(settings)
+    rebuild = service.rebuild if settings.workers == 1 else build_only(settings)
+    try:
+        report = service.start(build=True) if settings.workers == 1 else rebuild()
+    except (LoadError, ModelError, IndexUnavailable, OSError, RuntimeError) as exc:
+        _fail(str(exc))
+        return
+    if report is not None:
+        typer.echo(report.summary(), err=True)
+    watcher = CorpusWatcher(settings.corpus_dir, rebuild, settings.watch_debounce_ms) if watch else None
+    typer.echo(f"qa: serving http://{host}:{port}/ (corpus {settings.corpus_dir}, index {settings.index_dir}, "
+               f"{settings.workers} worker(s){', watching the corpus' if watch else ''})")
+    if watcher is not None:
+        watcher.start()
+    try:
+        target: Any = create_app(settings, service, build=False) if settings.workers == 1 else "qa.app:served_app"
+        uvicorn.run(target, factory=settings.workers > 1, host=host, port=port, workers=settings.workers,
+                    log_level=settings.log_level.lower(), access_log=False)
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 def main() -> None:
