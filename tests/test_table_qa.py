@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fastapi.testclient import TestClient
 
 from qa.corpus import load, scan
@@ -308,3 +310,19 @@ def test_financial_document_answers_through_the_service_with_sources(
     top = answer.citations[0]
     assert top.source == APPLE and top.highlight is not None
     assert top.text[top.highlight.start : top.highlight.end].startswith("| Total net sales |")
+
+
+_WORDS = ["what", "was", "the", "change", "in", "net", "income", "sales", "total", "2019", "2018", "2017", "ratio",
+          "of", "to", "average", "which", "year", "highest", "percentage", "share", "China", "US", "and", "how",
+          "many", "more", "than", "services", "products", "cost", "from", "between", "Germany", "?", "—", "$5"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=14), st.sampled_from([APPLE, NORTHWIND, WINGTIP]))
+def test_any_question_gets_an_answer_or_none_never_an_error(words: list[str], source: str) -> None:
+    tables = _tables(source)
+    result = answer_from_tables(" ".join(words), tables)
+    if result is not None:
+        assert 0.0 <= result.confidence <= 1.0
+        assert result.rows and all(0 <= r < len(result.table.rows) for r in result.rows)
+        assert result.table_answer.cells and result.answer == result.table_answer.value

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.corpus import load, scan
 from qa.records import Document
@@ -179,3 +181,14 @@ def test_render_row_carries_section_header_and_scale_for_statements() -> None:
 def test_every_fixture_has_a_table_with_numbers(fixture: str) -> None:
     tables = _tables(DATA, fixture)
     assert tables and all(any(r.cells and not r.is_section for r in t.rows) for t in tables)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab1$(), |-—%\n:#", max_size=30), max_size=12))
+def test_find_tables_never_fails_and_rows_lie_inside_their_table(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    for table in find_tables(_doc(text)):
+        assert 0 <= table.start <= table.end <= len(text)
+        for row in table.rows:
+            assert table.start <= row.start <= row.end <= table.end
+            assert len(row.cells) == len(table.columns)

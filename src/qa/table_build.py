@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from qa import table_ops as ops
@@ -11,6 +11,7 @@ from qa.table_lexicon import years_in
 from qa.table_ops import Computed, OperandError, Ref
 from qa.table_plan import Match, data_rows, value_cols
 from qa.table_values import cell_value
+from qa.tables import Table
 from qa.values import parse_value
 
 _TWO = ("difference", "ratio", "percent_change", "compare")
@@ -42,7 +43,7 @@ def build(found: Match, question: str) -> Built | None:
         # "Total revenue", "Net change in cash", "Combined ratio": the words name a label, not an operation;
         # but "the total of leases and purchases" under a "total" column still asks for a sum.
         spans = row_spans if _SUM_OF.match(question, trigger.start) else row_spans + col_spans
-        if trigger.op != "lookup" and any(s <= trigger.start and trigger.end <= e for s, e in spans):
+        if trigger.op != "lookup" and _covered(question, trigger.start, trigger.end, spans):
             continue
         if not found.rows and trigger.op not in ("max", "min"):
             continue  # without a named row only "which row is largest" can be answered
@@ -53,20 +54,45 @@ def build(found: Match, question: str) -> Built | None:
     return None
 
 
+def _covered(question: str, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Every word of question[start:end] lies inside one of the spans ("% Change" covers "percentage change")."""
+    words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\w+", question[start:end])]
+    return bool(words) and all(any(s <= a and b <= e for s, e in spans) for a, b in words)
+
+
 def _cols_or_default(found: Match, spans: bool = False) -> tuple[list[int], bool]:
-    """Named columns; else every column holding a number in the best row (marked as defaulted).
+    """Named columns; else the best row's year columns, or every column holding a number in it (defaulted).
 
     With `spans`, "2017 to 2019" names every year column in between (for sums, averages, extremes).
     """
+    table = found.table
     if spans and found.intent.year_range and found.year_axis == "col" and len(found.cols) == 2:
         low, high = sorted(c.year or 0 for c in found.cols)
-        inside = [j for j, name in enumerate(found.table.columns)
-                  if len(set(years_in(name))) == 1 and low <= years_in(name)[0] <= high]
+        like = _without_years(table.columns[found.cols[0].index])
+        inside = [j for j, y in _year_columns(table, range(len(table.columns))) if low <= y <= high
+                  and _without_years(table.columns[j]) == like]
         return inside, False
     if found.cols:
         return [c.index for c in found.cols], False
     row = found.row
-    return (value_cols(found.table, row) if row is not None else []), True
+    have = value_cols(table, row) if row is not None else []
+    dated = _year_columns(table, have)
+    # "What was the change in X?" beside a "$ Change" column: the years are the operands.
+    return ([j for j, _ in dated] if len(dated) >= 2 else have), True
+
+
+def _without_years(name: str) -> str:
+    return re.sub(r"\b(?:19|20)\d{2}\b", "", name).strip()
+
+
+def _year_columns(table: Table, cols: Iterable[int]) -> list[tuple[int, int]]:
+    """(column, year) for columns naming one year, the first of each year ("2019 Amount", not "2019 %")."""
+    out: dict[int, int] = {}
+    for j in cols:
+        years = set(years_in(table.columns[j]))
+        if len(years) == 1:
+            out.setdefault(years.pop(), j)
+    return [(j, y) for y, j in out.items()]
 
 
 def _lookup(found: Match, question: str) -> Built | None:
@@ -94,7 +120,7 @@ def _pair(found: Match) -> tuple[list[Ref], str, bool]:
             raise OperandError("two rows but no single column")
         pair = sorted(found.rows[:2], key=lambda m: m.position)
         return [Ref(m.index, cols[0]) for m in pair], "row", defaulted
-    have = value_cols(found.table, row)
+    have, _ = _cols_or_default(found) if not found.cols else (value_cols(found.table, row), False)
     if len(have) == 2:
         named = [c.index for c in found.cols]
         order = named + [c for c in have if c not in named]

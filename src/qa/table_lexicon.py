@@ -158,7 +158,7 @@ def tokens(text: str) -> list[Token]:
         raw = match.group()
         if kind == "w":
             base = raw.rstrip("%").replace(",", "") if raw[0].isdigit() else raw
-            s = stem(base) if raw[0].isalpha() else base.lower()
+            s = stem(base) if raw[0].isalpha() else "percent" if raw == "%" else base.lower()
         else:
             s = _PHRASES[int(kind[1:])][1]
         word = re.sub(r"['’]s?$", "", raw.lower()) if kind == "w" else s

@@ -15,6 +15,7 @@ from qa.table_values import cell_value
 from qa.tables import Table
 
 MIN_COVERAGE = 0.5  # a label counts as named when the question has at least half of its (weighted) words
+MORE_COVERAGE = 0.75  # a second or later label of the same axis must be named more fully
 EMBED_MIN, EMBED_MARGIN = 0.55, 0.05  # fallback: a row label close in meaning, and clearly closer than the next
 # Confidence lost per question word the table does not explain: an ordinary word, a name, and a word
 # qualifying the row's own words ("iPhone net sales" answered from "Total net sales").
@@ -78,12 +79,17 @@ def _year_picks(matcher: Matcher, q: list[Token], years: Sequence[int], allowed:
 
 def _word_picks(matcher: Matcher, q: list[Token], skip: frozenset[int], allowed: Sequence[int],
                 limit: int) -> list[LabelMatch]:
-    """Labels named by words, greedily: each next one from the words the earlier ones did not use."""
+    """Labels named by words, greedily: each next one from the words the earlier ones did not use.
+
+    A second label must be named more fully than the first: in "United States revenue" the leftover
+    "revenue" does not name "Total revenue".
+    """
     picks: list[LabelMatch] = []
     used = set(skip)
     while len(picks) < limit:
         ranked = [m for m in matcher.ranked(q, frozenset(used), allowed)
-                  if m.coverage >= MIN_COVERAGE and m.index not in {p.index for p in picks}]
+                  if m.coverage >= (MORE_COVERAGE if picks else MIN_COVERAGE)
+                  and m.index not in {p.index for p in picks}]
         if not ranked:
             break
         picks.append(ranked[0])
@@ -116,7 +122,11 @@ def match_table(table: Table, question: str, intent: Intent, embedder: Embedder 
         rows = _word_picks(rows_m, q, row_skip, rows_ok, 6)
     skip = frozenset(i for r in rows for i in r.used) | (years if axis != "col" else frozenset())
     if axis == "col":
-        cols = _year_picks(cols_m, q, intent.years, cols_ok, skip)
+        # Among one year's columns, operation words do not choose: "percentage of total revenue" asks for
+        # a share of the amounts, not for the "% of total" column.
+        spans = [(t.start, t.end) for t in intent.triggers if t.end > t.start]
+        asking = frozenset(i for i, t in enumerate(q) if any(a <= t.start < b for a, b in spans))
+        cols = _year_picks(cols_m, q, intent.years, cols_ok, skip | asking)
     else:
         cols = _word_picks(cols_m, q, skip, cols_ok, len(cols_ok)) if len(cols_ok) > 1 else []
     ranked = rows_m.ranked(q, row_skip, rows_ok)

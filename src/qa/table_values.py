@@ -92,7 +92,7 @@ _MARKER = re.compile(r"\s*(?:\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)|\[\w{1,3}\]|[*†�
 
 def as_written(cell: CellValue) -> str:
     """A cell as written, footnote marker dropped and the space after a currency sign closed ("$ 1,452.4")."""
-    text = re.sub(r"(?<=[$€£¥])\s+", "", cell.text)
+    text = re.sub(r"(?<=[$€£¥])\s+|\s+(?=%)", "", cell.text)
     # A trailing "(1)" is a footnote only after a number: "(1,234)" alone is a negative amount.
     stripped = _MARKER.sub("", text)
     return stripped if re.search(r"\d", stripped) else text
