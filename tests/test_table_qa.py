@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from fastapi.testclient import TestClient
 
 from qa.corpus import load, scan
 from qa.service import Service
