@@ -25,7 +25,7 @@ from qa.records import Chunk, Document
 from qa.sparse import SparseIndex
 from qa.tables import Table
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
 MANIFEST = "manifest.json"
