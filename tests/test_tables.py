@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from qa.corpus import load, scan
 from qa.records import Document
-from qa.tables import Table, find_tables, render_row, transposed, years_down
+from qa.table_qa import transposed, years_down
+from qa.tables import Table, find_tables, render_row
 
 DATA = Path(__file__).parent / "data" / "tables"
 BUNDLED = Path(__file__).resolve().parents[1] / "corpus"

@@ -20,6 +20,7 @@ _THRESHOLD = re.compile(
     r"\s+(?:than\s+)?(?P<num>[-$€£]?\s?\d[\d,]*(?:\.\d+)?\s*(?:%|million|billion|thousand|[mbk]\b)?)",
     re.IGNORECASE,
 )
+_COMBINED = re.compile(r"\b(?:combined|together|total|both|two|all|sum)\b", re.IGNORECASE)
 _SUM_OF = re.compile(r"(?:the\s+)?(?:sum|total)\s+of\b", re.IGNORECASE)
 _DIFFERENCE_BETWEEN = re.compile(r"\bdifference\b|\bgap\b|\bdiffer\b", re.IGNORECASE)
 _COLUMN_NOUNS = re.compile(r"\b(?:years|quarters|periods|columns|countries|months)\b", re.IGNORECASE)
@@ -206,6 +207,9 @@ def _share(found: Match, question: str) -> Built | None:
     if totals:
         return Built(ops.share(table, part, [Ref(row, totals[0])]), [row], False)
     named = [c.index for c in found.cols]
+    if len(named) >= 2 and not _COMBINED.search(question):
+        # "X in 2019 as a percentage of X in 2018": the second column named is the whole.
+        return Built(ops.share(table, part, [Ref(row, named[1])]), [row], False)
     whole = named if len(named) >= 2 else value_cols(table, row)
     return Built(ops.share(table, part, [Ref(row, c) for c in whole]), [row], len(named) < 2)
 

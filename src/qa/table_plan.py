@@ -121,14 +121,7 @@ def match_table(table: Table, question: str, intent: Intent, embedder: Embedder 
     else:
         rows = _word_picks(rows_m, q, row_skip, rows_ok, 6)
     skip = frozenset(i for r in rows for i in r.used) | (years if axis != "col" else frozenset())
-    if axis == "col":
-        # Among one year's columns, operation words do not choose: "percentage of total revenue" asks for
-        # a share of the amounts, not for the "% of total" column.
-        spans = [(t.start, t.end) for t in intent.triggers if t.end > t.start]
-        asking = frozenset(i for i, t in enumerate(q) if any(a <= t.start < b for a, b in spans))
-        cols = _year_picks(cols_m, q, intent.years, cols_ok, skip | asking)
-    else:
-        cols = _word_picks(cols_m, q, skip, cols_ok, len(cols_ok)) if len(cols_ok) > 1 else []
+    cols = _pick_cols(cols_m, q, intent, axis == "col", skip, cols_ok)
     ranked = rows_m.ranked(q, row_skip, rows_ok)
     found = Match(table, q, intent, rows, sorted(cols, key=lambda c: c.position), ranked, axis)
     if not rows and axis != "row":
@@ -139,6 +132,18 @@ def match_table(table: Table, question: str, intent: Intent, embedder: Embedder 
         return None
     found.used = {i for m in (*found.rows, *found.cols) for i in m.used}
     return found
+
+
+def _pick_cols(matcher: Matcher, q: list[Token], intent: Intent, by_year: bool, skip: frozenset[int],
+               allowed: list[int]) -> list[LabelMatch]:
+    """The columns a question names: one per year it names, or every column it names by words."""
+    if by_year:
+        # Among one year's columns, operation words do not choose: "percentage of total revenue" asks for
+        # a share of the amounts, not for the "% of total" column.
+        spans = [(t.start, t.end) for t in intent.triggers if t.end > t.start]
+        asking = frozenset(i for i, t in enumerate(q) if any(a <= t.start < b for a, b in spans))
+        return _year_picks(matcher, q, intent.years, allowed, skip | asking)
+    return _word_picks(matcher, q, skip, allowed, len(allowed)) if len(allowed) > 1 else []
 
 
 def _section_rows(found: Match, matcher: Matcher, allowed: list[int], skip: frozenset[int]) -> None:

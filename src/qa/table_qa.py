@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 from qa.embedding import Embedder
 from qa.records import Cell, TableAnswer
@@ -10,7 +11,7 @@ from qa.table_build import Built, build
 from qa.table_intent import Intent, detect
 from qa.table_lexicon import tokens
 from qa.table_plan import confidence, match_table
-from qa.tables import Table, transposed, years_down
+from qa.tables import Table, TableRow
 
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
 CONFIDENT = 0.5  # a table answer this sure needs no fallback
@@ -110,3 +111,22 @@ def _result(best: _Candidate, score: float) -> TableResult:
     answer = TableAnswer(computed.operation, computed.value, computed.number, computed.unit, cells,
                          computed.explanation, table.id, table.caption, table.source_note)
     return TableResult(answer, computed.value, round(score, 3), table, rows, best.matched)
+
+
+_YEAR_LABEL = re.compile(r"^(?:FY\s?|fiscal\s+(?:year\s+)?)?(?:19|20)\d{2}\s*(?:\(\w\)|\*)?$", re.IGNORECASE)
+
+
+def years_down(table: Table) -> bool:
+    """A table whose rows are years ("2015", "2016", ...) and whose columns are measures."""
+    labels = [r.label for r in table.rows if not r.is_section]
+    return len(labels) >= 2 and sum(bool(_YEAR_LABEL.match(x.strip())) for x in labels) * 10 >= len(labels) * 6
+
+
+def transposed(table: Table) -> tuple[Table, list[int]]:
+    """The table turned so its years run across (a view for matching), and the row each new column came from."""
+    body = [i for i, r in enumerate(table.rows) if not r.is_section]
+    rows = [TableRow(name, [table.rows[i].cells[j] for i in body], table.start, table.end)
+            for j, name in enumerate(table.columns)]
+    columns = [table.rows[i].label for i in body]
+    view = replace(table, rows=rows, columns=columns, header_rows=[[table.row_header, *columns]], column_context="")
+    return view, body

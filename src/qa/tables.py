@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from qa.records import Document
@@ -297,21 +297,3 @@ def render_row(table: Table, row: TableRow) -> str:
 
 _SCALE_WORDS = {1e3: "in thousands", 1e6: "in millions", 1e9: "in billions", 1e12: "in trillions"}
 
-
-_YEAR_LABEL = re.compile(r"^(?:FY\s?|fiscal\s+(?:year\s+)?)?(?:19|20)\d{2}\s*(?:\(\w\)|\*)?$", re.IGNORECASE)
-
-
-def years_down(table: Table) -> bool:
-    """A table whose rows are years ("2015", "2016", ...) and whose columns are measures."""
-    labels = [r.label for r in table.rows if not r.is_section]
-    return len(labels) >= 2 and sum(bool(_YEAR_LABEL.match(x.strip())) for x in labels) * 10 >= len(labels) * 6
-
-
-def transposed(table: Table) -> tuple[Table, list[int]]:
-    """The table turned so its years run across (a view for matching), and the row each new column came from."""
-    body = [i for i, r in enumerate(table.rows) if not r.is_section]
-    rows = [TableRow(name, [table.rows[i].cells[j] for i in body], table.start, table.end)
-            for j, name in enumerate(table.columns)]
-    columns = [table.rows[i].label for i in body]
-    view = replace(table, rows=rows, columns=columns, header_rows=[[table.row_header, *columns]], column_context="")
-    return view, body
