@@ -71,6 +71,14 @@ def test_document_outside_corpus_is_404(client: TestClient) -> None:
         assert response.status_code == 404 and "pyproject" not in response.text
 
 
+def test_app_over_a_started_service_serves_its_engine_without_reloading(bundled: Service) -> None:
+    engine = bundled.engine
+    with TestClient(create_app(bundled.settings, bundled, build=False)) as fresh:
+        assert fresh.get("/api/health").json()["index_generation"] == engine.generation
+        fresh.post("/api/answer", json={"question": "borehole"})
+    assert bundled.engine is engine
+
+
 def test_suggestions_are_questions_from_the_corpus(client: TestClient) -> None:
     questions = client.get("/api/suggestions").json()["questions"]
     assert questions and all(q.endswith("?") for q in questions)

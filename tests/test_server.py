@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 
 from conftest import LiveServer, make_settings, start_live_server
 from qa.embedding import Embedder
@@ -159,3 +161,27 @@ def test_access_log_and_errors_never_carry_the_token(live: LiveServer, caplog: p
     access = [r.getMessage() for r in caplog.records if r.name == "qa.access"]
     assert len(access) == 2 and all('"path": "/api/index/rebuild"' in line for line in access)
     assert TOKEN not in caplog.text and TOKEN not in wrong.text and TOKEN not in right.text
+
+
+@pytest.mark.browser
+def test_api_pages_render_in_a_browser_from_local_assets(live_server: LiveServer) -> None:
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        if os.environ.get("QA_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"QA_REQUIRE_BROWSER=1 but {chromium} is missing")
+        pytest.skip(f"{chromium} is missing (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page()
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(live_server.url) else None)
+            page.goto(f"{live_server.url}/docs")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            assert page.locator(".opblock").count() == 6 and page.locator("[data-path='/api/answer']").count()
+            assert problems == []  # no CSP refusal, nothing fetched from elsewhere
+            page.goto(f"{live_server.url}/redoc")
+            page.wait_for_selector("text=Answer", timeout=30_000)
+        finally:
+            browser.close()

@@ -38,6 +38,14 @@ def test_start_builds_and_serves_the_corpus(corpus: Path, tmp_path: Path, embedd
     assert service.started and "4,200 metres" in service.answer("How deep is the Alpha well?").answer
 
 
+def test_model_and_index_are_loaded_once_and_shared(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
+    service = service_over(tmp_path, embedder)
+    engine = service.engine
+    for question in ("How deep is the Alpha well?", "When was it drilled?", "How deep is the Alpha well?"):
+        service.answer(question)
+    assert service.engine is engine and service.embedder is embedder and engine.retriever.embedder is embedder
+
+
 def test_rebuild_swaps_in_the_new_index_and_held_engines_keep_the_old(
         corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     service = service_over(tmp_path, embedder)

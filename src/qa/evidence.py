@@ -35,13 +35,16 @@ _MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|Sept
                      r"(1[5-9]|20)\d\d)\b")
 _CLAUSE_BREAK = re.compile(r"(?<=[”\"]) (?=\S)|(?<=,”) |(?<=;) | — | – ")
 MIN_CLAUSE_WORDS = 3
+# Words that carry no information about the answer, beyond the retrieval tokenizer's stopwords.
+_FUNCTION_WORDS = frozenset({
+    "per", "each", "about", "i", "me", "my", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her",
+    "its", "them", "than", "from", "also", "just", "some", "any", "all", "most", "more", "very", "can", "could",
+    "would", "should", "may", "might", "must", "shall", "has", "have", "had", "were", "am", "been", "being", "get",
+    "got"})
 # Irregular verb forms the light stemmer cannot fold, and verbs of speech, which questions and reports use
 # interchangeably ("Who did Gao talk to?" / "Gao told Beijing Review").
-_FUNCTION_WORDS = frozenset("per each about i me my we us our you your he him his she her its them than from also "
-                            "just some any all most more very can could would should may might must shall has have "
-                            "had were am been being get got".split())
 _FOLD = {"told": "say", "tell": "say", "tells": "say", "said": "say", "says": "say", "talk": "say",
-         "talked": "say", "spoke": "say", "speak": "say", "spoken": "say", "state": "say", "stated": "say",
+         "talked": "say", "spoke": "say", "speak": "say", "spoken": "say", "stated": "say",
          "went": "go", "gone": "go", "made": "make", "built": "build", "began": "begin", "begun": "begin",
          "bought": "buy", "sold": "sell", "brought": "bring", "led": "lead", "won": "win", "struck": "strike",
          "drilled": "drill", "drilling": "drill", "spent": "spend", "spending": "spend", "rolled": "roll",
