@@ -13,9 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import make_settings
-from qa.app import create_app
+from qa.app import create_app, served_app
 from qa.embedding import Embedder
+from qa.http_guards import access_log
 from qa.service import Service
+from qa.settings import get_settings
 
 OPERATIONS = {"lookup", "difference", "ratio", "percent_change", "share", "max", "min", "sum", "average", "count",
               "compare"}
@@ -77,6 +79,25 @@ def test_app_over_a_started_service_serves_its_engine_without_reloading(bundled:
         assert fresh.get("/api/health").json()["index_generation"] == engine.generation
         fresh.post("/api/answer", json={"question": "borehole"})
     assert bundled.engine is engine
+
+
+def test_worker_app_serves_the_index_named_by_the_environment(
+        bundled: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What each of several `qa serve` workers runs: settings from QA_*, the index the parent built, no build."""
+    # The worker sets up logging; put the access logger back as it was for the other tests.
+    monkeypatch.setattr(access_log, "handlers", list(access_log.handlers))
+    monkeypatch.setattr(access_log, "propagate", access_log.propagate)
+    monkeypatch.setattr(access_log, "level", access_log.level)
+    monkeypatch.setenv("QA_CORPUS_DIR", str(bundled.settings.corpus_dir))
+    monkeypatch.setenv("QA_INDEX_DIR", str(bundled.settings.index_dir))
+    get_settings.cache_clear()
+    try:
+        with TestClient(served_app()) as worker:
+            health = worker.get("/api/health").json()
+            body = worker.post("/api/answer", json={"question": "How deep is the borehole?"}).json()
+    finally:
+        get_settings.cache_clear()
+    assert health["index_generation"] == bundled.engine.generation and "10,910" in body["answer"]
 
 
 def test_suggestions_are_questions_from_the_corpus(client: TestClient) -> None:
