@@ -125,7 +125,8 @@ def passage_rows(answerer: Answerer, outcomes: list[Outcome]) -> tuple[np.ndarra
         if decision.best is None:
             continue
         ev = decision.best.evidence
-        values = {"span_cosine": ev.span_cosine, "span_cover": ev.span_cover, "typed": float(ev.typed),
+        values = {"span_cover": ev.span_cover, "focus_cover": ev.focus_cover,
+                  "typed": float(ev.typed), "year_clash": float(ev.year_clash),
                   "missing": float(bool(decision.question.missing)), "unknown": decision.unknown}
         rows.append([values[name] for name in FEATURES])
         text = answerer.span_text(decision.best.hit.chunk, decision.best.span)

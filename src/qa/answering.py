@@ -20,6 +20,7 @@ CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
 ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
 TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
+TABLE_SURE = 0.85  # table, row and columns all named in full: retrieval's row guess does not overrule it
 DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
 
 # Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
@@ -27,8 +28,8 @@ PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosin
         "novel": 1.0, "rank": -0.05}
 # Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
 # `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
-CONFIDENCE = {"bias": -1.1, "span_cosine": 0.21, "span_cover": 1.97, "typed": 0.97, "missing": -1.45,
-              "unknown": -1.62}
+CONFIDENCE = {"bias": -1.44, "span_cosine": 0.0, "span_cover": 1.44, "focus_cover": 1.31, "typed": 0.99,
+              "missing": -1.66, "unknown": -1.27}
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Evidence:
 
     span_cosine: float  # dense similarity of the span and the question
     span_cover: float  # idf-weighted share of the question's words the span contains
+    focus_cover: float  # the same for the words outside names and years: what is asked about them
     chunk_cover: float  # the same for the whole chunk with its heading
     chunk_cosine: float  # dense similarity of the chunk and the question
     typed: bool  # the span holds the kind of thing asked for (a number for "how many", a name for "who")
@@ -125,7 +127,7 @@ class Answerer:
     def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
         """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
         z = (CONFIDENCE["bias"] + CONFIDENCE["span_cosine"] * ev.span_cosine
-             + CONFIDENCE["span_cover"] * ev.span_cover
+             + CONFIDENCE["span_cover"] * ev.span_cover + CONFIDENCE["focus_cover"] * ev.focus_cover
              + CONFIDENCE["typed"] * ev.typed + CONFIDENCE["missing"] * bool(question.missing)
              + CONFIDENCE["unknown"] * unknown)
         return _sigmoid(z)
@@ -144,7 +146,7 @@ class Answerer:
         if any(w.lower() not in table.matched for n in question.missing for w in n.split()):  # "American"=US
             return table.confidence * MISSING_NAME_FACTOR
         label = self._row_label(best.hit.chunk) if best is not None else None
-        if label is None or table.confidence < TABLE_MIN:
+        if label is None or table.confidence < TABLE_MIN or table.confidence >= TABLE_SURE:
             return table.confidence
         if label in {table.table.rows[i].label for i in table.rows}:
             return max(table.confidence, passage_confidence)
@@ -162,7 +164,8 @@ class Answerer:
         cosines = self.spans.cosines(qvec, [text for _, _, text in spans]) if spans else []
         covers = {id(h): self.lexicon.coverage(question, h.chunk.search_text) for h in hits}
         ranks = {id(h): i for i, h in enumerate(hits)}
-        return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text), covers[id(hit)],
+        return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text),
+                                              self.lexicon.focus_cover(question, text), covers[id(hit)],
                                               hit.dense or 0.0, has_expected(question, text),
                                               novelty(question, text), ranks[id(hit)]))
                 for (hit, span, text), cos in zip(spans, cosines, strict=True)]

@@ -65,6 +65,7 @@ class Question:
     expects: Expect
     missing: tuple[str, ...]  # names and numbers that appear nowhere in the corpus
     names: tuple[frozenset[str], ...] = ()  # multi-word proper names, as token sets
+    focus: frozenset[str] = frozenset()  # what is asked about the names: the words outside names and years
 
 
 class Lexicon:
@@ -97,6 +98,14 @@ class Lexicon:
                 have |= name
         return sum(self.weight(t) for t in have) / sum(self.weight(t) for t in question.tokens)
 
+    def focus_cover(self, question: Question, text: str) -> float:
+        """Share of what the question asks (its words outside names and years) that `text` contains: a span
+        about the right company but another measure ("return on equity" / "CET1 ratio") scores low."""
+        if not question.focus:
+            return 1.0
+        have = question.focus & terms(text)
+        return sum(self.weight(t) for t in have) / sum(self.weight(t) for t in question.focus)
+
     def unknown_share(self, question: Question) -> float:
         """Idf-weighted share of the question's words that no chunk uses: high for off-topic questions."""
         if not question.tokens:
@@ -107,8 +116,11 @@ class Lexicon:
     def analyse(self, question: str) -> Question:
         lowered = _LEAD.sub("", question.strip()).lower()
         expects: Expect = next((kind for kind, pattern in _EXPECTS if pattern.match(lowered)), "any")
-        return Question(question, frozenset(terms(question)), expects, tuple(self._missing(question)),
-                        tuple(multiword_names(question)))
+        tokens = frozenset(terms(question))
+        named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in terms(m.group(0))}
+        focus = frozenset(t for t in tokens - named if not _YEAR.fullmatch(t))
+        return Question(question, tokens, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
+                        focus)
 
     def _missing(self, question: str) -> list[str]:
         """Proper names and years of the question that the corpus never mentions.
@@ -151,6 +163,13 @@ def has_expected(question: Question, text: str) -> bool:
     if question.expects == "name":
         return bool(names(text) - question.tokens)
     return True
+
+
+def year_clash(question: Question, text: str) -> bool:
+    """The question asks about a year and the span speaks of other years only (2019 asked, 2024 given)."""
+    asked = set(_YEAR.findall(question.text))
+    given = set(_YEAR.findall(text))
+    return bool(asked and given and not asked & given)
 
 
 def novelty(question: Question, text: str) -> float:
