@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.embedding import Vectors
-from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
+from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units
 from qa.followup import Turn, resolve
 from qa.records import Answer, Chunk, Citation, Hit, Span
 from qa.retrieval import Retriever
@@ -28,8 +28,8 @@ PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosin
         "novel": 1.0, "rank": -0.05}
 # Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
 # `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
-CONFIDENCE = {"bias": -1.41, "span_cover": 1.41, "focus_cover": 1.14, "typed": 0.94, "year_clash": -1.47,
-              "missing": -1.51, "unknown": -1.17}
+CONFIDENCE = {"bias": -1.44, "span_cosine": 0.0, "span_cover": 1.44, "focus_cover": 1.31, "typed": 0.99,
+              "missing": -1.66, "unknown": -1.27}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,6 @@ class Evidence:
     chunk_cover: float  # the same for the whole chunk with its heading
     chunk_cosine: float  # dense similarity of the chunk and the question
     typed: bool  # the span holds the kind of thing asked for (a number for "how many", a name for "who")
-    year_clash: bool  # the question asks about a year, the span gives other years only
     novel: float  # the span says something beyond the question
     rank: int  # the chunk's place in the fused retrieval ranking
 
@@ -127,9 +126,9 @@ class Answerer:
 
     def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
         """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
-        z = (CONFIDENCE["bias"] + CONFIDENCE["span_cover"] * ev.span_cover
-             + CONFIDENCE["focus_cover"] * ev.focus_cover + CONFIDENCE["typed"] * ev.typed
-             + CONFIDENCE["year_clash"] * ev.year_clash + CONFIDENCE["missing"] * bool(question.missing)
+        z = (CONFIDENCE["bias"] + CONFIDENCE["span_cosine"] * ev.span_cosine
+             + CONFIDENCE["span_cover"] * ev.span_cover + CONFIDENCE["focus_cover"] * ev.focus_cover
+             + CONFIDENCE["typed"] * ev.typed + CONFIDENCE["missing"] * bool(question.missing)
              + CONFIDENCE["unknown"] * unknown)
         return _sigmoid(z)
 
@@ -168,7 +167,7 @@ class Answerer:
         return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text),
                                               self.lexicon.focus_cover(question, text), covers[id(hit)],
                                               hit.dense or 0.0, has_expected(question, text),
-                                              year_clash(question, text), novelty(question, text), ranks[id(hit)]))
+                                              novelty(question, text), ranks[id(hit)]))
                 for (hit, span, text), cos in zip(spans, cosines, strict=True)]
 
     @staticmethod
