@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.embedding import Vectors
-from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units
+from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, terms, units, year_clash
 from qa.followup import Turn, resolve
 from qa.records import Answer, Chunk, Citation, Hit, Span
 from qa.retrieval import Retriever
@@ -20,7 +20,6 @@ CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
 ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
 TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
-TABLE_SURE = 0.85  # table, row and columns all named in full: retrieval's row guess does not overrule it
 DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
 
 # Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
@@ -28,8 +27,8 @@ PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosin
         "novel": 1.0, "rank": -0.05}
 # Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
 # `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
-CONFIDENCE = {"bias": -1.44, "span_cosine": 0.0, "span_cover": 1.44, "focus_cover": 1.31, "typed": 0.99,
-              "missing": -1.66, "unknown": -1.27}
+CONFIDENCE = {"bias": -1.41, "span_cover": 1.41, "focus_cover": 1.14, "typed": 0.94, "year_clash": -1.47,
+              "missing": -1.51, "unknown": -1.17}
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,7 @@ class Evidence:
     chunk_cover: float  # the same for the whole chunk with its heading
     chunk_cosine: float  # dense similarity of the chunk and the question
     typed: bool  # the span holds the kind of thing asked for (a number for "how many", a name for "who")
+    year_clash: bool  # the question asks about a year, the span gives other years only
     novel: float  # the span says something beyond the question
     rank: int  # the chunk's place in the fused retrieval ranking
 
@@ -126,9 +126,9 @@ class Answerer:
 
     def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
         """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
-        z = (CONFIDENCE["bias"] + CONFIDENCE["span_cosine"] * ev.span_cosine
-             + CONFIDENCE["span_cover"] * ev.span_cover + CONFIDENCE["focus_cover"] * ev.focus_cover
-             + CONFIDENCE["typed"] * ev.typed + CONFIDENCE["missing"] * bool(question.missing)
+        z = (CONFIDENCE["bias"] + CONFIDENCE["span_cover"] * ev.span_cover
+             + CONFIDENCE["focus_cover"] * ev.focus_cover + CONFIDENCE["typed"] * ev.typed
+             + CONFIDENCE["year_clash"] * ev.year_clash + CONFIDENCE["missing"] * bool(question.missing)
              + CONFIDENCE["unknown"] * unknown)
         return _sigmoid(z)
 
@@ -138,19 +138,23 @@ class Answerer:
 
         Lowered when the question names something the corpus lacks. When the best passage evidence is a table
         row, the paths agree (that row is among those the table answer used: it is at least as sure as the
-        passage) or disagree (another row fits the question better: the passage is preferred). Rows are
-        compared by label, so the same table in two documents agrees with itself.
+        passage) or disagree: the question names that row ("supercomputers") and the table answer used
+        another, so the passage is preferred. A row the question does not name is no evidence against an
+        answer picked over all rows ("which region had the highest revenue"). Rows are compared by label, so
+        the same table in two documents agrees with itself.
         """
         if table is None:
             return 0.0
         if any(w.lower() not in table.matched for n in question.missing for w in n.split()):  # "American"=US
             return table.confidence * MISSING_NAME_FACTOR
         label = self._row_label(best.hit.chunk) if best is not None else None
-        if label is None or table.confidence < TABLE_MIN or table.confidence >= TABLE_SURE:
+        if label is None or table.confidence < TABLE_MIN:
             return table.confidence
         if label in {table.table.rows[i].label for i in table.rows}:
             return max(table.confidence, passage_confidence)
-        return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
+        if terms(label) & question.focus:
+            return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
+        return table.confidence
 
     def _row_label(self, chunk: Chunk) -> str | None:
         table = self._tables.get(chunk.table_id or "")
@@ -167,7 +171,7 @@ class Answerer:
         return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text),
                                               self.lexicon.focus_cover(question, text), covers[id(hit)],
                                               hit.dense or 0.0, has_expected(question, text),
-                                              novelty(question, text), ranks[id(hit)]))
+                                              year_clash(question, text), novelty(question, text), ranks[id(hit)]))
                 for (hit, span, text), cos in zip(spans, cosines, strict=True)]
 
     @staticmethod
