@@ -96,8 +96,10 @@ def _swap(fragment: str, previous: str, tables: Sequence[Table]) -> str | None:
     target = _table_target(frag, prev, tables) or _plain_target(frag, previous, prev)
     if target is None:
         return None
-    indices, is_metric = target
-    return _replace(previous, prev, indices, frag) if not is_metric else _swap_metric(previous, prev, indices, frag)
+    indices, is_metric, label_years = target
+    if not is_metric:
+        return _replace(previous, prev, indices, frag)
+    return _swap_metric(previous, prev, indices, frag, label_years)
 
 
 def _year_swap(fragment: str, previous: str) -> str | None:
@@ -118,8 +120,15 @@ def _year_swap(fragment: str, previous: str) -> str | None:
     return None
 
 
-def _table_target(frag: str, prev: list[Token], tables: Sequence[Table]) -> tuple[list[int], bool] | None:
-    """Which words of the previous question the fragment replaces, as the tables' labels tell."""
+Target = tuple[list[int], bool, set[int]]  # words to replace, whether they name a metric, years the metric carries
+
+
+def _table_target(frag: str, prev: list[Token], tables: Sequence[Table]) -> Target | None:
+    """Which words of the previous question the fragment replaces, as the tables' labels tell.
+
+    A year the replaced label carries ("Patents Filed (2023)") goes with it: "What about supercomputers?"
+    after "How many patents did China file in 2023?" does not ask about supercomputers in 2023.
+    """
     ftoks = tokens(frag)
     for table in tables:
         for labels, is_metric in ((column_labels(table), False), (row_labels(table), True)):
@@ -129,7 +138,8 @@ def _table_target(frag: str, prev: list[Token], tables: Sequence[Table]) -> tupl
                 continue
             kept = [m for m in matcher.ranked(prev) if m.coverage >= 0.5 and m.index != named[0].index]
             if kept and kept[0].used:
-                return sorted(kept[0].used), is_metric and not _is_name(frag)
+                carried = {t.year for t in prev if t.year} & set(labels[kept[0].index].years)
+                return sorted(kept[0].used), is_metric and not _is_name(frag), carried
     return None
 
 
@@ -138,7 +148,7 @@ def _is_name(frag: str) -> bool:
     return bool(words) and all(w[0].isupper() for w in words)
 
 
-def _plain_target(frag: str, previous: str, prev: list[Token]) -> tuple[list[int], bool] | None:
+def _plain_target(frag: str, previous: str, prev: list[Token]) -> Target | None:
     """Without a table: a country or name swaps the previous one; a common noun swaps the metric."""
     ftoks = content(tokens(frag))
     if not ftoks:
@@ -146,14 +156,14 @@ def _plain_target(frag: str, previous: str, prev: list[Token]) -> tuple[list[int
     if any(t.country for t in ftoks) or _is_name(frag):
         countries = [i for i, t in enumerate(prev) if t.country]
         if countries:
-            return [countries[0]], False
+            return [countries[0]], False, set()
         names = [i for i, t in enumerate(prev) if t.capital and i > 0 and t.stem not in STOPWORDS]
-        return ([names[0]], False) if names else None
+        return ([names[0]], False, set()) if names else None
     spans = trigger_words(detect(previous))  # "How much more ...": operation words stay
     metric = [i for i, t in enumerate(prev) if i > 0 and not t.country and t.year is None and not t.capital
               and t.stem not in STOPWORDS and t.text.lower() not in STOPWORDS
               and not any(s <= t.start < e for s, e in spans)]
-    return (metric, True) if metric else None
+    return (metric, True, set()) if metric else None
 
 
 def _replace(previous: str, prev: list[Token], indices: list[int], frag: str) -> str:
@@ -173,19 +183,19 @@ def _contiguous(prev: list[Token], indices: list[int]) -> bool:
     return all(t.stem in STOPWORDS or t.text.lower() in STOPWORDS for t in between)
 
 
-def _swap_metric(previous: str, prev: list[Token], indices: list[int], frag: str) -> str:
+def _swap_metric(previous: str, prev: list[Token], indices: list[int], frag: str, label_years: set[int]) -> str:
     """The previous question about another metric: the metric words replaced when they form one noun
     phrase ("What is China's R&D spending?"), else the question rebuilt around the same names and years."""
     verbs = [i for i in indices if prev[i].stem in _METRIC_VERBS and not prev[i].text.lower().endswith("ing")]
-    if not verbs and _contiguous(prev, indices):
+    if not verbs and not label_years and _contiguous(prev, indices):
         return _replace(previous, prev, indices, frag)
-    return _rebuild(previous, prev, frag, set(indices))
+    return _rebuild(previous, prev, frag, set(indices), label_years)
 
 
-def _rebuild(previous: str, prev: list[Token], frag: str, metric: set[int]) -> str:
+def _rebuild(previous: str, prev: list[Token], frag: str, metric: set[int], label_years: set[int]) -> str:
     """A whole question from the previous one's operation, names and years, about `frag`."""
     names = _names(previous, [t for i, t in enumerate(prev) if i not in metric])
-    years = years_in(previous)
+    years = [y for y in years_in(previous) if y not in label_years]
     intent = detect(previous)
     op = next((t.op for t in intent.triggers if t.op != "lookup"), "lookup")
     when = f" in {years[0]}" if len(years) == 1 else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,12 +56,20 @@ def _single_year(label: Label) -> int | None:
 
 
 def _year_axis(cols: Sequence[Label], rows: Sequence[Label], years: Sequence[int]) -> str | None:
+    """The axis whose labels the question's years pick: columns ("2019"), or rows that differ only by their
+    year ("2011 net revenue", "2012 net revenue"); a year qualifying one metric ("Patents Filed (2023)")
+    picks nothing."""
     wanted = set(years)
     if any(_single_year(c) in wanted for c in cols):
         return "col"
-    if sum(_single_year(r) is not None for r in rows) >= 2 and any(_single_year(r) in wanted for r in rows):
+    dated = Counter(_undated(r) for r in rows if _single_year(r) is not None)
+    if any(n >= 2 for n in dated.values()) and any(_single_year(r) in wanted for r in rows):
         return "row"
     return None
+
+
+def _undated(label: Label) -> str:
+    return re.sub(r"\b(?:19|20)\d{2}\b", "", label.text).strip().lower()
 
 
 def _year_picks(matcher: Matcher, q: list[Token], years: Sequence[int], allowed: Sequence[int],
