@@ -44,6 +44,8 @@ def _history(*questions: str) -> list[Turn]:
         ("How much more does the US spend on R&D than China?", "What about patents?",
          "How much more patents does the US have than China?"),
         ("How many patents did China file in 2023?", "And in 2019?", "How many patents did China file in 2019?"),
+        ("How many patents did China file in 2023?", "What about supercomputers?",
+         "How many supercomputers does China have?"),  # 2023 belonged to the patents row, not to China
     ],
 )
 def test_table_follow_up_swaps_entity_metric_or_year(metrics: list[Table], previous: str, question: str,

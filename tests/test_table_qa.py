@@ -122,6 +122,7 @@ def test_bundled_which_is_larger_names_the_winner(client: TestClient, question: 
 @pytest.mark.parametrize(
     "question",
     ["How many patents did Germany file?", "How many patents did China file in 2019?",
+     "How many supercomputers did China have in 2023?",
      "What is Japan's R&D spending?", "How many supercomputers does India have?"],
 )
 def test_question_about_what_no_table_has_gets_no_table_answer(client: TestClient, question: str) -> None:
