@@ -171,7 +171,8 @@ class Answerer:
         return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text),
                                               self.lexicon.focus_cover(question, text), covers[id(hit)],
                                               hit.dense or 0.0, has_expected(question, text),
-                                              year_clash(question, text), novelty(question, text), ranks[id(hit)]))
+                                              year_clash(question, text, hit.chunk.search_text),
+                                              novelty(question, text), ranks[id(hit)]))
                 for (hit, span, text), cos in zip(spans, cosines, strict=True)]
 
     @staticmethod
