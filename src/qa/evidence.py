@@ -27,7 +27,7 @@ _EXPECTS: list[tuple[Expect, re.Pattern[str]]] = [
 ]
 _LEAD = re.compile(r"^\W*(and|but|so|then|also|now)?\W*", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w&'’.-]*[\w]|[A-Za-z]|\d[\d,.]*")
-_NAME_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)+")
+_NAME_RUN = re.compile(r"\b[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)+")
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
 _NUMBER = re.compile(r"\d")
@@ -95,7 +95,7 @@ class Lexicon:
         # A person named in full in the question is often named by one part later ("Gao Yi" ... "Gao told").
         for name in question.names:
             if have & name:
-                have |= name
+                have |= name & question.tokens
         return sum(self.weight(t) for t in have) / sum(self.weight(t) for t in question.tokens)
 
     def focus_cover(self, question: Question, text: str) -> float:
