@@ -109,15 +109,13 @@ class Token:
     start: int
     end: int
     capital: bool  # written with a capital letter: a proper-noun candidate
+    country: str | None = None  # the country it names ("Chinese" -> "china")
+    year: int | None = None  # the year it is ("2019", "FY2019")
 
     @property
-    def country(self) -> str | None:
-        return _COUNTRIES.get(self.word) or _COUNTRIES.get(self.stem)
-
-    @property
-    def year(self) -> int | None:
-        match = re.fullmatch(r"(?:FY|CY)?((?:19|20)\d{2})", self.text, re.IGNORECASE)
-        return int(match.group(1)) if match else None
+    def keys(self) -> frozenset[str]:
+        """Everything a label word may meet it by: stem, synonym group, country."""
+        return frozenset(k for k in (self.stem, self.group, self.country) if k)
 
 
 @lru_cache(maxsize=65536)
@@ -162,7 +160,9 @@ def tokens(text: str) -> list[Token]:
         else:
             s = _PHRASES[int(kind[1:])][1]
         word = re.sub(r"['’]s?$", "", raw.lower()) if kind == "w" else s
-        out.append(Token(raw, word, s, _GROUP.get(s, s), match.start(), match.end(), raw[:1].isupper()))
+        year = re.fullmatch(r"(?:FY|CY)?((?:19|20)\d{2})", raw, re.IGNORECASE)
+        out.append(Token(raw, word, s, _GROUP.get(s, s), match.start(), match.end(), raw[:1].isupper(),
+                         _COUNTRIES.get(word) or _COUNTRIES.get(s), int(year.group(1)) if year else None))
     return out
 
 

@@ -31,6 +31,12 @@ class Label:
     years: tuple[int, ...]
     aliases: tuple[Label, ...] = ()  # other names for it (a CSV sidecar's "measure")
 
+    @property
+    def keys(self) -> frozenset[str]:
+        """Every stem, group and country of its words and its aliases' words: a quick "any word shared?"."""
+        words = (*self.head, *self.qualifier, *self.context)
+        return frozenset().union(*(t.keys for t in words), *(a.keys for a in self.aliases))
+
 
 @dataclass(frozen=True)
 class LabelMatch:
@@ -78,7 +84,7 @@ def make_label(text: str, context: str = "", aliases: Sequence[str] = ()) -> Lab
 
 
 def _strength(word: Token, question: Token) -> float:
-    if word.stem == question.stem or (word.country and word.country == question.country):
+    if word.stem == question.stem or (word.country is not None and word.country == question.country):
         return 1.0
     if word.group == question.group:
         return SYNONYM
@@ -90,6 +96,7 @@ class Matcher:
 
     def __init__(self, labels: Sequence[Label]) -> None:
         self.labels = list(labels)
+        self._keys = [label.keys for label in self.labels]
         df: Counter[str] = Counter()
         for label in self.labels:
             df.update({t.stem for x in (label, *label.aliases) for t in (*x.head, *x.qualifier, *x.context)})
@@ -166,7 +173,9 @@ class Matcher:
                allowed: Sequence[int] | None = None) -> list[LabelMatch]:
         """Labels that share at least one word with the question, best first (fewer extra words on ties)."""
         indices = range(len(self.labels)) if allowed is None else allowed
-        found = [m for m in (self.match(i, question, skip) for i in indices) if m.weight > 0]
+        asked = frozenset().union(*(t.keys for i, t in enumerate(question) if i not in skip))
+        found = [m for m in (self.match(i, question, skip) for i in indices if self._keys[i] & asked)
+                 if m.weight > 0]
         return sorted(found, key=lambda m: (-m.weight, -m.rank_coverage, -m.context_coverage,
                                             len(self.labels[m.index].head), m.index))
 

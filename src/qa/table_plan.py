@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -107,6 +108,26 @@ def _word_picks(matcher: Matcher, q: list[Token], skip: frozenset[int], allowed:
     return picks
 
 
+_CACHE: OrderedDict[int, tuple[Table, Matcher, Matcher]] = OrderedDict()
+_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+
+
+def _matchers(table: Table) -> tuple[Matcher, Matcher]:
+    """Row and column matchers of a table, kept for the next question (labels do not change once loaded)."""
+    with _CACHE_LOCK:
+        hit = _CACHE.get(id(table))
+        if hit is not None and hit[0] is table:
+            _CACHE.move_to_end(id(table))
+            return hit[1], hit[2]
+    rows, cols = Matcher(row_labels(table)), Matcher(column_labels(table))
+    with _CACHE_LOCK:
+        _CACHE[id(table)] = (table, rows, cols)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return rows, cols
+
+
 def data_rows(table: Table) -> list[int]:
     return [i for i, r in enumerate(table.rows) if not r.is_section]
 
@@ -118,8 +139,8 @@ def value_cols(table: Table, row: int) -> list[int]:
 def match_table(table: Table, question: str, intent: Intent, embedder: Embedder | None = None) -> Match | None:
     """The rows and columns of `table` the question names; None when it names no row."""
     q = tokens(question)
-    rl, cl = row_labels(table), column_labels(table)
-    rows_m, cols_m = Matcher(rl), Matcher(cl)
+    rows_m, cols_m = _matchers(table)
+    rl, cl = rows_m.labels, cols_m.labels
     rows_ok, cols_ok = data_rows(table), list(range(len(table.columns)))
     axis = _year_axis(cl, [rl[i] for i in rows_ok], intent.years)
     years = frozenset(i for i, t in enumerate(q) if t.year is not None)
