@@ -27,8 +27,8 @@ PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosin
         "novel": 1.0, "rank": -0.05}
 # Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
 # `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
-CONFIDENCE = {"bias": -1.41, "span_cover": 1.41, "focus_cover": 1.14, "typed": 0.94, "year_clash": -1.47,
-              "missing": -1.51, "unknown": -1.17}
+CONFIDENCE = {"bias": -1.49, "span_cover": 1.56, "focus_cover": 1.11, "typed": 0.95, "year_clash": -1.39,
+              "missing": -1.5, "unknown": -1.15}
 
 
 @dataclass(frozen=True)
