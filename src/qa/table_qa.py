@@ -69,7 +69,7 @@ def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | 
 
 def _candidate(table: Table, question: str, intent: Intent, embedder: Embedder | None) -> _Candidate | None:
     """The answer one table gives, with its confidence; None when it names no row, year or column there."""
-    view, origin = transposed(table) if years_down(table) else (table, None)
+    view, origin = _view(table)
     found = match_table(view, question, intent, embedder)
     if found is None or (embedder is not None and not found.embedded):
         return None
@@ -82,6 +82,20 @@ def _candidate(table: Table, question: str, intent: Intent, embedder: Embedder |
     score = min(1.0, score + _context_bonus(table, question))
     words = frozenset(found.tokens[i].text.lower() for i in found.used)
     return _Candidate(table, view, origin, built, score, words)
+
+
+_VIEWS: dict[int, tuple[Table, Table, list[int] | None]] = {}
+
+
+def _view(table: Table) -> tuple[Table, list[int] | None]:
+    """The table as matched (turned when its years run down the side), made once per loaded table."""
+    hit = _VIEWS.get(id(table))
+    if hit is None or hit[0] is not table:
+        view, origin = transposed(table) if years_down(table) else (table, None)
+        if len(_VIEWS) > 1024:
+            _VIEWS.clear()
+        hit = _VIEWS[id(table)] = (table, view, origin)
+    return hit[1], hit[2]
 
 
 def _overlap(table: Table, question: str) -> int:
