@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import numpy as np
@@ -129,27 +130,30 @@ def serve(corpus: Path, index: Path, env: dict[str, str] | None = None, timeout:
     port = free_port()
     started = time.perf_counter()
     cmd = [sys.executable, "-m", "qa", "serve", "--port", str(port), "--corpus", str(corpus), "--index", str(index)]
-    process = subprocess.Popen(cmd, env={**os.environ, "QA_LOG_LEVEL": "warning", **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        ready = wait_ready(url, process, started, timeout)
-        yield ServerRun(url, process, ready)
-    finally:
-        process.terminate()
+    # The server's log goes to a file: an undrained pipe fills up and blocks the server mid-request.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(cmd, env={**os.environ, "QA_LOG_LEVEL": "warning", **(env or {})},
+                                   stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            ready = wait_ready(url, process, started, timeout, log)
+            yield ServerRun(url, process, ready)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], started: float, timeout: float) -> float:
+def wait_ready(url: str, process: subprocess.Popen[bytes], started: float, timeout: float, log: IO[bytes]) -> float:
     """Seconds from `started` until /api/health answered 200; raises when the server died or never came up."""
     deadline = started + timeout
     while time.perf_counter() < deadline:
         if process.poll() is not None:
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            log.seek(0)
+            err = log.read().decode(errors="replace")
             raise RuntimeError(f"qa serve exited with {process.returncode}: {err[-2000:]}")
         try:
             if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:

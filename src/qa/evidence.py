@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -53,7 +54,13 @@ _FOLD = {"told": "say", "tell": "say", "tells": "say", "said": "say", "says": "s
 
 def terms(text: str) -> set[str]:
     """The retrieval tokens of a text, less function words, with irregular and speech verbs folded together."""
-    return {_FOLD.get(t, t) for t in tokenize(text) if t not in _FUNCTION_WORDS}
+    return set(_terms(text))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _terms(text: str) -> frozenset[str]:
+    # The same chunk and span texts are tokenized for every question: keep them.
+    return frozenset(_FOLD.get(t, t) for t in tokenize(text) if t not in _FUNCTION_WORDS)
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,12 @@ def novelty(question: Question, text: str) -> float:
 
 def units(text: str) -> list[Span]:
     """Candidate answer spans of a chunk's text: its sentences (lines of a list apart) and their clauses."""
+    return list(_units(text))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _units(text: str) -> tuple[Span, ...]:
+    # Sentence splitting (pysbd) cost more than the rest of an answer; chunk texts repeat across questions.
     spans: list[Span] = []
     for sentence in sentence_spans(text):
         for line in _split(text, sentence, re.compile(r"\n+")):
@@ -188,7 +201,7 @@ def units(text: str) -> list[Span]:
             parts = _split(text, line, _CLAUSE_BREAK)
             if len(parts) > 1:
                 spans += [p for p in parts if len(text[p.start : p.end].split()) >= MIN_CLAUSE_WORDS]
-    return spans or [Span(0, len(text))]
+    return tuple(spans or [Span(0, len(text))])
 
 
 def _split(text: str, span: Span, pattern: re.Pattern[str]) -> list[Span]:
