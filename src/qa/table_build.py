@@ -211,6 +211,8 @@ def _share(found: Match, question: str) -> Built | None:
         # "X in 2019 as a percentage of X in 2018": the second column named is the whole.
         return Built(ops.share(table, part, [Ref(row, named[1])]), [row], False)
     whole = named if len(named) >= 2 else value_cols(table, row)
+    if len(named) < 2 and len(_year_columns(table, whole)) >= 2:
+        raise OperandError("a share of several years added up is not what a report means")
     return Built(ops.share(table, part, [Ref(row, c) for c in whole]), [row], len(named) < 2)
 
 

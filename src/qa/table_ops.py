@@ -174,7 +174,9 @@ def extreme(table: Table, refs: list[Ref], op: str, by: str, asks_label: bool, a
     cells = values(table, refs)
     unit, _, _, _ = _common(cells)
     pick: Callable[..., int] = max if op == "max" else min
-    best = pick(range(len(cells)), key=lambda i: cells[i].number)
+    # Outflows written in parentheses ("(1,874.2)" used in investing): the highest is the largest amount.
+    size = abs if all(c.number < 0 for c in cells) else (lambda x: x)
+    best = pick(range(len(cells)), key=lambda i: size(cells[i].number))
     name = label(table, refs[best], by)
     listed = ", ".join(f"{label(table, r, by)} {as_written(c)}" for r, c in zip(refs, cells, strict=True))
     word = "largest" if op == "max" else "smallest"

@@ -269,7 +269,7 @@ class Leftover:
 
     words: int
     names: int  # capitalised words: names the table does not have
-    modifiers: int  # words right before a row's words: "iPhone net sales", "Gaming revenue"
+    modifiers: int  # words right beside a row's words: "iPhone net sales", "operating income margin"
 
     def penalty(self) -> float:
         return (UNMATCHED_WORD * min(self.words, 3) + UNMATCHED_NAME * min(self.names, 2)
@@ -294,7 +294,7 @@ def _leftover(found: Match, rows: Sequence[int]) -> Leftover | None:
             return None
         if tok.year is not None or found.embedded or _explained(tok, stems | groups, spans):
             continue
-        if i + 1 in row_words:
+        if i + 1 in row_words or i - 1 in row_words:  # "iPhone net sales", "operating income margin"
             modifiers += 1
         elif tok.capital and tok.start > 0:
             names += 1

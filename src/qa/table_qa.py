@@ -16,6 +16,8 @@ from qa.tables import Table, TableRow
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
 CONFIDENT = 0.5  # a table answer this sure needs no fallback
 EMBEDDING_TABLES = 3  # tables whose labels are compared by meaning when words match none
+RATE_MISMATCH = 0.35  # asked for a percentage or ratio, got an amount
+_RATE_WORDS = frozenset({"percent", "ratio", "rate", "margin", "yield"})
 
 
 @dataclass
@@ -79,6 +81,9 @@ def _candidate(table: Table, question: str, intent: Intent, embedder: Embedder |
     score = confidence(found, built.rows, built.defaulted, built.over_rows)
     if score is None:
         return None
+    if built.computed.unit not in ("%", "×") and built.computed.number is not None and any(
+            t.stem in _RATE_WORDS and i not in found.used for i, t in enumerate(found.tokens)):
+        score = max(0.0, score - RATE_MISMATCH)  # "gross margin percentage", "operating income margin": a rate
     score = min(1.0, score + _context_bonus(table, question))
     words = frozenset(found.tokens[i].text.lower() for i in found.used)
     return _Candidate(table, view, origin, built, score, words)
