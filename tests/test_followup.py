@@ -98,7 +98,7 @@ def test_pronoun_and_bare_follow_ups_take_the_previous_subject(previous: str, qu
 @pytest.mark.parametrize(
     "question",
     ["How deep is the borehole?", "Which country has more supercomputers?", "What does Xi want?",
-     "How many STEM graduates does the US have?"],
+     "How many STEM graduates does the US have?", "And how does China compare on patents?"],
 )
 def test_question_that_stands_alone_is_unchanged(metrics: list[Table], question: str) -> None:
     assert resolve(question, _history("How many patents did China file?"), metrics) == question

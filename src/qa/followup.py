@@ -78,8 +78,10 @@ def _one(question: str, previous: str, tables: Sequence[Table]) -> str:
 def _fragment(question: str) -> str | None:
     """The part of "And the United States?" / "What about supercomputers?" / "2018?" that changes."""
     match = _FRAGMENT.match(question)
-    if match:
-        return (match.group("a") or match.group("b")).strip()
+    if match and match.group("a"):
+        return match.group("a").strip()
+    if match and not _QUESTION_START.match(match.group("b")) and len(match.group("b").split()) <= 6:
+        return match.group("b").strip()  # "And the United States?", not "And how does China compare?"
     bare = _BARE.match(question)
     if bare and not _QUESTION_START.match(question) and len(bare.group("c").split()) <= 4:
         return bare.group("c").strip()
