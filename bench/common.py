@@ -124,12 +124,13 @@ class ServerRun:
 
 
 @contextmanager
-def serve(corpus: Path, index: Path, env: dict[str, str] | None = None, timeout: float = 120.0
-          ) -> Iterator[ServerRun]:
+def serve(corpus: Path, index: Path, env: dict[str, str] | None = None, timeout: float = 120.0,
+          workers: int = 1) -> Iterator[ServerRun]:
     """Run `qa serve` (a real uvicorn in its own process) on a free loopback port until the block ends."""
     port = free_port()
     started = time.perf_counter()
-    cmd = [sys.executable, "-m", "qa", "serve", "--port", str(port), "--corpus", str(corpus), "--index", str(index)]
+    cmd = [sys.executable, "-m", "qa", "serve", "--port", str(port), "--corpus", str(corpus), "--index", str(index),
+           "--workers", str(workers)]
     # The server's log goes to a file: an undrained pipe fills up and blocks the server mid-request.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(cmd, env={**os.environ, "QA_LOG_LEVEL": "warning", **(env or {})},

@@ -107,6 +107,12 @@ def main() -> None:
         with serve(built.corpus_dir, built.index_dir) as server:
             results = measure(server.url, base, per_level, levels)
             results["server_ready_s"] = round(server.ready_s, 2)
+        if not args.smoke:  # one process per core: the answer path is mostly Python, held to one core by the GIL
+            with serve(built.corpus_dir, built.index_dir, workers=2) as server:
+                run_load(server.url, base * 2, 4)  # warm both workers
+                results["two_workers"] = {
+                    "cold_unique": run_load(server.url, unique(base, per_level, "w2-"), 16),
+                    "repeated": run_load(server.url, (base * per_level)[:per_level], 16)}
     results["questions"] = len(base)
     for key, level in [("1 client", results["one_client"]["cold_unique"])]:
         print(f"{key}: p50 {level.latency.p50} ms, p95 {level.latency.p95} ms (cold unique questions)")
@@ -114,6 +120,9 @@ def main() -> None:
         for level in results["load"][kind]:
             print(f"{kind} {level.clients:>2} clients: {level.answers_per_s} answers/s, p50 {level.latency.p50} ms, "
                   f"errors {level.errors}")
+    for kind, level in results.get("two_workers", {}).items():
+        print(f"2 workers, {kind} 16 clients: {level.answers_per_s} answers/s, p50 {level.latency.p50} ms, "
+              f"errors {level.errors}")
     save("latency", results, args.out)
 
 

@@ -48,7 +48,21 @@ def our_rankers(engine: Engine) -> dict[str, Ranker]:
     found: dict[str, Ranker] = {}
     for name, ranker in rankers(engine, (0.5, 0.7)).items():
         found[f"qa {name}"] = lambda q, v, k, r=ranker: r(q, embed([q]), k)
+    found["qa convex (diagnostic)"] = lambda q, v, k: convex(engine, q, embed([q]), k)
     return found
+
+
+def convex(engine: Engine, question: str, vector: Vectors, k: int, dense_weight: float = 0.5) -> list[int]:
+    """txtai's hybrid formula on qa's retrievers: raw cosine plus BM25 scaled by the best BM25 score, where
+    qa's `weighted` fusion min-max scales both sides (which stretches small cosine differences)."""
+    n = engine.retriever.settings.candidates
+    ids, cosines = engine.index.dense.search(vector, n)
+    sparse_ids, bm25 = engine.index.sparse.search(question, n)
+    fused = {i: dense_weight * c for i, c in zip(ids, cosines, strict=True)}
+    top = max(bm25, default=0.0) or 1.0
+    for i, score in zip(sparse_ids, bm25, strict=True):
+        fused[i] = fused.get(i, 0.0) + (1 - dense_weight) * score / top
+    return [i for i, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
 
 def compare(engine: Engine, items: list[EvalItem], with_txtai: bool) -> dict[str, Any]:
