@@ -193,3 +193,13 @@ def test_find_tables_never_fails_and_rows_lie_inside_their_table(lines: list[str
         for row in table.rows:
             assert table.start <= row.start <= row.end <= table.end
             assert len(row.cells) == len(table.columns)
+
+
+@pytest.mark.parametrize("scale", ["millions", "in millions", 1_000_000])
+def test_csv_sidecar_may_declare_scale_and_currency(scale: object) -> None:
+    text = "Segment,2024,2023\nRetail,1200.5,1100\nWholesale,800,760\n"
+    doc = Document(source="s.csv", title="S", text=text, sha256="x", fmt="csv",
+                   meta={"caption": "Revenue by segment", "scale": scale, "unit": "usd"})
+    (table,) = find_tables(doc)
+    assert (table.scale, table.unit) == (1e6, "USD")
+    assert render_row(table, table.rows[0]) == "Retail (in millions): 2024 1200.5; 2023 1100"

@@ -48,9 +48,17 @@ def cell_value(table: Table, row: int, col: int) -> CellValue | None:
         value = parse_value(text) or value  # percentages are never scaled by "in millions"
         unit = "%"
     elif unit is None and not _NOT_MONEY.search(f"{tr.label} {tr.section or ''}"):
-        unit = _label_currency(f"{tr.label} {table.columns[col]}") or table.unit
+        unit = _label_currency(f"{tr.label} {table.columns[col]}") or _sidecar_unit(table, tr.label) or table.unit
     declared = scale if scale != 1.0 and value.scale == scale and unit not in ("%", "×") else 1.0
     return CellValue(text.strip(), value.number, unit, value.decimals, value.approximate, declared)
+
+
+def _sidecar_unit(table: Table, label: str) -> str | None:
+    """A CSV sidecar's currency for one row: {"rows": {"Revenue": {"unit": "USD"}}}."""
+    rows = table.meta.get("rows")
+    extra = rows.get(label) if isinstance(rows, dict) else None
+    unit = extra.get("unit") if isinstance(extra, dict) else None
+    return unit.upper() if isinstance(unit, str) and unit.upper() in {"USD", "EUR", "GBP", "JPY", "CNY"} else None
 
 
 def _label_currency(text: str) -> str | None:

@@ -9,12 +9,10 @@ from typing import Any
 
 from qa.records import Document
 from qa.table_layout import Grid, build_grid, row_sections
+from qa.table_text import caption_before, heading_before, lead_in, note_after
 from qa.values import detect_scale
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{1,}:?\s*)+\|?\s*$")
-_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
-_NOTE = re.compile(r"^\s*(sources?|notes?|\*|\(\w\)|\[\w\])\s*[:.]?", re.IGNORECASE)
-_TABLE_LABEL = re.compile(r"^(?:\*\*|__|_|\*)?\s*(?:table|exhibit|figure|schedule)\s+[\w.-]+\b", re.IGNORECASE)
 _EXCEPT = re.compile(r"\bexcept\s+(?:for\s+)?([a-z ,-]+?)(?:\)|;|$)", re.IGNORECASE)
 _CURRENCY_DECL = (
     (re.compile(r"\$|\bdollars?\b|\bUSD\b", re.IGNORECASE), "USD"),
@@ -159,10 +157,11 @@ def _pipe_table(doc: Document, lines: list[_Line], head: int, sep: int | None, e
                       [(split_cells(ln.text), ln.start, ln.end) for ln in body_lines])
     if grid is None:
         return None
-    heading = _heading_before(lines, head)
-    lead = _lead_in(lines, head)
-    caption = _caption(lines, head, heading)
-    note = _note_after(lines, end)
+    texts = [ln.text for ln in lines]
+    heading = heading_before(texts, head)
+    lead = lead_in(texts, head)
+    caption = caption_before(texts, head, heading)
+    note = note_after(texts, end)
     table = Table(
         id=f"{doc.source}#t{n + 1}", source=doc.source, title=doc.title, heading=heading, caption=caption,
         source_note=note, row_header=grid.row_header, columns=grid.columns, header_rows=grid.header_rows,
@@ -205,61 +204,6 @@ def _currency(text: str) -> str | None:
     return next((code for pattern, code in _CURRENCY_DECL if pattern.search(text)), None)
 
 
-def _heading_before(lines: list[_Line], idx: int) -> str:
-    for ln in reversed(lines[:idx]):
-        match = _HEADING.match(ln.text.strip())
-        if match:
-            return match.group(1).strip()
-    return ""
-
-
-def _lead_in(lines: list[_Line], idx: int) -> list[str]:
-    """The non-blank lines of the paragraph just above the table (at most six lines up, none past a heading)."""
-    found: list[str] = []
-    for ln in reversed(lines[max(0, idx - 6) : idx]):
-        text = ln.text.strip()
-        if _HEADING.match(text) or "|" in text or (not text and found):
-            break
-        if text:
-            found.insert(0, text)
-    return found[-3:]
-
-
-def _caption(lines: list[_Line], idx: int, heading: str) -> str | None:
-    """The table's name: a caption-like line above it, else the section heading, else nothing.
-
-    A lead-in sentence ("A closer look at the data tells the story:") introduces a table but does not
-    name it, so the heading wins over it. A caption is a "Table 3: ..." line, a bold line, or a short
-    title line without closing punctuation; a bare "(in thousands)" note joins the title line above it.
-    """
-    titles: list[str] = []
-    for ln in reversed(lines[max(0, idx - 8) : idx]):
-        text = ln.text.strip()
-        if _HEADING.match(text) or "|" in text:
-            break
-        plain = text.strip("*_ ")
-        if text and (_TABLE_LABEL.match(text) or text.startswith(("**", "__")) or _is_title(plain)):
-            titles.insert(0, plain)
-            if not plain.startswith("("):
-                break
-        elif text and not (titles and titles[0].startswith("(")):
-            break  # prose: only a bare "(in thousands)" note looks past it for the title line
-    if titles:
-        return " ".join(titles[-2:])[:200]
-    return heading or None
-
-
-def _is_title(text: str) -> bool:
-    return 0 < len(text.split()) <= 14 and not re.search(r"[.:;!?,]$", text)
-
-
-def _note_after(lines: list[_Line], idx: int) -> str | None:
-    for ln in lines[idx : idx + 3]:
-        if ln.text.strip():
-            return ln.text.strip() if _NOTE.match(ln.text) else None
-    return None
-
-
 def _csv_table(doc: Document) -> Table:
     lines = split_lines(doc.text)
     parsed = [(next(csv.reader([ln.text])), ln) for ln in lines if ln.text.strip()]
@@ -276,8 +220,22 @@ def _csv_table(doc: Document) -> Table:
         header_rows=grid.header_rows, rows=[], start=parsed[0][1].start, end=parsed[-1][1].end, meta=meta,
         column_context=grid.column_context,
     )
-    _finish(table, grid, [str(meta.get("scale") or ""), str(caption or "")])
+    _finish(table, grid, [_sidecar_scale(meta.get("scale")), str(caption or "")])
+    if isinstance(meta.get("unit"), str) and meta["unit"].upper() in _CURRENCIES:
+        table.unit = meta["unit"].upper()
     return table
+
+
+_CURRENCIES = frozenset({"USD", "EUR", "GBP", "JPY", "CNY"})
+
+
+def _sidecar_scale(value: object) -> str:
+    """The sidecar's "scale" as a declaration: 1000000, "millions" and "in millions" all mean "in millions"."""
+    words = {1e3: "thousands", 1e6: "millions", 1e9: "billions", 1e12: "trillions"}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"in {words.get(float(value), '')}"
+    text = str(value or "").strip()
+    return text if not text or text.lower().startswith(("in ", "(")) else f"in {text}"
 
 
 def render_row(table: Table, row: TableRow) -> str:
