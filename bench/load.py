@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import BUNDLED_CORPUS, DATA, Stats, copy_corpus, free_port, parser, read_jsonl, save, wait_ready
+from bench.common import BUNDLED_CORPUS, DATA, Stats, copy_corpus, free_port, parser, read_jsonl, save
 
 # What a chat page and its users do: mostly questions, some listings and document fetches.
 MIX = [("answer", 70), ("health", 10), ("documents", 8), ("document", 7), ("suggestions", 5)]
@@ -77,9 +77,18 @@ def start_server(corpus: Path, index: Path, token: str, log: Path) -> Server:
     cmd = [sys.executable, "-m", "qa", "serve", "--port", str(port), "--corpus", str(corpus), "--index", str(index)]
     with log.open("ab") as out:
         process = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url, process, time.perf_counter(), 180)
-    return Server(process, url, log)
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"qa serve exited with {process.returncode}: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{server.url}/api/health", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError("qa serve did not answer within 180 s")
 
 
 def stop_server(server: Server) -> None:

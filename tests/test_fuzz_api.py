@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -32,7 +32,7 @@ def assert_readable(status: int, content_type: str, body: bytes, headers: dict[s
     assert headers.get("x-content-type-options") == "nosniff"
     if status >= 400:
         detail = json.loads(body).get("detail")
-        assert isinstance(detail, str) and 0 < len(detail) < 2000, body[:300]
+        assert isinstance(detail, str) and detail.strip(), body[:300]
         assert "Traceback" not in detail and "File \"" not in detail
 
 
@@ -52,7 +52,8 @@ def test_api_never_fails_with_500_and_refuses_readably(api_schema: schemathesis.
     """Valid requests get schema-conformant JSON; invalid ones a 4xx with a readable `detail`."""
 
     @given(case=api_schema.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    # No shrinking phase: a failure is reported as generated, so CI never spends minutes minimising it.
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     def run(case: schemathesis.Case[Any]) -> None:
         check_case(case)
