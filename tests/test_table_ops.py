@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa import table_ops as ops
 from qa.records import Document
 from qa.table_ops import OperandError, Ref
 from qa.table_values import cell_value, exact, show
 from qa.tables import Table, find_tables
+from qa.values import parse_value
 
 
 def _table(text: str) -> Table:
@@ -126,3 +129,32 @@ def test_exact_uses_the_fewest_decimals_that_say_the_number(number: float, unit:
 def test_show_formats_in_table_scale() -> None:
     assert show(3_951.2e6, "USD", 1, 1e6) == "$3,951.2 million"
     assert show(-22.22, "%", 1) == "-22.2%"
+    assert show(1_000_001, "USD", 0, plain=True) == "$1,000,001"
+
+
+def test_results_from_plain_digit_cells_stay_plain_digits() -> None:
+    table = _table("| Item | 2019 | 2018 |\n|---|---|---|\n| Revenue | $ 2,500,000 | $ 1,499,999 |\n")
+    assert ops.difference(table, Ref(0, 0), Ref(0, 1)).value == "$1,000,001"
+
+
+@given(
+    number=st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    unit=st.sampled_from([None, "USD", "EUR"]),
+    decimals=st.integers(min_value=0, max_value=2),
+    scale=st.sampled_from([1e3, 1e6, 1e9]),
+)
+def test_numbers_shown_in_table_scale_parse_back(number: float, unit: str | None, decimals: int,
+                                                 scale: float) -> None:
+    text = show(number, unit, decimals, scale)
+    value = parse_value(text)
+    assert value is not None, text
+    assert value.unit == unit and value.scale == scale
+    assert abs(value.number - number) <= 0.5 * 10.0**-decimals * scale + 1e-9 * abs(number), text
+
+
+@given(number=st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), scale=st.sampled_from([1.0, 1e3, 1e6]))
+def test_exact_display_says_the_number_to_two_decimals_of_its_scale(number: float, scale: float) -> None:
+    # Plain-digit tables ("$ 1,452.4") keep plain digits; tables "in thousands/millions" keep their scale.
+    value = parse_value(exact(number, "USD", 0, scale, plain=scale == 1.0))
+    assert value is not None
+    assert abs(value.number - number) <= 0.005 * scale + 1e-9 * abs(number)

@@ -48,7 +48,22 @@ def values(table: Table, refs: list[Ref]) -> list[CellValue]:
     return out
 
 
-def _common(cells: list[CellValue]) -> tuple[str | None, int, float, bool]:
+@dataclass(frozen=True)
+class Style:
+    """How operands are written, so a result is written the same way."""
+
+    unit: str | None
+    decimals: int
+    scale: float  # the table's declared scale the operands lean on, 1.0 when none
+    approximate: bool
+    plain: bool  # plain digits throughout ("285,000"), not "1.58 million"
+
+    def exact(self, number: float, scale: float | None = None) -> str:
+        return exact(number, self.unit, self.decimals, self.scale if scale is None else scale, self.approximate,
+                     self.plain)
+
+
+def _common(cells: list[CellValue]) -> Style:
     """Unit, decimals, shown scale and approximation shared by operands; OperandError on mixed units."""
     units = {c.unit for c in cells}
     if len(units) == 2 and None in units and not units & {"%", "×"}:
@@ -56,8 +71,8 @@ def _common(cells: list[CellValue]) -> tuple[str | None, int, float, bool]:
     if len(units) > 1:
         raise OperandError(f"cells are in different units: {sorted(str(u) for u in units)}")
     scales = {c.declared_scale for c in cells}
-    return (units.pop(), max(c.decimals for c in cells), scales.pop() if len(scales) == 1 else 1.0,
-            any(c.approximate for c in cells))
+    return Style(units.pop(), max(c.decimals for c in cells), scales.pop() if len(scales) == 1 else 1.0,
+                 any(c.approximate for c in cells), all(c.plain for c in cells))
 
 
 def _note(scale: float) -> str:
@@ -100,18 +115,16 @@ def _is_nil(table: Table, ref: Ref) -> bool:
 def difference(table: Table, a: Ref, b: Ref) -> Computed:
     """a - b."""
     ca, cb = values(table, [a, b])
-    unit, decimals, scale, approx = _common([ca, cb])
+    style = _common([ca, cb])
     result = ca.number - cb.number
-    shown = exact(result, unit, decimals, scale, approx)
-    body = exact(result, unit, decimals, 1.0, approx) if scale == 1.0 else _fixed_in(result, unit, decimals, scale)
-    return Computed("difference", shown, result, unit, [a, b],
-                    f"{as_written(ca)} - {as_written(cb)} = {body}{_note(scale)}")
+    return Computed("difference", style.exact(result), result, style.unit, [a, b],
+                    f"{as_written(ca)} - {as_written(cb)} = {_in_scale(result, style)}{_note(style.scale)}")
 
 
-def _fixed_in(number: float, unit: str | None, decimals: int, scale: float) -> str:
-    """A result in the table's own scale without the scale word: -5421e6 -> "-$5,421" (in millions)."""
-    text = exact(number, unit, decimals, scale)
-    return text.rsplit(" ", 1)[0] if " " in text else text
+def _in_scale(number: float, style: Style) -> str:
+    """A result for an equation: in a table "in millions", without the scale word (-5421e6 -> "-$5,421")."""
+    text = style.exact(number)
+    return text.rsplit(" ", 1)[0] if style.scale != 1.0 and " " in text else text
 
 
 def ratio(table: Table, a: Ref, b: Ref) -> Computed:
@@ -159,20 +172,19 @@ def share(table: Table, part: Ref, whole: list[Ref]) -> Computed:
 def aggregate(table: Table, refs: list[Ref], op: str) -> Computed:
     """Sum or average of several cells."""
     cells = values(table, refs)
-    unit, decimals, scale, approx = _common(cells)
+    style = _common(cells)
     total = math.fsum(c.number for c in cells)
     result = total if op == "sum" else total / len(cells)
-    shown = exact(result, unit, decimals, scale, approx)
-    body = _fixed_in(result, unit, decimals, scale) if scale != 1.0 else exact(result, unit, decimals, 1.0, approx)
+    body = _in_scale(result, style)
     terms = " + ".join(as_written(c) for c in cells)
     working = f"{terms} = {body}" if op == "sum" else f"({terms}) / {len(cells)} = {body}"
-    return Computed(op, shown, result, unit, refs, working + _note(scale))
+    return Computed(op, style.exact(result), result, style.unit, refs, working + _note(style.scale))
 
 
 def extreme(table: Table, refs: list[Ref], op: str, by: str, asks_label: bool, asks_year: bool = False) -> Computed:
     """The largest or smallest cell; its row or column name when the question asks "which"."""
     cells = values(table, refs)
-    unit, _, _, _ = _common(cells)
+    unit = _common(cells).unit
     pick: Callable[..., int] = max if op == "max" else min
     # Outflows written in parentheses ("(1,874.2)" used in investing): the highest is the largest amount.
     size = abs if all(c.number < 0 for c in cells) else (lambda x: x)

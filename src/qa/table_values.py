@@ -28,6 +28,7 @@ class CellValue:
     decimals: int
     approximate: bool
     declared_scale: float  # the table's scale when the cell leans on it ("in millions"); 1.0 otherwise
+    plain: bool = False  # written as plain digits ("285,000", "$ 1,452.4"), no scale word of its own or the table's
 
 
 def cell_value(table: Table, row: int, col: int) -> CellValue | None:
@@ -50,7 +51,8 @@ def cell_value(table: Table, row: int, col: int) -> CellValue | None:
     elif unit is None and not _NOT_MONEY.search(f"{tr.label} {tr.section or ''}"):
         unit = _label_currency(f"{tr.label} {table.columns[col]}") or _sidecar_unit(table, tr.label) or table.unit
     declared = scale if scale != 1.0 and value.scale == scale and unit not in ("%", "×") else 1.0
-    return CellValue(text.strip(), value.number, unit, value.decimals, value.approximate, declared)
+    plain = value.scale == 1.0 and declared == 1.0
+    return CellValue(text.strip(), value.number, unit, value.decimals, value.approximate, declared, plain)
 
 
 def _sidecar_unit(table: Table, label: str) -> str | None:
@@ -72,8 +74,16 @@ def _fixed(magnitude: float, decimals: int) -> str:
     return whole if not fraction.strip("0") else text
 
 
-def show(number: float, unit: str | None, decimals: int, scale: float = 1.0, approximate: bool = False) -> str:
-    """A number as the table would write it: "$240B", "1.295 million", "-$5,421 million", "-22.2%"."""
+def show(number: float, unit: str | None, decimals: int, scale: float = 1.0, approximate: bool = False,
+         plain: bool = False) -> str:
+    """A number as the table would write it: "$240B", "1.295 million", "-$5,421 million", "-22.2%";
+    `plain` for tables of plain digits: "$1,000,001", not "$1M"."""
+    if plain and unit not in ("%", "×"):
+        body = _fixed(abs(number), decimals)
+        sign = "-" if number < 0 and any(ch in "123456789" for ch in body) else ""
+        symbol = unit_symbol(unit) if unit else ""
+        text = f"{sign}{symbol}{body}" if len(symbol) <= 1 else f"{sign}{body} {unit}"
+        return f"~{text}" if approximate else text
     if scale == 1.0 or unit in ("%", "×"):
         return format_value(number, unit, decimals=decimals, approximate=approximate)
     body = _fixed(abs(number) / scale, decimals)
@@ -84,15 +94,16 @@ def show(number: float, unit: str | None, decimals: int, scale: float = 1.0, app
     return f"~{text}" if approximate else text
 
 
-def exact(number: float, unit: str | None, decimals: int, scale: float = 1.0, approximate: bool = False) -> str:
+def exact(number: float, unit: str | None, decimals: int, scale: float = 1.0, approximate: bool = False,
+          plain: bool = False) -> str:
     """`show` with the fewest decimals (at least `decimals`, at most 3 more) that still say the number exactly;
     a number no short decimal says exactly (an average of three) gets two decimals."""
     for d in range(max(decimals, 0), max(decimals, 0) + 4):
-        text = show(number, unit, d, scale, approximate)
+        text = show(number, unit, d, scale, approximate, plain)
         back = parse_value(text.lstrip("~"), scale=scale)
         if back is not None and abs(back.number - number) <= 1e-9 * max(abs(number), 1.0):
             return text
-    return show(number, unit, max(decimals, 2), scale, approximate)
+    return show(number, unit, max(decimals, 2), scale, approximate, plain)
 
 
 _MARKER = re.compile(r"\s*(?:\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)|\[\w{1,3}\]|[*†‡§¹²³]+)$")
