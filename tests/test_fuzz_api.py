@@ -16,7 +16,7 @@ from qa.app import create_app
 from qa.service import Service
 
 # CI runs a bounded number of cases (per generation mode, spread over all operations); bench/fuzz.py runs thousands.
-EXAMPLES = 150
+EXAMPLES = 100
 
 
 @pytest.fixture(scope="module")
