@@ -346,3 +346,10 @@ def test_any_question_gets_an_answer_or_none_never_an_error(words: list[str], so
         assert 0.0 <= result.confidence <= 1.0
         assert result.rows and all(0 <= r < len(result.table.rows) for r in result.rows)
         assert result.table_answer.cells and result.answer == result.table_answer.value
+
+
+def test_rows_named_as_well_as_the_one_used_are_reported_as_rivals() -> None:
+    result = answer_from_tables("What was Products in 2019?", _tables(APPLE))
+    assert result is not None and result.rivals == frozenset({"Products"})  # net sales or cost of sales
+    clear = answer_from_tables("What was the provision for income taxes in 2017?", _tables(APPLE))
+    assert clear is not None and clear.rivals == frozenset()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.embedding import Vectors
-from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, terms, units, year_clash
+from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
 from qa.followup import Turn, resolve
 from qa.records import Answer, Chunk, Citation, Hit, Span
 from qa.retrieval import Retriever
@@ -138,8 +138,8 @@ class Answerer:
 
         Lowered when the question names something the corpus lacks. When the best passage evidence is a table
         row, the paths agree (that row is among those the table answer used: it is at least as sure as the
-        passage) or disagree: the question names that row ("supercomputers") and the table answer used
-        another, so the passage is preferred. A row the question does not name is no evidence against an
+        passage) or disagree: that row is one the table path found named as well as the rows it used
+        (`table.rivals`), so the passage is preferred. A row the question does not name is no evidence against an
         answer picked over all rows ("which region had the highest revenue"). Rows are compared by label, so
         the same table in two documents agrees with itself.
         """
@@ -152,7 +152,7 @@ class Answerer:
             return table.confidence
         if label in {table.table.rows[i].label for i in table.rows}:
             return max(table.confidence, passage_confidence)
-        if terms(label) & question.focus:
+        if label in table.rivals:  # the table path weighed every row: only one it found as well named counts
             return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
         return table.confidence
 

@@ -233,6 +233,18 @@ def confidence(found: Match, rows: Sequence[int], defaulted: bool, over_rows: bo
     return max(0.0, min(1.0, score))
 
 
+def rivals(found: Match, rows: Sequence[int]) -> frozenset[str]:
+    """Labels of rows the question names nearly as well as the rows the answer used: the only rows a caller
+    should take as evidence against this answer (any other row was weighed and named less well)."""
+    used = [m for m in found.rows if m.index in rows]
+    if found.by_section or found.embedded or not used:
+        return frozenset()
+    weakest = min(used, key=lambda m: (m.weight, m.rank_coverage))
+    return frozenset(found.table.rows[m.index].label for m in found.row_ranked
+                     if m.index not in rows and m.weight >= 0.9 * weakest.weight
+                     and m.rank_coverage >= weakest.rank_coverage - 0.1)
+
+
 def _ambiguity(found: Match) -> float:
     """Lower when another row is named just as well by the question and holds different numbers."""
     if found.embedded or found.by_section or len(found.row_ranked) < 2 or found.year_axis == "row" or not found.rows:

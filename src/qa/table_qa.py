@@ -10,7 +10,7 @@ from qa.records import Cell, TableAnswer
 from qa.table_build import Built, build
 from qa.table_intent import Intent, detect
 from qa.table_lexicon import tokens
-from qa.table_plan import confidence, match_table
+from qa.table_plan import confidence, match_table, rivals
 from qa.tables import Table, TableRow
 
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
@@ -32,6 +32,9 @@ class TableResult:
     # Question words (lower case) matched to the table's labels, including other names for them: "American"
     # for the "United States" column, so callers need not take it for a name the corpus lacks.
     matched: frozenset[str] = frozenset()
+    # Labels of other rows the question names nearly as well as the rows used; every other row of the table
+    # was weighed and fits the question less. Empty when the answer ranged over all rows ("which segment").
+    rivals: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -42,6 +45,7 @@ class _Candidate:
     built: Built
     confidence: float
     matched: frozenset[str]
+    rivals: frozenset[str]
 
 
 def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | None = None) -> TableResult | None:
@@ -86,7 +90,8 @@ def _candidate(table: Table, question: str, intent: Intent, embedder: Embedder |
         score = max(0.0, score - RATE_MISMATCH)  # "gross margin percentage", "operating income margin": a rate
     score = min(1.0, score + _context_bonus(table, question))
     words = frozenset(found.tokens[i].text.lower() for i in found.used)
-    return _Candidate(table, view, origin, built, score, words)
+    others = rivals(found, built.rows) if origin is None and not built.over_rows else frozenset()
+    return _Candidate(table, view, origin, built, score, words, others)
 
 
 _VIEWS: dict[int, tuple[Table, Table, list[int] | None]] = {}
@@ -129,7 +134,7 @@ def _result(best: _Candidate, score: float) -> TableResult:
         rows = sorted({origin[r.col] for r in computed.refs})
     answer = TableAnswer(computed.operation, computed.value, computed.number, computed.unit, cells,
                          computed.explanation, table.id, table.caption, table.source_note)
-    return TableResult(answer, computed.value, round(score, 3), table, rows, best.matched)
+    return TableResult(answer, computed.value, round(score, 3), table, rows, best.matched, best.rivals)
 
 
 _YEAR_LABEL = re.compile(r"^(?:FY\s?|fiscal\s+(?:year\s+)?)?(?:19|20)\d{2}\s*(?:\(\w\)|\*)?$", re.IGNORECASE)
