@@ -79,7 +79,8 @@ def _cols_or_default(found: Match, spans: bool = False) -> tuple[list[int], bool
     have = value_cols(table, row) if row is not None else []
     dated = _year_columns(table, have)
     # "What was the change in X?" beside a "$ Change" column: the years are the operands.
-    return ([j for j, _ in dated] if len(dated) >= 2 else have), True
+    cols = [j for j, _ in dated] if len(dated) >= 2 else have
+    return cols, len(have) > 1  # a table's only column of numbers is not a guess
 
 
 def _without_years(name: str) -> str:
