@@ -1,4 +1,4 @@
-"""The reliability benchmarks run end to end in their --smoke mode; the full runs' figures are in docs/RELIABILITY.md."""
+"""The reliability benchmarks run end to end in --smoke mode; the full runs' figures are in docs/RELIABILITY.md."""
 
 from __future__ import annotations
 
