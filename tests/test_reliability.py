@@ -19,11 +19,13 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from conftest import LiveServer, _free_port, make_settings
-from qa import corpus
+from qa import corpus, indexer
 from qa.app import create_app
 from qa.embedding import Embedder
+from qa.records import Document
 from qa.service import Service
 from qa.store import build_lock, generations
+from qa.tables import Table
 
 TOKEN = "tok-7f3a9c-never-log-me"
 GOOD = "# Wells\n\nThe Alpha well is 4,200 metres deep. It was drilled in 2019 by the Borealis survey.\n"
@@ -192,6 +194,34 @@ def test_pipe_table_with_mismatched_cells_builds_with_exact_offsets(served: Serv
     data = served.engine.index.data
     chunks = [c for c in data.chunks if c.source == "ragged.md"]
     assert chunks and all(data.documents["ragged.md"].text[c.start : c.end] == c.text for c in chunks)
+    _still_answers(served)
+
+
+def test_single_column_csv_is_skipped_with_a_reason(served: Service) -> None:
+    """A plain list saved as CSV used to stop the whole build with a traceback."""
+    _write(served.settings.corpus_dir, "names.csv", "Name\nAlice\nBob\n")
+    _write(served.settings.corpus_dir, "other.md", "# Other\n\nThe ferry leaves at noon.\n")
+    report = served.rebuild()
+    assert "single column" in _skip_reason(report.skipped, "names.csv")
+    assert "other.md" in served.engine.index.data.documents
+    _still_answers(served)
+
+
+def test_parser_failure_on_one_file_skips_only_that_file(served: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug tripped by one hostile file (injected here: none is known) costs that file, not the build."""
+    real_find_tables = indexer.find_tables
+
+    def fails_on_bad(doc: Document) -> list[Table]:
+        if doc.source == "bad.md":
+            raise IndexError("list index out of range")
+        return real_find_tables(doc)
+
+    monkeypatch.setattr(indexer, "find_tables", fails_on_bad)
+    _write(served.settings.corpus_dir, "bad.md", "# Bad\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    _write(served.settings.corpus_dir, "other.md", "# Other\n\nThe ferry leaves at noon.\n")
+    report = served.rebuild()
+    assert "could not be parsed (IndexError" in _skip_reason(report.skipped, "bad.md")
+    assert set(served.engine.index.data.documents) == {"good.md", "other.md"}
     _still_answers(served)
 
 

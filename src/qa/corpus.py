@@ -200,6 +200,8 @@ def _check_csv(text: str) -> None:
         raise LoadError(f"malformed CSV: {exc}") from exc
     if len(rows) < 2:
         raise LoadError("CSV has no data rows")
+    if len(rows[0]) < 2:
+        raise LoadError("CSV has a single column; a table needs a label column and at least one value column")
     widths = {len(r) for r in rows}
     if len(widths) > 1:
         bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))

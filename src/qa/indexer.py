@@ -132,15 +132,28 @@ def _refresh(entries: list[corpus.FileEntry], old: _Parts, settings: Settings, r
             _carry(old, new, src, entry.fingerprint)
             report.unchanged += 1
             continue
-        tables = find_tables(doc)
-        new.docs[src], new.fingerprints[src], new.tables[src] = doc, entry.fingerprint, tables
-        new.chunks[src] = chunk_document(doc, tables, settings.max_words)
+        parsed = _parse(doc, settings.max_words, report)
+        if parsed is None:
+            continue
+        new.docs[src], new.fingerprints[src] = doc, entry.fingerprint
+        new.tables[src], new.chunks[src] = parsed
         if src in old.docs:
             report.changed += 1
         else:
             report.added += 1
     report.removed = len(set(old.docs) - set(new.docs))
     return new
+
+
+def _parse(doc: Document, max_words: int, report: BuildReport) -> tuple[list[Table], list[Chunk]] | None:
+    """Tables and chunks of one document; None (the file skipped, with its reason) when a parser fails on it."""
+    try:
+        tables = find_tables(doc)
+        return tables, chunk_document(doc, tables, max_words)
+    except Exception as exc:  # a parser bug tripped by one hostile file must not stop the whole build
+        log.exception("skipped %s: could not be parsed", doc.source)
+        report.skipped.append({"source": doc.source, "reason": f"could not be parsed ({type(exc).__name__}: {exc})"})
+        return None
 
 
 def _carry(old: _Parts, new: _Parts, src: str, fingerprint: str) -> None:
