@@ -82,4 +82,4 @@ def test_unknown_index_type_is_refused() -> None:
 
 def test_ivf_lists_grow_with_the_corpus() -> None:
     assert ivf_lists(10_000) == 400 and ivf_lists(1_000_000) == 4000
-    assert ivf_probes(4000) == 200 and ivf_probes(400) == 32 and ivf_probes(10) == 10
+    assert ivf_probes(4000) == 100 and ivf_probes(400) == 32 and ivf_probes(10) == 10

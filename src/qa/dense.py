@@ -21,7 +21,7 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 IVF_MIN_PROBES = 32
-IVF_PROBE_SHARE = 20  # visit 1/20 of the lists (at least IVF_MIN_PROBES)
+IVF_PROBE_SHARE = 40  # visit 1/40 of the lists (at least IVF_MIN_PROBES): margin over the 16 that synthetic data needs
 TRAIN_SAMPLE = 100_000
 FILTER_EXACT_MAX = 50_000  # a filter to at most this many chunks is searched exactly (a few ms at most)
 
