@@ -38,3 +38,9 @@ def test_invalid_value_is_refused_with_the_setting_named(monkeypatch: pytest.Mon
     monkeypatch.setenv("QA_FUSION", "average")
     with pytest.raises(ValidationError, match="fusion"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [f"QA_{name.upper()}" for name in Settings.model_fields if f"`QA_{name.upper()}`" not in readme]
+    assert missing == []
