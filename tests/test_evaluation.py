@@ -94,14 +94,15 @@ def test_normalise_ignores_case_curly_quotes_and_spacing() -> None:
 
 
 def test_evaluate_scores_every_retrieval_mode_on_the_same_questions(service: Service) -> None:
-    report = evaluate(service.engine, load_items_from(QUESTIONS), dense_weights=(0.3, 0.7))
+    report = evaluate(service.engine, load_items_from(QUESTIONS), dense_weights=(0.5, 0.7))
     modes = [r.mode for r in report.retrieval]
-    assert modes == ["bm25", "dense", "hybrid-rrf", "hybrid-weighted-0.3", "hybrid-weighted-0.7"]
+    assert modes == ["bm25", "dense", "hybrid-rrf", "hybrid-weighted-0.5", "hybrid-weighted-0.7"]
     for scores in report.retrieval:
         assert scores.questions == 3  # the unanswerable question has no source to rank
         assert scores.recall[5] == 1.0 and scores.recall[1] <= scores.recall[3] <= scores.recall[5]
         assert 0 < scores.mrr <= 1 and scores.evidence_questions == 3
-    assert [a.setup for a in report.answers] == ["hybrid-rrf (configured)", "hybrid-weighted-0.3",
+    # The default fusion (weighted, dense 0.5) is the one marked as configured.
+    assert [a.setup for a in report.answers] == ["hybrid-rrf", "hybrid-weighted-0.5 (configured)",
                                                  "hybrid-weighted-0.7"]
 
 
