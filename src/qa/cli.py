@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -28,7 +29,7 @@ def _settings(corpus: Path | None, index: Path | None, **extra: Any) -> Settings
     return Settings(**overrides)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
@@ -104,6 +105,29 @@ def evaluate(file: Annotated[Path, typer.Argument(help="Questions, one JSON obje
     typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2) if as_json else format_report(report))
 
 
+def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
+    """Build the index before serving; return the service and what a corpus change should run.
+
+    One worker serves the service built here and the watcher swaps it; several workers each load the index
+    this process built, and pick up the generations its watcher writes.
+    """
+    from qa.corpus import LoadError
+    from qa.embedding import ModelError
+    from qa.service import Service
+    from qa.store import IndexUnavailable
+    from qa.watch import build_only
+
+    service = Service(settings)
+    rebuild = service.rebuild if settings.workers == 1 else build_only(settings)
+    try:
+        report = service.start(build=True) if settings.workers == 1 else rebuild()
+    except (LoadError, ModelError, IndexUnavailable, OSError, RuntimeError) as exc:
+        _fail(str(exc))
+    if report is not None:
+        typer.echo(report.summary(), err=True)
+    return service, rebuild
+
+
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -114,29 +138,15 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     import uvicorn
 
     from qa.app import create_app
-    from qa.corpus import LoadError
-    from qa.embedding import ModelError
     from qa.http_guards import configure_logging
-    from qa.service import Service
-    from qa.store import IndexUnavailable
-    from qa.watch import CorpusWatcher, build_only
+    from qa.watch import CorpusWatcher
 
     settings = _settings(corpus, index, workers=workers)
     configure_logging(settings.log_level)
     # Worker processes read their settings from the environment: pass the folders chosen here on.
     os.environ["QA_CORPUS_DIR"] = str(settings.corpus_dir)
     os.environ["QA_INDEX_DIR"] = str(settings.index_dir)
-    # One worker serves the service built here and the watcher swaps it; several workers each load the index
-    # this process built, and pick up the generations its watcher writes.
-    service = Service(settings)
-    rebuild = service.rebuild if settings.workers == 1 else build_only(settings)
-    try:
-        report = service.start(build=True) if settings.workers == 1 else rebuild()
-    except (LoadError, ModelError, IndexUnavailable, OSError, RuntimeError) as exc:
-        _fail(str(exc))
-        return
-    if report is not None:
-        typer.echo(report.summary(), err=True)
+    service, rebuild = _prepare_index(settings)
     watcher = CorpusWatcher(settings.corpus_dir, rebuild, settings.watch_debounce_ms) if watch else None
     typer.echo(f"qa: serving http://{host}:{port}/ (corpus {settings.corpus_dir}, index {settings.index_dir}, "
                f"{settings.workers} worker(s){', watching the corpus' if watch else ''})")
