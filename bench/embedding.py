@@ -3,18 +3,16 @@
     python -m bench.embedding          # full run (about a minute)
     python -m bench.embedding --smoke
 
-Compares sentence-transformers' encode(), a bare torch forward pass, ONNX Runtime (fp32, and int8 dynamic
-quantization where onnxruntime is installed), torch/ORT threads 1 vs 2, micro-batches of concurrent
-queries, and the LRU cache; each against encode()'s vectors (cosine).
+Compares sentence-transformers' encode(), a bare torch forward pass, ONNX Runtime (float32, and int8 weights
+with per-channel scales: the default), torch/ORT threads 1 vs 2, micro-batches of concurrent queries (float32),
+and the LRU cache; each against encode()'s vectors (cosine).
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,28 +52,7 @@ def cosine(a: Vectors, b: Vectors) -> float:
     return round(float(np.min(np.sum(a * b, axis=1))), 7)
 
 
-def int8_encoder(embedder: Embedder, threads: int) -> Callable[[list[str]], Vectors] | None:
-    """ONNX Runtime with the graph's weights quantized to int8 (not kept: its vectors differ)."""
-    try:
-        import onnxruntime as ort
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-    except ImportError:
-        return None
-    from qa.query_encoder import OnnxQueryEncoder, cache_dir
-
-    graphs = sorted(cache_dir().glob("*.onnx"), key=lambda p: p.stat().st_mtime)
-    if not graphs:
-        return None
-    target = Path(tempfile.mkdtemp()) / "int8.onnx"
-    quantize_dynamic(str(graphs[-1]), str(target), weight_type=QuantType.QInt8)
-    encoder = OnnxQueryEncoder.export(embedder._model, embedder.path, threads)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    encoder._session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-    return encoder.encode
-
-
-def options(count: int, thread_counts: tuple[int, ...] = (1, 2), int8: bool = True) -> dict[str, Any]:
+def options(count: int, thread_counts: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
     import torch
 
     qs = queries(count)
@@ -86,15 +63,15 @@ def options(count: int, thread_counts: tuple[int, ...] = (1, 2), int8: bool = Tr
         torch.set_num_threads(threads)
         found.append(Option(f"sentence-transformers encode() t{threads}",
                             timed(lambda b: ref.encode(b, batch_size=len(b)), qs), 1.0))
-        for backend in ("torch", "onnx"):
+        for backend in ("torch", "onnx", "onnx-int8"):
             emb = Embedder(backend=backend, cache_size=0, threads=threads)
             found.append(Option(f"{backend} t{threads}", timed(emb.encode_queries, qs),
-                                cosine(emb.encode_queries(qs), truth)))
-            if int8 and backend == "onnx" and (quant := int8_encoder(emb, threads)) is not None:
-                found.append(Option(f"onnx int8 t{threads}", timed(quant, qs), cosine(quant(qs), truth)))
+                                cosine(np.vstack([emb.encode_queries([q]) for q in qs]), truth)))
     torch.set_num_threads(1)
+    # Micro-batches: float32 ONNX only, whose vectors do not depend on the batch (int8's do: it embeds alone).
+    exact = Embedder(backend="onnx", cache_size=0, threads=1)
+    batches = {size: timed(exact.encode_queries, qs, size) for size in (1, 4, 8, 16) if size <= len(qs)}
     fast = Embedder(cache_size=len(qs) + 1, threads=1)
-    batches = {size: timed(fast.encode_queries, qs, size) for size in (1, 4, 8, 16) if size <= len(qs)}
     for q in qs:
         fast.encode_query(q)
     cached = timed(lambda b: fast.encode_query(b[0]), qs)
@@ -103,7 +80,7 @@ def options(count: int, thread_counts: tuple[int, ...] = (1, 2), int8: bool = Tr
 
 def main() -> None:
     args = parser(__doc__ or "").parse_args()
-    results = options(12, (1,), int8=False) if args.smoke else options(300)
+    results = options(12, (1,)) if args.smoke else options(300)
     for opt in results["options"]:
         print(f"{opt.name:<40} p50 {opt.per_query.p50:7.2f} ms  p95 {opt.per_query.p95:7.2f} ms  cos {opt.min_cosine}")
     for size, stats in results["micro_batch_per_query"].items():

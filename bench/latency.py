@@ -97,6 +97,20 @@ def measure(url: str, base: list[str], per_level: int, levels: list[int]) -> dic
     return out
 
 
+def compare_backends(built: Any, base: list[str], count: int) -> dict[str, dict[str, LoadResult]]:
+    """Never-seen questions, one client and 16, with each way of embedding queries the server offers: float32
+    ONNX (its concurrent queries micro-batched), the same without batching, and int8 (the default)."""
+    found: dict[str, dict[str, LoadResult]] = {}
+    for name, env in (("onnx, batched", {"QA_QUERY_BACKEND": "onnx"}),
+                      ("onnx, unbatched", {"QA_QUERY_BACKEND": "onnx", "QA_QUERY_BATCH": "1"}),
+                      ("onnx-int8", {"QA_QUERY_BACKEND": "onnx-int8"})):
+        with serve(built.corpus_dir, built.index_dir, env=env) as server:
+            run_load(server.url, base * 2, 4)
+            found[name] = {"one_client": run_load(server.url, unique(base, count, f"{name}-1-"), 1),
+                           "16_clients": run_load(server.url, unique(base, count, f"{name}-16-"), 16)}
+    return found
+
+
 def main() -> None:
     args = parser(__doc__ or "").parse_args()
     per_level = 12 if args.smoke else 400
@@ -113,6 +127,7 @@ def main() -> None:
                 results["two_workers"] = {
                     "cold_unique": run_load(server.url, unique(base, per_level, "w2-"), 16),
                     "repeated": run_load(server.url, (base * per_level)[:per_level], 16)}
+            results["query_backends"] = compare_backends(built, base, per_level)
     results["questions"] = len(base)
     for key, level in [("1 client", results["one_client"]["cold_unique"])]:
         print(f"{key}: p50 {level.latency.p50} ms, p95 {level.latency.p95} ms (cold unique questions)")
@@ -123,6 +138,9 @@ def main() -> None:
     for kind, level in results.get("two_workers", {}).items():
         print(f"2 workers, {kind} 16 clients: {level.answers_per_s} answers/s, p50 {level.latency.p50} ms, "
               f"errors {level.errors}")
+    for name, levels in results.get("query_backends", {}).items():
+        print(f"{name}: 1 client p50 {levels['one_client'].latency.p50} ms; "
+              f"16 clients {levels['16_clients'].answers_per_s} answers/s")
     save("latency", results, args.out)
 
 

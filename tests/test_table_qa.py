@@ -13,7 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.corpus import load, scan
+from qa.embedding import Embedder
+from qa.records import Document
 from qa.service import Service
+from qa.table_plan import Meaning
 from qa.table_qa import answer_from_tables
 from qa.tables import Table, find_tables
 
@@ -363,3 +366,16 @@ def test_rows_named_as_well_as_the_one_used_are_reported_as_rivals() -> None:
     assert result is not None and result.rivals == frozenset({"Products"})  # net sales or cost of sales
     clear = answer_from_tables("What was the provision for income taxes in 2017?", _tables(APPLE))
     assert clear is not None and clear.rivals == frozenset()
+
+
+FLEET = ("# Fleet\n\n| Vehicle | 2022 | 2023 |\n|---|---|---|\n| Automobiles | 1,200 | 1,350 |\n"
+         "| Bicycles | 300 | 420 |\n")
+
+
+@pytest.mark.parametrize(("question", "value"), [("How many cars were there in 2023?", "1,350"),
+                                                 ("How many bikes did the fleet have in 2022?", "300")])
+def test_row_named_by_another_word_is_found_by_meaning(embedder: Embedder, question: str, value: str) -> None:
+    tables = find_tables(Document("fleet.md", "Fleet", FLEET, "0" * 64, "md"))
+    assert answer_from_tables(question, tables) is None  # no row label shares a word with the question
+    result = answer_from_tables(question, tables, Meaning(embedder, embedder.encode_query(question)))
+    assert result is not None and result.answer == value

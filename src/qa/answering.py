@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qa.embedding import Vectors
 from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
 from qa.followup import Turn, resolve
 from qa.records import Answer, Chunk, Citation, Hit, Span
 from qa.retrieval import Retriever
+from qa.table_plan import Meaning
 from qa.table_qa import TableResult, answer_from_tables
 from qa.tables import Table
 
@@ -70,6 +71,16 @@ class Decision:
     table: TableResult | None
     table_confidence: float
     kind: str  # "table", "passage" or "none"
+    spans: dict[str, Span] = field(default_factory=dict)  # the best span of each chunk weighed, by chunk id
+
+
+def _best_per_chunk(candidates: Sequence[Candidate]) -> dict[str, Span]:
+    found: dict[str, Candidate] = {}
+    for cand in candidates:
+        held = found.get(cand.hit.chunk.id)
+        if held is None or cand.evidence.pick_score() > held.evidence.pick_score():
+            found[cand.hit.chunk.id] = cand
+    return {cid: c.span for cid, c in found.items()}
 
 
 def _sigmoid(x: float) -> float:
@@ -111,18 +122,18 @@ class Answerer:
         qvec = self.retriever.embedder.encode_query(resolved)
         hits = self.retriever.search(resolved, max(top_k, CANDIDATES), sources, query_vector=qvec)
         unknown = self.lexicon.unknown_share(question)
-        best = max(self._candidates(question, qvec, hits[:CANDIDATES]), key=lambda c: c.evidence.pick_score(),
-                   default=None)
+        candidates = self._candidates(question, qvec, hits[:CANDIDATES])
+        best = max(candidates, key=lambda c: c.evidence.pick_score(), default=None)
         p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
         pool = self.tables if tables is None else list(tables)
-        table = answer_from_tables(resolved, pool, self.retriever.embedder)
+        table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec))
         t_conf = self._table_confidence(question, table, best, p_conf)
         kind = "none"
         if table is not None and t_conf >= TABLE_MIN and t_conf >= p_conf:
             kind = "table"
         elif p_conf >= ABSTAIN_BELOW:
             kind = "passage"
-        return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind)
+        return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates))
 
     def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
         """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
@@ -187,14 +198,15 @@ class Answerer:
         return chunk.text[span.start : span.end]
 
     def _best_spans(self, decision: Decision, hits: Sequence[Hit]) -> dict[str, Span]:
-        """The best span of each cited chunk, for its highlight."""
+        """The best span of each cited chunk, for its highlight: the one weighed in `decide` when it was.
+
+        Within one chunk the spans differ only in their own evidence (rank and chunk scores are shared), so
+        the best span does not depend on which list of hits the chunk came in."""
+        rest = [h for h in hits if h.chunk.id not in decision.spans]
+        if not rest:
+            return decision.spans
         qvec = self.retriever.embedder.encode_query(decision.question.text)
-        found: dict[str, Candidate] = {}
-        for cand in self._candidates(decision.question, qvec, hits):
-            held = found.get(cand.hit.chunk.id)
-            if held is None or cand.evidence.pick_score() > held.evidence.pick_score():
-                found[cand.hit.chunk.id] = cand
-        return {cid: c.span for cid, c in found.items()}
+        return {**decision.spans, **_best_per_chunk(self._candidates(decision.question, qvec, rest))}
 
     def _citations(self, decision: Decision, hits: Sequence[Hit], pinned: dict[str, Span] | None = None
                    ) -> list[Citation]:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from qa.settings import DEFAULT_MODEL
+from qa.query_batch import QueryBatcher
+from qa.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -41,12 +42,13 @@ class Embedder:
     """Turns texts into L2-normalised float32 vectors; safe to share between request threads.
 
     `backend` picks how single queries are embedded: "auto" (ONNX Runtime when it loads, else a bare
-    torch forward pass), "onnx", "torch", or "sentence-transformers" (its encode(), the slow reference).
+    torch forward pass), "onnx", "onnx-int8" (int8 weights), "torch", or "sentence-transformers" (its
+    encode(), the slow reference).
     Every fast path is checked against encode() at load and dropped when it disagrees.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, cache_size: int = 1024, threads: int | None = None,
-                 backend: str = "auto") -> None:
+                 backend: str = "auto", batch: int = 32) -> None:
         # Nothing may be fetched at run time: a name that is not on disk must fail, not download.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -59,17 +61,25 @@ class Embedder:
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_size = cache_size
+        # Queries that miss the cache while a model call runs are embedded together by the next one.
+        self.batcher = QueryBatcher(self.encode_queries, batch)
         self._st: SentenceTransformer | None = None
         self._query: QueryEncoder | None = None
         self.backend = "sentence-transformers"
-        if backend in ("auto", "onnx") and (found := self._cached_onnx(threads or 1)) is not None:
+        if backend in ("auto", "onnx", "onnx-int8") and (found := self._cached_onnx(threads or 1, backend)):
             # Queries need only the checked ONNX graph; sentence-transformers loads on the first encode().
             self._query, self.dimension = found
-            self.backend = "onnx"
+            self.backend = self._query.name
             return
         self._load()
         if backend != "sentence-transformers":
             self._query, self.backend = self._fast_path(backend, threads or 1)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """The embedder a server uses: its model, query cache, threads and batch size from the settings."""
+        return cls(settings.model, settings.query_cache_size, settings.torch_threads, settings.query_backend,
+                   settings.query_batch)
 
     @property
     def _model(self) -> SentenceTransformer:
@@ -81,12 +91,15 @@ class Embedder:
         assert self._st is not None
         return self._st
 
-    def _cached_onnx(self, threads: int) -> tuple[QueryEncoder, int] | None:
+    def _cached_onnx(self, threads: int, backend: str) -> tuple[QueryEncoder, int] | None:
         if not os.path.isdir(self.path):
             return None
         from qa.query_encoder import OnnxQueryEncoder
 
-        return OnnxQueryEncoder.cached(self.path, threads)
+        for int8 in (True, False) if backend == "auto" else (backend == "onnx-int8",):
+            if found := OnnxQueryEncoder.cached(self.path, threads, int8):
+                return found
+        return None
 
     def _load(self) -> None:
         import torch
@@ -102,25 +115,29 @@ class Embedder:
         self.dimension = int(dim() or 0)
 
     def _fast_path(self, backend: str, threads: int) -> tuple[QueryEncoder | None, str]:
-        from qa.query_encoder import FastPathUnavailable, OnnxQueryEncoder, make_query_encoder
+        """The first of the backends asked for that loads and agrees with encode(); for "auto", else
+        sentence-transformers itself; for a named backend that fails, a ModelError."""
+        from qa.query_encoder import AUTO, FastPathUnavailable, OnnxQueryEncoder, make_query_encoder
 
-        try:
-            encoder = make_query_encoder(self._model, self.path, backend, threads)
-        except FastPathUnavailable as exc:
-            if backend != "auto":
-                raise ModelError(f"query backend {backend!r} is not available: {exc}") from exc
-            log.info("query fast path off (%s); using sentence-transformers", exc)
-            return None, "sentence-transformers"
-        probe = ["What was R&D spending in 2024?", "a longer probe sentence " * 12]
-        if float(np.min(np.sum(encoder.encode(probe) * self.encode(probe), axis=1))) < 1 - 1e-5:
-            log.warning("query fast path %s disagrees with encode(); using sentence-transformers", encoder.name)
-            return None, "sentence-transformers"
-        if isinstance(encoder, OnnxQueryEncoder):
+        for name in AUTO if backend == "auto" else (backend,):
             try:
-                encoder.remember(self.dimension)
-            except OSError as exc:  # a read-only cache only costs the next start its speed
-                log.info("cannot record the checked ONNX graph: %s", exc)
-        return encoder, encoder.name
+                encoder = make_query_encoder(self._model, self.path, name, threads)
+            except FastPathUnavailable as exc:
+                problem = f"query backend {name!r} is not available: {exc}"
+            else:
+                if self._agrees(encoder):
+                    if isinstance(encoder, OnnxQueryEncoder):
+                        encoder.remember(self.dimension)
+                    return encoder, encoder.name
+                problem = f"query backend {name!r} disagrees with encode()"
+            if backend != "auto":
+                raise ModelError(problem)
+            log.info("%s; trying the next", problem)
+        return None, "sentence-transformers"
+
+    def _agrees(self, encoder: QueryEncoder) -> bool:
+        probe = ["What was R&D spending in 2024?", "a longer probe sentence " * 12]
+        return float(np.min(np.sum(encoder.encode(probe) * self.encode(probe), axis=1))) >= encoder.agreement
 
     def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> Vectors:
         """Embed many texts (index building)."""
@@ -144,8 +161,9 @@ class Embedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-        # Computed outside the lock: the fast paths are thread-safe, so two cores embed two queries at once.
-        vector = self.encode_queries([text])
+        # An encoder that cannot batch still runs two queries at once on two cores (ONNX Runtime drops the GIL).
+        batches = self._query.batches if self._query is not None else True
+        vector = self.batcher.encode(text) if batches else self.encode_queries([text])
         vector.flags.writeable = False  # shared through the cache: nobody may change it in place
         if self._cache_size:
             with self._cache_lock:

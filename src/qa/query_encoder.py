@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 Vectors = npt.NDArray[np.float32]
 log = logging.getLogger(__name__)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+EXACT = 1 - 1e-5  # float32 reordering noise only
+# Int8 weights move a query vector by a few hundredths of cosine (docs/BENCHMARKS.md measures what that costs).
+INT8_AGREEMENT = 0.95
+INT8_SUFFIX = "-int8"
 
 
 class FastPathUnavailable(Exception):
@@ -37,6 +41,8 @@ class FastPathUnavailable(Exception):
 
 class QueryEncoder(Protocol):
     name: str
+    agreement: float  # the least cosine its vectors must reach with encode()'s for it to be used
+    batches: bool  # embeds many texts in one model call (cheaper per text) with the vectors of one call each
 
     def encode(self, texts: list[str]) -> Vectors: ...
 
@@ -101,6 +107,8 @@ class TorchQueryEncoder:
     """A bare torch forward pass under inference_mode."""
 
     name = "torch"
+    agreement = EXACT
+    batches = True
 
     def __init__(self, model: SentenceTransformer) -> None:
         self._net = _check_pipeline(model).eval()
@@ -153,6 +161,19 @@ def _graph_key(path: str) -> str:
     return digest.hexdigest()[:24]
 
 
+def _quantize(graph: Path, target: Path) -> None:
+    """Int8 weights, one scale per output channel (per-tensor scales move vectors several times further)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
+    try:
+        quantize_dynamic(str(graph), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
 def _export(net: Any, tokens: _Tokens, target: Path) -> None:
     import torch
 
@@ -179,8 +200,6 @@ class OnnxQueryEncoder:
     files alone, without importing torch or sentence-transformers (seconds of start-up).
     """
 
-    name = "onnx"
-
     def __init__(self, graph: Path, tokens: _Tokens, threads: int) -> None:
         try:
             import onnxruntime as ort
@@ -191,34 +210,45 @@ class OnnxQueryEncoder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.graph, self._tokens = graph, tokens
+        int8 = graph.stem.endswith(INT8_SUFFIX)
+        self.name, self.agreement = ("onnx-int8", INT8_AGREEMENT) if int8 else ("onnx", EXACT)
+        # Int8 activations are scaled by the largest value in the whole call: a text's vector would depend on
+        # the other texts embedded with it (cosine 0.99 measured). So each text gets a call of its own.
+        self.batches = not int8
         self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
 
+    @staticmethod
+    def graph_path(path: str, int8: bool) -> Path:
+        return cache_dir() / f"{_graph_key(path)}{INT8_SUFFIX if int8 else ''}.onnx"
+
     @classmethod
-    def export(cls, model: SentenceTransformer, path: str, threads: int) -> OnnxQueryEncoder:
-        """Export the model's transformer (once; reused from the cache folder after that)."""
+    def export(cls, model: SentenceTransformer, path: str, threads: int, int8: bool = False) -> OnnxQueryEncoder:
+        """Export the model's transformer, and quantize it when asked (once; then reused from the cache folder)."""
         try:
             import onnxruntime  # noqa: F401
         except ImportError as exc:
             raise FastPathUnavailable("onnxruntime is not installed") from exc
         net = _check_pipeline(model)
         tokens = _Tokens.of(model)
-        graph = cache_dir() / f"{_graph_key(path)}.onnx"
+        graph, final = cls.graph_path(path, False), cls.graph_path(path, int8)
         for attempt in range(2):
             try:
                 if attempt or not graph.is_file():
                     _export(net, tokens, graph)
-                return cls(graph, tokens, threads)
+                if int8 and (attempt or not final.is_file()):
+                    _quantize(graph, final)
+                return cls(final, tokens, threads)
             except Exception as exc:  # export and loading raise many kinds (missing onnx, bad ops, disk full)
                 failure = exc
                 log.info("ONNX graph %s unusable (%s); exporting it again", graph, exc)
         raise FastPathUnavailable(f"ONNX export failed: {failure}") from failure
 
     @classmethod
-    def cached(cls, path: str, threads: int) -> tuple[OnnxQueryEncoder, int] | None:
+    def cached(cls, path: str, threads: int, int8: bool = False) -> tuple[OnnxQueryEncoder, int] | None:
         """The checked encoder for this model and its vector size, when an earlier run left them; else None."""
         try:
-            graph = cache_dir() / f"{_graph_key(path)}.onnx"
+            graph = cls.graph_path(path, int8)
             meta = json.loads(graph.with_suffix(".json").read_text(encoding="utf-8"))
             return cls(graph, _Tokens(meta["tokenizer"], int(meta["max_length"])), threads), int(meta["dimension"])
         except Exception:  # anything missing, stale or unreadable: take the slow path, which rewrites it
@@ -228,24 +258,32 @@ class OnnxQueryEncoder:
         """Record that this graph was checked, so later processes may use it without the torch model."""
         meta = {"tokenizer": self._tokens.spec, "max_length": self._tokens.max_length, "dimension": dimension}
         tmp = self.graph.with_name(f".{self.graph.stem}.{uuid.uuid4().hex[:8]}.json")
-        tmp.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(tmp, self.graph.with_suffix(".json"))
+        try:
+            tmp.write_text(json.dumps(meta), encoding="utf-8")
+            os.replace(tmp, self.graph.with_suffix(".json"))
+        except OSError as exc:  # a read-only cache only costs the next start its speed
+            log.info("cannot record the checked ONNX graph: %s", exc)
 
     def encode(self, texts: list[str]) -> Vectors:
+        if not self.batches and len(texts) > 1:
+            return np.vstack([self._run([text]) for text in texts])
+        return self._run(texts)
+
+    def _run(self, texts: list[str]) -> Vectors:
         batch = self._tokens(texts)
         hidden = self._session.run(None, {k: v for k, v in batch.items() if k in self._inputs})[0]
         return _mean_pool(np.asarray(hidden, dtype=np.float32), batch["attention_mask"])
 
 
+# What "auto" tries, in order: int8 ONNX (half the cost of float32 at the same answer quality on both eval sets,
+# docs/BENCHMARKS.md), float32 ONNX, a bare torch forward pass. Each must agree with encode() to be kept.
+AUTO = ("onnx-int8", "onnx", "torch")
+
+
 def make_query_encoder(model: SentenceTransformer, path: str, backend: str, threads: int) -> QueryEncoder:
-    """The encoder for `backend` ("auto", "onnx" or "torch"); auto prefers ONNX and falls back to torch."""
-    if backend in ("auto", "onnx"):
-        try:
-            return OnnxQueryEncoder.export(model, path, threads)
-        except FastPathUnavailable as exc:
-            if backend == "onnx":
-                raise
-            log.info("ONNX query encoder unavailable (%s); using torch", exc)
-    if backend in ("auto", "torch"):
+    """The encoder for one backend: "onnx", "onnx-int8" or "torch"."""
+    if backend in ("onnx", "onnx-int8"):
+        return OnnxQueryEncoder.export(model, path, threads, int8=backend == "onnx-int8")
+    if backend == "torch":
         return TorchQueryEncoder(model)
     raise FastPathUnavailable(f"unknown query backend {backend!r}")

@@ -60,8 +60,7 @@ class Service:
     def embedder(self) -> Embedder:
         with self._load:
             if self._embedder is None:
-                self._embedder = Embedder(self.settings.model, self.settings.query_cache_size,
-                                          self.settings.torch_threads)
+                self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
 
     @property
@@ -80,8 +79,7 @@ class Service:
 
     def _make_engine(self) -> Engine:
         index = load_latest(Path(self.settings.index_dir))
-        embedder = self._embedder or Embedder(self.settings.model, self.settings.query_cache_size,
-                                              self.settings.torch_threads)
+        embedder = self._embedder or Embedder.from_settings(self.settings)
         self._embedder = embedder
         retriever = Retriever(index, embedder, self.settings)
         return Engine(index, retriever, Answerer(retriever))

@@ -39,7 +39,14 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped with a warning.")
     max_words: int = Field(120, ge=20, description="Most words in one passage chunk.")
     query_cache_size: int = Field(1024, ge=0, description="Query embeddings kept in an LRU cache.")
-    torch_threads: int = Field(1, ge=1, description="Threads torch uses to embed one query.")
+    torch_threads: int = Field(1, ge=1, description="Threads torch (or ONNX Runtime) uses for one model call "
+                               "embedding queries.")
+    query_backend: Literal["auto", "onnx", "onnx-int8", "torch", "sentence-transformers"] = Field(
+        "auto", description="How queries are embedded: auto (ONNX Runtime, else torch), onnx, onnx-int8 (int8 "
+        "weights), torch, or sentence-transformers' encode(); each fast path is checked against encode() at load.")
+    query_batch: int = Field(32, ge=1, description="Most queries embedded by one model call: those that arrive "
+                             "while a call runs share the next one (float32 backends; int8 embeds each query alone, "
+                             "as its vectors would depend on the batch); 1: no batching.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes for `qa serve`.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS, comma-separated; empty: CORS off.")

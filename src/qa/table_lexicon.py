@@ -38,6 +38,10 @@ _PHRASES: list[tuple[str, str, int]] = [
     (r"year[-\s]over[-\s]year|yoy", "yoy", re.I),
 ]
 _WORD = r"[A-Za-z][A-Za-z0-9]*(?:['’][A-Za-z]+)?|\d[\d,]*(?:\.\d+)?%?|%|&"
+_POSSESSIVE = re.compile(r"['’]s?$")
+_YEAR_WORD = re.compile(r"(?:FY|CY)?((?:19|20)\d{2})", re.IGNORECASE)
+
+
 _TOKEN = re.compile(
     "|".join(f"(?P<p{i}>{'(?i:' if flags else ''}\\b(?:{pat})(?![A-Za-z]){')' if flags else ''})"
              for i, (pat, _, flags) in enumerate(_PHRASES)) + f"|(?P<w>{_WORD})"
@@ -121,7 +125,7 @@ class Token:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stem: plurals, -ing, -ed, -ly and a final -e go, so "filed" and "file" meet."""
-    w = re.sub(r"['’]s?$", "", word.lower())
+    w = _POSSESSIVE.sub("", word.lower())
     if w in _IRREGULAR:
         return _IRREGULAR[w]
     if len(w) <= 3 or not w.isalpha():
@@ -150,6 +154,12 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[Token]:
     """The tokens of a text; phrases ("research and development", "U.S.") become one token each."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[Token, ...]:
+    # Cached: a question is tokenized by several steps, and table captions and labels for every question.
     out: list[Token] = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "w"
@@ -159,11 +169,11 @@ def tokens(text: str) -> list[Token]:
             s = stem(base) if raw[0].isalpha() else "percent" if raw == "%" else base.lower()
         else:
             s = _PHRASES[int(kind[1:])][1]
-        word = re.sub(r"['’]s?$", "", raw.lower()) if kind == "w" else s
-        year = re.fullmatch(r"(?:FY|CY)?((?:19|20)\d{2})", raw, re.IGNORECASE)
+        word = _POSSESSIVE.sub("", raw.lower()) if kind == "w" else s
+        year = _YEAR_WORD.fullmatch(raw)
         out.append(Token(raw, word, s, _GROUP.get(s, s), match.start(), match.end(), raw[:1].isupper(),
                          _COUNTRIES.get(word) or _COUNTRIES.get(s), int(year.group(1)) if year else None))
-    return out
+    return tuple(out)
 
 
 def content(toks: list[Token]) -> list[Token]:

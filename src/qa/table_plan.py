@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.embedding import Embedder
+from qa.embedding import Embedder, Vectors
 from qa.table_intent import Intent
 from qa.table_lexicon import STOPWORDS, Token, tokens, years_in
 from qa.table_match import Label, LabelMatch, Matcher, column_labels, row_labels
@@ -30,6 +30,19 @@ _LIGHT = frozenset(str.split(
     "roughly about country nation change table data number annual year yearly respectively estimate est "
     "count term spend get see file hold own generate earn pay world global"
 ))
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """The question's vector (already made for retrieval) and the embedder for row labels, for matching by
+    meaning when no row label shares the question's words."""
+
+    embedder: Embedder
+    query: Vectors  # shape (1, dimension)
+
+    def closeness(self, texts: list[str]) -> list[float]:
+        # Labels go through the query cache: the same few labels come back question after question.
+        return [float(s) for s in np.vstack([self.embedder.encode_query(t) for t in texts]) @ self.query[0]]
 
 
 @dataclass
@@ -136,7 +149,7 @@ def value_cols(table: Table, row: int) -> list[int]:
     return [j for j in range(len(table.columns)) if cell_value(table, row, j) is not None]
 
 
-def match_table(table: Table, question: str, intent: Intent, embedder: Embedder | None = None) -> Match | None:
+def match_table(table: Table, question: str, intent: Intent, meaning: Meaning | None = None) -> Match | None:
     """The rows and columns of `table` the question names; None when it names no row."""
     q = tokens(question)
     rows_m, cols_m = _matchers(table)
@@ -157,8 +170,8 @@ def match_table(table: Table, question: str, intent: Intent, embedder: Embedder 
     found = Match(table, q, intent, rows, sorted(cols, key=lambda c: c.position), ranked, axis)
     if not rows and axis != "row":
         _section_rows(found, rows_m, rows_ok, frozenset(i for c in cols for i in c.used))
-    if not found.rows and embedder is not None and axis != "row":
-        _embedding_row(found, rl, rows_ok, embedder, frozenset(i for c in cols for i in c.used) | years)
+    if not found.rows and meaning is not None and axis != "row":
+        _embedding_row(found, rl, rows_ok, meaning, frozenset(i for c in cols for i in c.used) | years)
     if not found.rows and not (found.cols and intent.asks_label):
         return None
     found.used = {i for m in (*found.rows, *found.cols) for i in m.used}
@@ -181,9 +194,10 @@ def _section_rows(found: Match, matcher: Matcher, allowed: list[int], skip: froz
     """ "The average low price in 2016": no row is named, but a section is; its rows are the operands."""
     sections: dict[str, list[LabelMatch]] = {}
     for i in allowed:
-        label = matcher.labels[i]
+        if not (matcher.labels[i].context and found.table.rows[i].section):
+            continue
         m = matcher.match(i, found.tokens, skip)
-        if label.context and m.context_coverage >= 1.0 and found.table.rows[i].section:
+        if m.context_coverage >= 1.0:
             sections.setdefault(found.table.rows[i].section or "", []).append(m)
     named = [rows for rows in sections.values() if len(rows) >= 2]
     if len(named) == 1:
@@ -191,19 +205,20 @@ def _section_rows(found: Match, matcher: Matcher, allowed: list[int], skip: froz
         found.by_section = True
 
 
-def _embedding_row(found: Match, labels: list[Label], allowed: list[int], embedder: Embedder,
+def _embedding_row(found: Match, labels: list[Label], allowed: list[int], meaning: Meaning,
                    skip: frozenset[int]) -> None:
-    """Fallback when no row shares enough words: the row whose label is closest in meaning to the question."""
+    """Fallback when no row shares enough words: the row whose label is closest in meaning to the question.
+
+    The whole question's vector is compared, not one of its leftover words: that vector exists already, so the
+    fallback costs no model call for a question never seen before (the labels' vectors are cached)."""
     rest = [t for i, t in enumerate(found.tokens) if i not in skip and t.stem not in STOPWORDS and t.year is None]
     if not rest or not allowed:
         return
     texts = [" ".join(filter(None, (labels[i].text, " ".join(t.text for t in labels[i].context)))) for i in allowed]
-    query = embedder.encode_query(" ".join(t.text for t in rest))[0]
-    # Labels go through the query cache too: the same few labels come back question after question.
-    scores = np.vstack([embedder.encode_query(t) for t in texts]) @ query
-    order = sorted(range(len(allowed)), key=lambda k: -float(scores[k]))
-    best = float(scores[order[0]])
-    second = float(scores[order[1]]) if len(order) > 1 else 0.0
+    scores = meaning.closeness(texts)
+    order = sorted(range(len(allowed)), key=lambda k: -scores[k])
+    best = scores[order[0]]
+    second = scores[order[1]] if len(order) > 1 else 0.0
     if best >= EMBED_MIN and best - second >= EMBED_MARGIN:
         used = frozenset(i for i, t in enumerate(found.tokens) if t in rest)
         found.rows = [LabelMatch(allowed[order[0]], 0.0, MIN_COVERAGE, used, rest[0].start)]

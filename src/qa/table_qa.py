@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from qa.embedding import Embedder
 from qa.records import Cell, TableAnswer
 from qa.table_build import Built, build
 from qa.table_intent import Intent, detect
 from qa.table_lexicon import tokens
-from qa.table_plan import confidence, match_table, rivals
+from qa.table_plan import Meaning, confidence, match_table, rivals
 from qa.tables import Table, TableRow
 
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
@@ -48,7 +47,7 @@ class _Candidate:
     rivals: frozenset[str]
 
 
-def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | None = None) -> TableResult | None:
+def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | None = None) -> TableResult | None:
     """The table answer to a question, or None when no table has the row, column and year it names.
 
     Confidence is high only when one table, its row and its columns are all named unambiguously.
@@ -57,11 +56,11 @@ def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | 
     if intent.explains:
         return None
     candidates = [c for t in tables if (c := _candidate(t, question, intent, None)) is not None]
-    if embedder is not None and not any(c.confidence >= CONFIDENT for c in candidates):
-        # Matching labels by meaning costs a model call per label: only for the few tables the question's
-        # words point at, and only when matching by words found nothing sure.
+    if meaning is not None and not any(c.confidence >= CONFIDENT for c in candidates):
+        # Matching labels by meaning costs a model call per label never seen before: only for the few tables
+        # the question's words point at, and only when matching by words found nothing sure.
         near = sorted(tables, key=lambda t: -_overlap(t, question))[:EMBEDDING_TABLES]
-        candidates += [c for t in near if (c := _candidate(t, question, intent, embedder)) is not None]
+        candidates += [c for t in near if (c := _candidate(t, question, intent, meaning)) is not None]
     if not candidates:
         return None
     candidates.sort(key=lambda c: -c.confidence)
@@ -73,11 +72,11 @@ def answer_from_tables(question: str, tables: list[Table], embedder: Embedder | 
     return _result(best, score)
 
 
-def _candidate(table: Table, question: str, intent: Intent, embedder: Embedder | None) -> _Candidate | None:
+def _candidate(table: Table, question: str, intent: Intent, meaning: Meaning | None) -> _Candidate | None:
     """The answer one table gives, with its confidence; None when it names no row, year or column there."""
     view, origin = _view(table)
-    found = match_table(view, question, intent, embedder)
-    if found is None or (embedder is not None and not found.embedded):
+    found = match_table(view, question, intent, meaning)
+    if found is None or (meaning is not None and not found.embedded):
         return None
     built = build(found, question)
     if built is None:

@@ -37,7 +37,7 @@ def build_only(settings: Settings) -> Callable[[], BuildReport]:
 
     def embedder() -> Embedder:
         if not holder:
-            holder.append(Embedder(settings.model, settings.query_cache_size, settings.torch_threads))
+            holder.append(Embedder.from_settings(settings))
         return holder[0]
 
     def run() -> BuildReport:
