@@ -96,7 +96,7 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -104,7 +104,7 @@ def _free_port() -> int:
 
 def start_live_server(service: Service) -> LiveServer:
     """Serve `service` on 127.0.0.1 and wait until /api/health answers."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(service.settings, service, build=False), host="127.0.0.1", port=port,
                             log_level="warning", access_log=False)
     server = uvicorn.Server(config)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embedding import Embedder, ModelError
 from qa import query_encoder
+from qa.embedding import Embedder, ModelError
 from qa.query_encoder import INT8_AGREEMENT, cache_dir
 
 TEXTS = ["What was China's R&D spending in 2024?", "How deep is the borehole?", "patents " * 400, "é ü — 10,910 m"]
@@ -50,7 +50,7 @@ def test_auto_falls_back_to_float32_when_int8_disagrees(own_cache: Path, monkeyp
 
 def test_named_backend_that_disagrees_is_a_model_error(own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(query_encoder, "INT8_AGREEMENT", 1.0)
-    with pytest.raises(ModelError, match="onnx-int8.*disagrees"):
+    with pytest.raises(ModelError, match=r"onnx-int8.*disagrees"):
         Embedder(backend="onnx-int8")
 
 

@@ -18,7 +18,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from conftest import LiveServer, _free_port, make_settings
+from conftest import LiveServer, free_port, make_settings
 from qa import corpus, indexer
 from qa.app import create_app
 from qa.embedding import Embedder
@@ -414,7 +414,7 @@ class _Live:
 
 def _serve(service: Service, log_level: str = "warning", access_log: bool = False) -> _Live:
     """uvicorn in a thread; log_config=None leaves its loggers to propagate, so caplog sees every line."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(service.settings, service, build=False), host="127.0.0.1", port=port,
                             log_level=log_level, access_log=access_log, log_config=None)
     server = uvicorn.Server(config)

@@ -120,12 +120,28 @@ def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
     service = Service(settings)
     rebuild = service.rebuild if settings.workers == 1 else build_only(settings)
     try:
-        report = service.start(build=True) if settings.workers == 1 else rebuild()
+        report = service.start(build=True) if settings.workers == 1 else _build_for_workers(settings, rebuild)
     except (LoadError, ModelError, IndexUnavailable, OSError, RuntimeError) as exc:
         _fail(str(exc))
     if report is not None:
         typer.echo(report.summary(), err=True)
     return service, rebuild
+
+
+def _build_for_workers(settings: Settings, rebuild: Callable[[], Any]) -> Any:
+    """The build before several workers start; when it fails, they serve the last good index (as one worker
+    does), and only with no index at all does `qa serve` give up, with the build's reason."""
+    from qa.store import IndexUnavailable, load_latest
+
+    try:
+        return rebuild()
+    except RuntimeError as exc:
+        try:
+            load_latest(Path(settings.index_dir))
+        except IndexUnavailable:
+            raise exc from None
+        typer.echo(f"qa: {exc}; serving the last good index", err=True)
+        return None
 
 
 @app.command()
