@@ -145,7 +145,7 @@ def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 20_000
 
 
 def _predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
+    return np.asarray(1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w))))
 
 
 def fit(answerer: Answerer, outcomes: list[Outcome]) -> str:

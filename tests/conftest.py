@@ -32,7 +32,7 @@ def embedder() -> Embedder:
 
 
 def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:
-    return Settings(corpus_dir=corpus, index_dir=index, _env_file=None, **extra)  # type: ignore[call-arg]
+    return Settings(corpus_dir=corpus, index_dir=index, _env_file=None, **extra)  # type: ignore[call-arg,arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ def unit_vectors(count: int, dim: int = 32, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((20, dim))
     v = centres[rng.integers(0, 20, count)] + 0.5 * rng.standard_normal((count, dim))
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    return np.asarray(v / np.linalg.norm(v, axis=1, keepdims=True), dtype=np.float32)
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -50,7 +50,8 @@ def test_save_and_load_restore_search_parameters(kind: str, tmp_path: Path) -> N
         ivf = faiss.extract_index_ivf(loaded.index)
         assert ivf.nprobe == ivf_probes(ivf.nlist) > 1
     else:
-        assert loaded.index.hnsw.efSearch >= 64
+        hnsw = faiss.downcast_index(loaded.index)
+        assert isinstance(hnsw, faiss.IndexHNSW) and hnsw.hnsw.efSearch >= 64
     assert loaded.search(vectors[7:8], 3)[0] == built.search(vectors[7:8], 3)[0]
 
 

@@ -16,7 +16,7 @@ TEXTS = ["What was China's R&D spending in 2024?", "How deep is the borehole?", 
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.sum(a * b, axis=1)
+    return np.asarray(np.sum(a * b, axis=1))
 
 
 @pytest.fixture

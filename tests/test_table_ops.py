@@ -58,7 +58,7 @@ def test_percent_change_and_share_round_to_one_decimal() -> None:
 
 def test_statement_results_carry_the_caption_scale() -> None:
     result = ops.difference(STATEMENT, Ref(0, 0), Ref(0, 1))
-    assert (result.value, result.number) == ("$152.4 million", pytest.approx(152.4e6))
+    assert result.value == "$152.4 million" and result.number == pytest.approx(152.4e6)
     assert result.explanation == "$1,452.4 - $1,300.0 = $152.4 (in millions)"
 
 
