@@ -5,11 +5,12 @@ from __future__ import annotations
 from qa.chunking import chunk_document, sentence_spans
 from qa.records import Document
 from qa.service import Service
+from qa.sparse import SparseIndex
 from qa.tables import find_tables
 
 
-def _doc(text: str, fmt: str = "md") -> Document:
-    return Document(source="d.md", title="D", text=text, sha256="x", fmt=fmt)
+def _doc(text: str, fmt: str = "md", title: str = "D") -> Document:
+    return Document(source="d.md", title=title, text=text, sha256="x", fmt=fmt)
 
 
 def test_abbreviations_and_thousands_do_not_split_sentences() -> None:
@@ -32,11 +33,32 @@ def test_passages_have_at_most_three_sentences_and_120_words(bundled: Service) -
             assert len(sentence_spans(chunk.text)) <= 3
 
 
-def test_passage_carries_its_section_heading_for_retrieval() -> None:
-    doc = _doc("# Title\n\n## Wells\n\nThey drilled deep.\n")
-    chunk = chunk_document(doc, [])[0]
-    assert chunk.heading == "Wells"
-    assert chunk.search_text.startswith("Wells") and chunk.text == "They drilled deep."
+def test_passage_carries_the_document_title_and_its_section_heading_for_retrieval() -> None:
+    doc = _doc("# Title\n\nIntro line here.\n\n## Wells\n\nThey drilled deep.\n", title="Title")
+    chunks = chunk_document(doc, [])
+    assert [c.search_text for c in chunks] == ["Title\nIntro line here.", "Title\nWells\nThey drilled deep."]
+    assert chunks[1].heading == "Wells" and chunks[1].text == "They drilled deep."
+
+
+def test_one_line_paragraph_under_the_title_does_not_outrank_the_answer() -> None:
+    title = "Helios Renewable Energy — Third Quarter 2024 Results"
+    doc = _doc(f"# {title}\n\nAll figures in this report are fictional.\n\n## Highlights\n\n"
+               "Helios Renewable Energy reported third-quarter revenue of $612 million, up 18% year on year, as "
+               "1.4 GW of new wind and solar capacity reached commercial operation. Net income was $121 million.\n\n"
+               "## Financing\n\nIn August Helios issued $750 million of green bonds due 2034.\n", title=title)
+    chunks = chunk_document(doc, [])
+    ids, _ = SparseIndex.build([c.search_text for c in chunks]).search(
+        "What was Helios Renewable Energy's third-quarter revenue?", 3)
+    assert "$612 million" in chunks[ids[0]].text
+
+
+def test_a_paragraph_joins_the_chunk_before_it_only_whole() -> None:
+    # Split 3 + 1, the last sentence made a chunk of its own, cut off from the sentence it continues.
+    first = ("The non-performing loan ratio was 1.7% at year end, against 1.9% a year earlier. Loan loss "
+             "provisions were 212 million, a cost of risk of 18 basis points.")
+    second = "Commercial real estate is watched most closely. Exposure to offices totalled 3.1 billion."
+    chunks = chunk_document(_doc(f"## Credit risk\n\n{first}\n\n{second}\n"), [])
+    assert [c.text for c in chunks] == [first, second]
 
 
 def test_table_rows_become_rendered_chunks_citing_the_table() -> None:
@@ -69,6 +91,14 @@ def test_plain_text_short_lines_become_headings() -> None:
                fmt="txt")
     chunk = next(c for c in chunk_document(doc, []) if "drilled" in c.text)
     assert chunk.heading == "Deep Wells"
+
+
+def test_plain_text_heading_followed_by_a_blank_line_is_a_heading() -> None:
+    doc = _doc("Atlas Results\n\nAll figures are fictional.\n\nSummary\n\nAtlas reported revenue of 9.87 billion.\n",
+               fmt="txt", title="Atlas Results")
+    chunks = chunk_document(doc, [])
+    assert [(c.heading, c.text) for c in chunks] == [
+        ("Atlas Results", "All figures are fictional."), ("Summary", "Atlas reported revenue of 9.87 billion.")]
 
 
 def test_bundled_markdown_has_no_stray_dash_lines(bundled: Service) -> None:

@@ -23,11 +23,20 @@ def _min_max(scores: Sequence[float]) -> list[float]:
     return [(s - low) / (high - low) for s in scores]
 
 
+def _by_max(scores: Sequence[float]) -> list[float]:
+    top = max(scores, default=0.0)
+    return [s / top if top > 0 else 0.0 for s in scores]
+
+
 def weighted(dense: tuple[Sequence[int], Sequence[float]], sparse: tuple[Sequence[int], Sequence[float]],
              dense_weight: float = 0.5) -> dict[int, float]:
-    """Convex combination of min-max normalised scores (txtai's hybrid); missing scores count as 0."""
+    """Convex combination of normalised scores; missing scores count as 0. Cosines are min-max scaled (they
+    crowd a narrow band); BM25 is scaled by its best score, so that 0 keeps meaning "matches no query word"
+    (as in txtai's hybrid): min-max would put the weakest matching candidate at 0 and stretch small BM25
+    gaps, letting a short chunk that repeats the question's names outrank the one holding the answer."""
     fused: dict[int, float] = {}
-    for (ids, scores), weight in ((dense, dense_weight), (sparse, 1.0 - dense_weight)):
-        for doc, score in zip(ids, _min_max(scores), strict=True):
+    for ids, scaled, weight in ((dense[0], _min_max(dense[1]), dense_weight),
+                                (sparse[0], _by_max(sparse[1]), 1.0 - dense_weight)):
+        for doc, score in zip(ids, scaled, strict=True):
             fused[doc] = fused.get(doc, 0.0) + weight * score
     return fused

@@ -25,7 +25,8 @@ from qa.records import Chunk, Document
 from qa.sparse import SparseIndex
 from qa.tables import Table
 
-FORMAT_VERSION = 2  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
+FORMAT_VERSION = 3  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
+# 3: every chunk's search text carries the document title; paragraphs are not split across chunks (chunking.py)
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
 MANIFEST = "manifest.json"
