@@ -4,9 +4,10 @@
     python -m bench.txtai_compare --smoke  # the first 8 questions of each
 
 Both sides index the same chunk texts (qa's chunks) with the same all-MiniLM-L6-v2 files, and get the same
-(follow-up-resolved) question text. Reported per retriever: Recall@1/3/5 and MRR of the expected document,
-the same for the chunk that holds the expected answer, and per-query latency including embedding the
-query (qa's query-vector cache is bypassed, so both sides embed every query).
+(follow-up-resolved) question text. Besides qa's retrievers, "qa answer citations" ranks by the chunks qa's
+answer cites, in order: what a user of either system would see first. Reported per retriever: Recall@1/3/5
+and MRR of the expected document, the same for the chunk that holds the expected answer, and per-query
+latency including embedding the query (qa's query-vector cache is bypassed, so both sides embed every query).
 """
 
 from __future__ import annotations
@@ -49,7 +50,21 @@ def our_rankers(engine: Engine) -> dict[str, Ranker]:
     for name, ranker in rankers(engine, (0.5, 0.7)).items():
         found[f"qa {name}"] = lambda q, v, k, r=ranker: r(q, embed([q]), k)
     found["qa convex (diagnostic)"] = lambda q, v, k: convex(engine, q, embed([q]), k)
+    found["qa answer citations"] = cited(engine)
     return found
+
+
+def cited(engine: Engine) -> Ranker:
+    """The whole answerer: the chunks its answer cites, in their order (what a user is shown). A table answer
+    cites the rows it used first, so "which region had the highest revenue" ranks the row holding the answer,
+    which no retriever can: finding it takes comparing the values."""
+    position = {c.id: i for i, c in enumerate(engine.index.data.chunks)}
+
+    def rank(question: str, vector: Vectors, k: int) -> list[int]:
+        engine.retriever.embedder.clear_cache()  # the question is embedded afresh, as by the other rankers
+        return [position[c.chunk_id] for c in engine.answerer.answer(question, top_k=k).citations]
+
+    return rank
 
 
 def convex(engine: Engine, question: str, vector: Vectors, k: int, dense_weight: float = 0.5) -> list[int]:

@@ -1,10 +1,15 @@
-"""Choosing the answer over the bundled corpus: table or passage on evidence, the span shown, abstention."""
+"""Choosing the answer: table or passage on evidence, the span shown, abstention (bundled and report corpora)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from conftest import make_settings
 from qa.answering import ABSTAIN_BELOW, NONE_TEXT
+from qa.embedding import Embedder
 from qa.followup import Turn
 from qa.service import Service
 
@@ -43,6 +48,7 @@ def test_prose_question_goes_to_the_passage_even_though_tables_exist(bundled: Se
     "How many patents did Germany file?",
     "What is Japan's R&D spending?",
     "How many patents did China file in 2018?",
+    "How many universities does China have?",  # "elite universities" is named, but no number is given
 ])
 def test_questions_the_corpus_does_not_answer_get_none(bundled: Service, question: str) -> None:
     result = bundled.answer(question)
@@ -95,3 +101,45 @@ def test_resolved_question_is_the_question_when_it_stands_alone(bundled: Service
     result = bundled.answer("How deep is the borehole in the Taklimakan Desert?", turns)
     assert result.resolved_question == "How deep is the borehole in the Taklimakan Desert?"
     assert "10,910 meters" in result.answer
+
+
+FINANCIAL = Path(__file__).resolve().parents[1] / "bench" / "data" / "financial"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
+    """Two companies' reports: an insurer's (prose and a table by line of business) and a retailer's (prose
+    about stores, and revenue by region as CSV)."""
+    base = tmp_path_factory.mktemp("reports")
+    (base / "corpus").mkdir()
+    for name in ("harbor-insurance-solvency-2024.html", "meridian-retail-annual-review-2024.md",
+                 "meridian-retail-revenue-by-region.csv", "meridian-retail-revenue-by-region.meta.json"):
+        shutil.copy(FINANCIAL / name, base / "corpus" / name)
+    service = Service(make_settings(base / "corpus", base / "index"), embedder)
+    service.start(build=True)
+    return service
+
+
+def test_a_segment_row_does_not_answer_for_the_whole_company(reports: Service) -> None:
+    """Rows "Motor", "Marine"... each hold a combined ratio; the question names none: the group's is asked."""
+    answer = reports.answer("What combined ratio did Harbor Mutual report for 2024?")
+    assert answer.kind == "passage" and "94.1%" in answer.answer
+
+
+def test_a_named_segment_row_still_answers(reports: Service) -> None:
+    answer = reports.answer("What was the combined ratio of Marine in 2024?")
+    assert "91.0%" in answer.answer and "×" not in answer.answer  # never a ratio of $450m to 91.0%
+
+
+def test_how_many_things_is_not_answered_with_money_from_a_table(reports: Service) -> None:
+    answer = reports.answer("How many stores did Meridian open in Poland?")
+    assert answer.kind == "passage" and "46 stores" in answer.answer
+
+
+@pytest.mark.parametrize(("question", "row"), [("Which region had the highest revenue in FY2024?", "United Kingdom"),
+                                             ("Which region had the lowest revenue in FY2024?", "Poland")])
+def test_which_row_is_highest_cites_that_row_first(reports: Service, question: str, row: str) -> None:
+    answer = reports.answer(question)
+    assert answer.kind == "table" and answer.answer == row
+    first = answer.citations[0]
+    assert first.highlight is not None and first.text[first.highlight.start : first.highlight.end].startswith(row)

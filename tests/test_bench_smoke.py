@@ -39,8 +39,9 @@ def test_latency_bench_answers_every_request(tmp_path: Path, monkeypatch: pytest
 def test_embedding_bench_compares_backends_with_encode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     results = run_bench("embedding", tmp_path, monkeypatch)
     by_name = {o["name"]: o for o in results["options"]}
-    assert {"torch t1", "onnx t1", "sentence-transformers encode() t1"} <= set(by_name)
-    assert by_name["onnx t1"]["min_cosine"] > 1 - 1e-5 and results["default"] == "onnx"
+    assert {"torch t1", "onnx t1", "onnx-int8 t1", "sentence-transformers encode() t1"} <= set(by_name)
+    assert by_name["onnx t1"]["min_cosine"] > 1 - 1e-5 and by_name["onnx-int8 t1"]["min_cosine"] >= 0.95
+    assert results["default"] == "onnx-int8" and set(results["micro_batch_per_query"]) == {"1", "4", "8"}
 
 
 def test_build_bench_skips_the_model_when_nothing_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,6 +49,11 @@ def test_ratio_is_shown_to_one_decimal_with_the_unrounded_number() -> None:
     assert ops.ratio(METRICS, Ref(0, 0), Ref(0, 1)).value == "0.66×"
 
 
+def test_ratio_of_an_amount_to_a_percentage_is_refused() -> None:
+    with pytest.raises(OperandError, match="rate and an amount"):
+        ops.ratio(METRICS, Ref(0, 0), Ref(3, 0))  # $470B / 31%
+
+
 def test_percent_change_and_share_round_to_one_decimal() -> None:
     change = ops.percent_change(STATEMENT, Ref(0, 1), Ref(0, 0))
     assert change.value == "11.7%" and change.number == pytest.approx((1452.4 - 1300) / 1300 * 100)

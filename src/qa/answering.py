@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.embedding import Vectors
-from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
+from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, terms, units, year_clash
 from qa.followup import Turn, resolve
 from qa.records import Answer, Chunk, Citation, Hit, Span
 from qa.retrieval import Retriever
@@ -21,11 +21,12 @@ CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
 ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
 TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
+UNTYPED_NUMBER = 0.45  # the most a number question answered without a number may be trusted: below ABSTAIN_BELOW
 DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
 
 # Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
 PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosine": 0.5, "typed": 1.0,
-        "novel": 1.0, "rank": -0.05}
+        "novel": 1.0, "rank": -0.05, "other_row": -1.0}
 # Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
 # `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
 CONFIDENCE = {"bias": -1.49, "span_cover": 1.56, "focus_cover": 1.11, "typed": 0.95, "year_clash": -1.39,
@@ -45,6 +46,9 @@ class Evidence:
     year_clash: bool  # the question asks about a year, the span gives other years only
     novel: float  # the span says something beyond the question
     rank: int  # the chunk's place in the fused retrieval ranking
+    # A table row whose label the question does not name: "Marine: combined ratio 91.0%" for a question about
+    # the whole company's combined ratio answers about another thing than asked.
+    other_row: bool = False
 
     def pick_score(self) -> float:
         return sum(PICK[name] * float(getattr(self, name)) for name in PICK)
@@ -141,6 +145,9 @@ class Answerer:
              + CONFIDENCE["focus_cover"] * ev.focus_cover + CONFIDENCE["typed"] * ev.typed
              + CONFIDENCE["year_clash"] * ev.year_clash + CONFIDENCE["missing"] * bool(question.missing)
              + CONFIDENCE["unknown"] * unknown)
+        if question.expects == "number" and not ev.typed:
+            # "How many universities": a span without a number does not answer it, however well it matches.
+            return min(_sigmoid(z), UNTYPED_NUMBER)
         return _sigmoid(z)
 
     def _table_confidence(self, question: Question, table: TableResult | None, best: Candidate | None,
@@ -183,8 +190,13 @@ class Answerer:
                                               self.lexicon.focus_cover(question, text), covers[id(hit)],
                                               hit.dense or 0.0, has_expected(question, text),
                                               year_clash(question, text, hit.chunk.search_text),
-                                              novelty(question, text), ranks[id(hit)]))
+                                              novelty(question, text), ranks[id(hit)],
+                                              self._other_row(question, hit.chunk)))
                 for (hit, span, text), cos in zip(spans, cosines, strict=True)]
+
+    def _other_row(self, question: Question, chunk: Chunk) -> bool:
+        label = self._row_label(chunk) if chunk.kind == "table_row" else None
+        return label is not None and not terms(label) & question.tokens
 
     @staticmethod
     def _units(chunk: Chunk) -> list[Span]:

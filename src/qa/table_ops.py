@@ -132,6 +132,9 @@ def ratio(table: Table, a: Ref, b: Ref) -> Computed:
     ca, cb = values(table, [a, b])
     if cb.number == 0:
         raise OperandError("division by zero")
+    # Amounts over counts make sense ("revenue per employee"); an amount over a percentage does not.
+    if (ca.unit in ("%", "×")) != (cb.unit in ("%", "×")):
+        raise OperandError(f"a ratio of a rate and an amount: {as_written(ca)} / {as_written(cb)}")
     result = ca.number / cb.number
     shown = show(result, "×", 1 if abs(result) >= 1 else 2)
     return Computed("ratio", shown, result, "×", [a, b], f"{as_written(ca)} / {as_written(cb)} = {shown}")

@@ -9,14 +9,17 @@ from qa.records import Cell, TableAnswer
 from qa.table_build import Built, build
 from qa.table_intent import Intent, detect
 from qa.table_lexicon import tokens
-from qa.table_plan import Meaning, confidence, match_table, rivals
+from qa.table_plan import Match, Meaning, confidence, match_table, rivals
 from qa.tables import Table, TableRow
 
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
 CONFIDENT = 0.5  # a table answer this sure needs no fallback
 EMBEDDING_TABLES = 3  # tables whose labels are compared by meaning when words match none
-RATE_MISMATCH = 0.35  # asked for a percentage or ratio, got an amount
+KIND_MISMATCH = 0.35  # asked for a percentage or ratio, got an amount; asked how many things, got money
 _RATE_WORDS = frozenset({"percent", "ratio", "rate", "margin", "yield"})
+_CURRENCIES = frozenset({"USD", "EUR", "GBP", "JPY", "CNY"})
+_MONEY_WORDS = frozenset({"dollar", "euro", "pound", "yen", "yuan", "renminbi", "cent", "thousand", "million",
+                          "billion", "trillion", "usd", "eur", "gbp"})
 
 
 @dataclass
@@ -84,9 +87,8 @@ def _candidate(table: Table, question: str, intent: Intent, meaning: Meaning | N
     score = confidence(found, built.rows, built.defaulted, built.over_rows)
     if score is None:
         return None
-    if built.computed.unit not in ("%", "×") and built.computed.number is not None and any(
-            t.stem in _RATE_WORDS and i not in found.used for i, t in enumerate(found.tokens)):
-        score = max(0.0, score - RATE_MISMATCH)  # "gross margin percentage", "operating income margin": a rate
+    if _wrong_kind(found, built.computed.unit, built.computed.number):
+        score = max(0.0, score - KIND_MISMATCH)
     score = min(1.0, score + _context_bonus(table, question))
     words = frozenset(found.tokens[i].text.lower() for i in found.used)
     others = rivals(found, built.rows) if origin is None and not built.over_rows else frozenset()
@@ -105,6 +107,17 @@ def _view(table: Table) -> tuple[Table, list[int] | None]:
             _VIEWS.clear()
         hit = _VIEWS[id(table)] = (table, view, origin)
     return hit[1], hit[2]
+
+
+def _wrong_kind(found: Match, unit: str | None, number: float | None) -> bool:
+    """The question asks for another kind of figure than the table gives, in words the table does not match:
+    a rate ("gross margin percentage") answered with an amount, or a count ("how many stores") with money."""
+    free = [t for i, t in enumerate(found.tokens) if i not in found.used]
+    if number is not None and unit not in ("%", "×") and any(t.stem in _RATE_WORDS for t in free):
+        return True
+    counted = [found.tokens[i + 2] for i in range(len(found.tokens) - 2)
+               if found.tokens[i].word == "how" and found.tokens[i + 1].word == "many"]
+    return unit in _CURRENCIES and any(t in free and t.stem not in _MONEY_WORDS for t in counted)
 
 
 def _overlap(table: Table, question: str) -> int:
