@@ -61,7 +61,8 @@ def cited(engine: Engine) -> Ranker:
     position = {c.id: i for i, c in enumerate(engine.index.data.chunks)}
 
     def rank(question: str, vector: Vectors, k: int) -> list[int]:
-        engine.retriever.embedder.clear_cache()  # the question is embedded afresh, as by the other rankers
+        # Each question is new to the query cache here, so it is embedded afresh as by the other rankers;
+        # table labels' vectors stay cached, as in a running server.
         return [position[c.chunk_id] for c in engine.answerer.answer(question, top_k=k).citations]
 
     return rank

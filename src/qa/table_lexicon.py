@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 # Phrases that stand for one thing, found before single words. Case matters only where a lower-case
 # spelling is an ordinary word ("US" the country, "us" the pronoun).
@@ -116,7 +116,7 @@ class Token:
     country: str | None = None  # the country it names ("Chinese" -> "china")
     year: int | None = None  # the year it is ("2019", "FY2019")
 
-    @property
+    @cached_property  # tokens are cached and shared, and matching asks for their keys thousands of times
     def keys(self) -> frozenset[str]:
         """Everything a label word may meet it by: stem, synonym group, country."""
         return frozenset(k for k in (self.stem, self.group, self.country) if k)
