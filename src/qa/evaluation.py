@@ -15,7 +15,6 @@ import numpy as np
 from qa.answering import Answerer
 from qa.embedding import Vectors
 from qa.followup import Turn, resolve
-from qa.fusion import rrf, weighted
 from qa.records import Answer, Chunk
 from qa.retrieval import Retriever
 from qa.service import Engine
@@ -160,12 +159,12 @@ def rankers(engine: Engine, dense_weights: Sequence[float]) -> dict[str, Ranker]
     def fused(scores: Callable[[str, Vectors], dict[int, float]]) -> Ranker:
         return lambda q, v, k: [i for i, _ in sorted(scores(q, v).items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
-    rrf_k = engine.retriever.settings.rrf_k
+    fuse = engine.retriever.fuse  # the served retriever's fusion, with its handling of table rows
     found: dict[str, Ranker] = {"bm25": bm25, "dense": dense, "hybrid-rrf": fused(
-        lambda q, v: rrf([index.dense.search(v, n)[0], index.sparse.search(q, n)[0]], rrf_k))}
+        lambda q, v: fuse(q, index.dense.search(v, n), index.sparse.search(q, n), "rrf", 0.5))}
     for w in dense_weights:
         found[f"hybrid-weighted-{w:g}"] = fused(
-            lambda q, v, w=w: weighted(index.dense.search(v, n), index.sparse.search(q, n), w))  # type: ignore[misc]
+            lambda q, v, w=w: fuse(q, index.dense.search(v, n), index.sparse.search(q, n), "weighted", w))  # type: ignore[misc]
     return found
 
 
