@@ -12,7 +12,7 @@ from qa.fusion import rrf, weighted
 from qa.records import Chunk, Hit
 from qa.settings import Settings
 from qa.store import LoadedIndex
-from qa.table_intent import detect
+from qa.table_intent import asks_for_label
 from qa.table_lexicon import content, tokens
 from qa.tables import Table
 
@@ -83,7 +83,7 @@ class Retriever:
         """
         fused = weighted(dense, sparse, dense_weight) if fusion == "weighted" else rrf([dense[0], sparse[0]],
                                                                                        self.settings.rrf_k)
-        if not self._row_words or detect(question).asks_label:
+        if not self._row_words or asks_for_label(question):
             return fused
         asked = _keys(question)
         return {i: s * UNNAMED_ROW if (words := self._row_words.get(i)) is not None and not words & asked else s

@@ -96,13 +96,18 @@ class Intent:
     from_first: bool = False  # "from the first quarter to the fourth": the first named is the starting point
 
 
+def asks_for_label(question: str) -> bool:
+    """ "Which region ...", "in which year", "who": the answer is a row or column name, not a cell."""
+    return bool(_ASKS_LABEL.search(question.lower()))
+
+
 def detect(question: str) -> Intent:
     """The operations a question may ask for, in order of preference, always ending with lookup."""
     q = question.lower()
     triggers: list[Trigger] = []
     for op, pattern in _OPS:
         triggers.extend(Trigger(op, m.start(), m.end()) for m in pattern.finditer(q))
-    asks_label = bool(_ASKS_LABEL.search(q))
+    asks_label = asks_for_label(q)
     yes_no = bool(_YES_NO.match(q.strip()))
     if not (asks_label or yes_no):
         triggers = [t for t in triggers if t.op != "compare"]
