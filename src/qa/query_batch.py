@@ -17,7 +17,7 @@ import numpy.typing as npt
 Vectors = npt.NDArray[np.float32]
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two callers may ask the same question at once
 class _Slot:
     text: str
     vector: Vectors | None = None
@@ -71,8 +71,7 @@ class QueryBatcher:
         batch = self._queue[: self.max_batch]
         if own not in batch:
             batch = [*batch[: self.max_batch - 1], own]
-        taken = {id(s) for s in batch}
-        self._queue = [s for s in self._queue if id(s) not in taken]
+        self._queue = [s for s in self._queue if s not in batch]
         self._busy = True
         return batch
 
