@@ -108,7 +108,8 @@ def _message(error: Any) -> str:
     return str(error.get("msg", "")).removeprefix("Value error, ")
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
+    # async: a plain function would be run on the thread pool, one more thread hop for every request
     service: Service = request.app.state.service
     return service
 
