@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.embedding import Vectors
-from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, terms, units, year_clash
+from qa.evidence import Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
 from qa.followup import Turn, resolve
 from qa.records import Answer, Chunk, Citation, Hit, Span
-from qa.retrieval import Retriever
+from qa.retrieval import Retriever, question_words
 from qa.table_plan import Meaning
 from qa.table_qa import TableResult, answer_from_tables
 from qa.tables import Table
@@ -186,17 +186,14 @@ class Answerer:
         cosines = self.spans.cosines(qvec, [text for _, _, text in spans]) if spans else []
         covers = {id(h): self.lexicon.coverage(question, h.chunk.search_text) for h in hits}
         ranks = {id(h): i for i, h in enumerate(hits)}
+        asked = question_words(question.text)
         return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text),
                                               self.lexicon.focus_cover(question, text), covers[id(hit)],
                                               hit.dense or 0.0, has_expected(question, text),
                                               year_clash(question, text, hit.chunk.search_text),
                                               novelty(question, text), ranks[id(hit)],
-                                              self._other_row(question, hit.chunk)))
+                                              self.retriever.unnamed_row(hit.chunk, asked)))
                 for (hit, span, text), cos in zip(spans, cosines, strict=True)]
-
-    def _other_row(self, question: Question, chunk: Chunk) -> bool:
-        label = self._row_label(chunk) if chunk.kind == "table_row" else None
-        return label is not None and not terms(label) & question.tokens
 
     @staticmethod
     def _units(chunk: Chunk) -> list[Span]:

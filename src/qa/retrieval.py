@@ -42,7 +42,7 @@ class Retriever:
             ids.setdefault(chunk.source, []).append(i)
         self._by_source = {s: np.asarray(v, dtype=np.int64) for s, v in ids.items()}
         tables = {t.id: t for t in index.data.tables}
-        self._row_words = {i: words for i, chunk in enumerate(index.data.chunks)
+        self._row_words = {chunk.id: words for chunk in index.data.chunks
                            if (words := _label_words(chunk, tables)) is not None}
 
     def allowed(self, sources: Iterable[str] | None) -> npt.NDArray[np.int64] | None:
@@ -85,12 +85,17 @@ class Retriever:
                                                                                        self.settings.rrf_k)
         if not self._row_words or asks_for_label(question):
             return fused
-        asked = _keys(question)
-        return {i: s * UNNAMED_ROW if (words := self._row_words.get(i)) is not None and not words & asked else s
-                for i, s in fused.items()}
+        asked = question_words(question)
+        chunks = self.index.data.chunks
+        return {i: s * UNNAMED_ROW if self.unnamed_row(chunks[i], asked) else s for i, s in fused.items()}
+
+    def unnamed_row(self, chunk: Chunk, asked: frozenset[str]) -> bool:
+        """Whether `chunk` is a table row none of whose label words are `asked` (`question_words(question)`)."""
+        words = self._row_words.get(chunk.id)
+        return words is not None and not words & asked
 
 
-def _keys(text: str) -> frozenset[str]:
+def question_words(text: str) -> frozenset[str]:
     """What the table matcher knows a text's words by (stems, synonym groups: "research and development" is
     "R&D"), less stop words and years: a year names a column, not a row."""
     return frozenset().union(*(t.keys for t in content(tokens(text)) if t.year is None))
@@ -101,4 +106,4 @@ def _label_words(chunk: Chunk, tables: dict[str, Table]) -> frozenset[str] | Non
     table = tables.get(chunk.table_id or "")
     if chunk.kind != "table_row" or table is None or chunk.row is None or chunk.row >= len(table.rows):
         return None
-    return _keys(table.rows[chunk.row].label) or None
+    return question_words(table.rows[chunk.row].label) or None
