@@ -15,6 +15,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,17 @@ def txtai_rankers(engine: Engine) -> tuple[dict[str, Ranker], dict[str, float]]:
         embeddings = Embeddings(path=engine.retriever.embedder.path, content=False, **config)
         embeddings.index(rows)
         build_s[name] = round(time.perf_counter() - started, 3)
-        found[name] = lambda q, v, k, e=embeddings: [int(i) for i, _ in e.search(q, k)]
+        found[name] = partial(_txtai_search, embeddings)
     return found, build_s
+
+
+def _txtai_search(embeddings: Any, question: str, vector: Vectors, k: int) -> list[int]:
+    return [int(i) for i, _ in embeddings.search(question, k)]
+
+
+def _embedding_afresh(ranker: Ranker, embed: Callable[[list[str]], Vectors], question: str, vector: Vectors,
+                      k: int) -> list[int]:
+    return ranker(question, embed([question]), k)
 
 
 def our_rankers(engine: Engine) -> dict[str, Ranker]:
@@ -48,7 +58,7 @@ def our_rankers(engine: Engine) -> dict[str, Ranker]:
     embed = engine.retriever.embedder.encode_queries
     found: dict[str, Ranker] = {}
     for name, ranker in rankers(engine, (0.5, 0.7)).items():
-        found[f"qa {name}"] = lambda q, v, k, r=ranker: r(q, embed([q]), k)
+        found[f"qa {name}"] = partial(_embedding_afresh, ranker, embed)
     found["qa convex (diagnostic)"] = lambda q, v, k: convex(engine, q, embed([q]), k)
     found["qa answer citations"] = cited(engine)
     return found

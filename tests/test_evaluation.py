@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ DOCS = {
     "moon.md": "# Moon\n\nThe lunar probe brought back soil samples from the far side of the moon.\n",
     "bank.md": "# Bank\n\nCobalt Bank ended the year with a CET1 ratio of 13.8%, above its 10.9% requirement.\n",
 }
-QUESTIONS = [
+QUESTIONS: list[dict[str, object]] = [
     {"question": "How deep is the borehole in Xinjiang?", "expected_answer": "10,910 meters",
      "expected_source": "borehole.md", "kind": "passage"},
     {"question": "What did the lunar probe bring back?", "expected_answer": "soil samples",
@@ -32,7 +32,7 @@ QUESTIONS = [
 ]
 
 
-def write_jsonl(path: Path, rows: list[object]) -> Path:
+def write_jsonl(path: Path, rows: Sequence[object]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
