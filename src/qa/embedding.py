@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from qa.lru import Lru
 from qa.query_batch import QueryBatcher
 from qa.settings import DEFAULT_MODEL, Settings
 
@@ -58,9 +58,7 @@ class Embedder:
         self._threads = threads
         self._lock = threading.Lock()  # guards the batch encoder, which is not re-entrant
         self._load_lock = threading.Lock()
-        self._cache_lock = threading.Lock()
-        self._cache: OrderedDict[str, Vectors] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: Lru[str, Vectors] = Lru(cache_size)
         # Queries that miss the cache while a model call runs are embedded together by the next one.
         self.batcher = QueryBatcher(self.encode_queries, batch)
         self._st: SentenceTransformer | None = None
@@ -156,26 +154,19 @@ class Embedder:
 
     def encode_query(self, text: str) -> Vectors:
         """Embed one query, from the LRU cache when it was asked before; shape (1, dimension)."""
-        with self._cache_lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
         # An encoder that cannot batch still runs two queries at once on two cores (ONNX Runtime drops the GIL).
         batches = self._query.batches if self._query is not None else True
         vector = self.batcher.encode(text) if batches else self.encode_queries([text])
         vector.flags.writeable = False  # shared through the cache: nobody may change it in place
-        if self._cache_size:
-            with self._cache_lock:
-                self._cache[text] = vector
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+        self._cache.put(text, vector)
         return vector
 
     def clear_cache(self) -> None:
         """Forget cached query vectors (benchmarks measure the cold path with it)."""
-        with self._cache_lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def info(self) -> dict[str, Any]:
         return {"model": self.name, "dimension": self.dimension, "query_backend": self.backend}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 import math
 import re
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from qa.chunking import sentence_spans
 from qa.embedding import Embedder, Vectors
+from qa.lru import Lru
 from qa.records import Span
 from qa.sparse import tokenize
 
@@ -228,22 +228,14 @@ class SpanVectors:
 
     def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
         self.embedder = embedder
-        self.size = size
-        self._cache: OrderedDict[str, Vectors] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: Lru[str, Vectors] = Lru(size)
 
     def cosines(self, query: Vectors, texts: list[str]) -> list[float]:
         """Cosine of each text with the (normalised) query vector."""
-        with self._lock:
-            known = {t: self._cache[t] for t in texts if t in self._cache}
-            for text in known:
-                self._cache.move_to_end(text)
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        known = {t: v for t in dict.fromkeys(texts) if (v := self._cache.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
-            fresh = dict(zip(missing, self.embedder.encode_queries(missing), strict=True))
-            known.update(fresh)
-            with self._lock:
-                self._cache.update(fresh)
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
+            for text, vector in zip(missing, self.embedder.encode_queries(missing), strict=True):
+                known[text] = vector
+                self._cache.put(text, vector)
         return [float(known[t] @ query[0]) for t in texts]

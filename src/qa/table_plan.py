@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from qa.embedding import Embedder, Vectors
+from qa.lru import per_object
 from qa.table_intent import Intent
 from qa.table_lexicon import STOPWORDS, Token, tokens, years_in
 from qa.table_match import Label, LabelMatch, Matcher, column_labels, row_labels
@@ -121,24 +121,10 @@ def _word_picks(matcher: Matcher, q: list[Token], skip: frozenset[int], allowed:
     return picks
 
 
-_CACHE: OrderedDict[int, tuple[Table, Matcher, Matcher]] = OrderedDict()
-_CACHE_SIZE = 512
-_CACHE_LOCK = threading.Lock()
-
-
+@per_object()
 def _matchers(table: Table) -> tuple[Matcher, Matcher]:
     """Row and column matchers of a table, kept for the next question (labels do not change once loaded)."""
-    with _CACHE_LOCK:
-        hit = _CACHE.get(id(table))
-        if hit is not None and hit[0] is table:
-            _CACHE.move_to_end(id(table))
-            return hit[1], hit[2]
-    rows, cols = Matcher(row_labels(table)), Matcher(column_labels(table))
-    with _CACHE_LOCK:
-        _CACHE[id(table)] = (table, rows, cols)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return rows, cols
+    return Matcher(row_labels(table)), Matcher(column_labels(table))
 
 
 def data_rows(table: Table) -> list[int]:

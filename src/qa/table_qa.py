@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from qa.lru import per_object
 from qa.records import Cell, TableAnswer
 from qa.table_build import Built, build
 from qa.table_intent import Intent, detect
@@ -95,18 +96,10 @@ def _candidate(table: Table, question: str, intent: Intent, meaning: Meaning | N
     return _Candidate(table, view, origin, built, score, words, others)
 
 
-_VIEWS: dict[int, tuple[Table, Table, list[int] | None]] = {}
-
-
+@per_object()
 def _view(table: Table) -> tuple[Table, list[int] | None]:
     """The table as matched (turned when its years run down the side), made once per loaded table."""
-    hit = _VIEWS.get(id(table))
-    if hit is None or hit[0] is not table:
-        view, origin = transposed(table) if years_down(table) else (table, None)
-        if len(_VIEWS) > 1024:
-            _VIEWS.clear()
-        hit = _VIEWS[id(table)] = (table, view, origin)
-    return hit[1], hit[2]
+    return transposed(table) if years_down(table) else (table, None)
 
 
 def _wrong_kind(found: Match, unit: str | None, number: float | None) -> bool:
