@@ -101,7 +101,6 @@ class Answerer:
         self.lexicon = Lexicon(c.search_text for c in data.chunks)
         self.spans = SpanVectors(retriever.embedder, span_cache)
         self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
-        self._tables = {t.id: t for t in data.tables}
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None) -> Answer:
@@ -165,7 +164,7 @@ class Answerer:
             return 0.0
         if any(w.lower() not in table.matched for n in question.missing for w in n.split()):  # "American"=US
             return table.confidence * MISSING_NAME_FACTOR
-        label = self._row_label(best.hit.chunk) if best is not None else None
+        label = self.retriever.row_label(best.hit.chunk) if best is not None else None
         if label is None or table.confidence < TABLE_MIN:
             return table.confidence
         if label in {table.table.rows[i].label for i in table.rows}:
@@ -173,12 +172,6 @@ class Answerer:
         if label in table.rivals:  # the table path weighed every row: only one it found as well named counts
             return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
         return table.confidence
-
-    def _row_label(self, chunk: Chunk) -> str | None:
-        table = self._tables.get(chunk.table_id or "")
-        if table is None or chunk.row is None or chunk.row >= len(table.rows):
-            return None
-        return table.rows[chunk.row].label
 
     def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit]) -> list[Candidate]:
         """Every span of the given hits, with its evidence."""

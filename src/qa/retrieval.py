@@ -14,7 +14,6 @@ from qa.settings import Settings
 from qa.store import LoadedIndex
 from qa.table_intent import asks_for_label
 from qa.table_lexicon import content, tokens
-from qa.tables import Table
 
 Ranked = tuple[list[int], list[float]]
 # The share of its fused score a table row keeps when the question names nothing of its label (see `fuse`).
@@ -41,9 +40,9 @@ class Retriever:
         for i, chunk in enumerate(index.data.chunks):
             ids.setdefault(chunk.source, []).append(i)
         self._by_source = {s: np.asarray(v, dtype=np.int64) for s, v in ids.items()}
-        tables = {t.id: t for t in index.data.tables}
+        self._tables = {t.id: t for t in index.data.tables}
         self._row_words = {chunk.id: words for chunk in index.data.chunks
-                           if (words := _label_words(chunk, tables)) is not None}
+                           if (label := self.row_label(chunk)) and (words := question_words(label))}
 
     def allowed(self, sources: Iterable[str] | None) -> npt.NDArray[np.int64] | None:
         """Chunk ids of the named sources; None means every chunk."""
@@ -89,6 +88,13 @@ class Retriever:
         chunks = self.index.data.chunks
         return {i: s * UNNAMED_ROW if self.unnamed_row(chunks[i], asked) else s for i, s in fused.items()}
 
+    def row_label(self, chunk: Chunk) -> str | None:
+        """The label of the table row a chunk stands for; None for passages."""
+        table = self._tables.get(chunk.table_id or "")
+        if chunk.kind != "table_row" or table is None or chunk.row is None or chunk.row >= len(table.rows):
+            return None
+        return table.rows[chunk.row].label
+
     def unnamed_row(self, chunk: Chunk, asked: frozenset[str]) -> bool:
         """Whether `chunk` is a table row none of whose label words are `asked` (`question_words(question)`)."""
         words = self._row_words.get(chunk.id)
@@ -99,11 +105,3 @@ def question_words(text: str) -> frozenset[str]:
     """What the table matcher knows a text's words by (stems, synonym groups: "research and development" is
     "R&D"), less stop words and years: a year names a column, not a row."""
     return frozenset().union(*(t.keys for t in content(tokens(text)) if t.year is None))
-
-
-def _label_words(chunk: Chunk, tables: dict[str, Table]) -> frozenset[str] | None:
-    """The words of a table row chunk's label; None for passages and rows without words."""
-    table = tables.get(chunk.table_id or "")
-    if chunk.kind != "table_row" or table is None or chunk.row is None or chunk.row >= len(table.rows):
-        return None
-    return question_words(table.rows[chunk.row].label) or None
