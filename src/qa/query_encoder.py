@@ -17,6 +17,7 @@ import os
 import threading
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -161,17 +162,24 @@ def _graph_key(path: str) -> str:
     return digest.hexdigest()[:24]
 
 
-def _quantize(graph: Path, target: Path) -> None:
-    """Int8 weights, one scale per output channel (per-tensor scales move vectors several times further)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """`write(tmp)` then rename onto `target`: a concurrent reader sees no file or a whole one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
     try:
-        quantize_dynamic(str(graph), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+        write(tmp)
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _quantize(graph: Path, target: Path) -> None:
+    """Int8 weights, one scale per output channel (per-tensor scales move vectors several times further)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    _write_atomically(target, lambda tmp: quantize_dynamic(str(graph), str(tmp), weight_type=QuantType.QInt8,
+                                                           per_channel=True))
 
 
 def _export(net: Any, tokens: _Tokens, target: Path) -> None:
@@ -179,17 +187,14 @@ def _export(net: Any, tokens: _Tokens, target: Path) -> None:
 
     sample = {k: torch.from_numpy(v) for k, v in tokens(["a sample question"]).items()}
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "hidden")}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}")
-    try:
+
+    def write(tmp: Path) -> None:
         with warnings.catch_warnings(), torch.inference_mode(False):
             warnings.simplefilter("ignore")
             torch.onnx.export(_Wrapped(net), tuple(sample[k] for k in INPUTS), str(tmp), input_names=list(INPUTS),
                               output_names=["hidden"], dynamic_axes=axes, opset_version=17, dynamo=False)
-        os.replace(tmp, target)  # atomic: a concurrent reader sees no graph or a whole one
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+
+    _write_atomically(target, write)
 
 
 class OnnxQueryEncoder:
@@ -257,10 +262,9 @@ class OnnxQueryEncoder:
     def remember(self, dimension: int) -> None:
         """Record that this graph was checked, so later processes may use it without the torch model."""
         meta = {"tokenizer": self._tokens.spec, "max_length": self._tokens.max_length, "dimension": dimension}
-        tmp = self.graph.with_name(f".{self.graph.stem}.{uuid.uuid4().hex[:8]}.json")
         try:
-            tmp.write_text(json.dumps(meta), encoding="utf-8")
-            os.replace(tmp, self.graph.with_suffix(".json"))
+            _write_atomically(self.graph.with_suffix(".json"),
+                              lambda tmp: tmp.write_text(json.dumps(meta), encoding="utf-8"))
         except OSError as exc:  # a read-only cache only costs the next start its speed
             log.info("cannot record the checked ONNX graph: %s", exc)
 
