@@ -156,15 +156,17 @@ def rankers(engine: Engine, dense_weights: Sequence[float]) -> dict[str, Ranker]
     def dense(q: str, v: Vectors, k: int) -> list[int]:
         return index.dense.search(v, k)[0]
 
-    def fused(scores: Callable[[str, Vectors], dict[int, float]]) -> Ranker:
-        return lambda q, v, k: [i for i, _ in sorted(scores(q, v).items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
+    def fused(fusion: str, weight: float) -> Ranker:
+        def rank(q: str, v: Vectors, k: int) -> list[int]:
+            # The served retriever's fusion, with its handling of table rows.
+            scores = engine.retriever.fuse(q, index.dense.search(v, n), index.sparse.search(q, n), fusion, weight)
+            return [i for i, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
-    fuse = engine.retriever.fuse  # the served retriever's fusion, with its handling of table rows
-    found: dict[str, Ranker] = {"bm25": bm25, "dense": dense, "hybrid-rrf": fused(
-        lambda q, v: fuse(q, index.dense.search(v, n), index.sparse.search(q, n), "rrf", 0.5))}
+        return rank
+
+    found: dict[str, Ranker] = {"bm25": bm25, "dense": dense, "hybrid-rrf": fused("rrf", 0.5)}
     for w in dense_weights:
-        found[f"hybrid-weighted-{w:g}"] = fused(
-            lambda q, v, w=w: fuse(q, index.dense.search(v, n), index.sparse.search(q, n), "weighted", w))  # type: ignore[misc]
+        found[f"hybrid-weighted-{w:g}"] = fused("weighted", w)
     return found
 
 
