@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from bench.common import BUNDLED_CORPUS, copy_corpus, generate_corpus, parser, save, serve
-from qa.embedding import Embedder
-from qa.indexer import BuildReport, build_index
+from qa.embed.embedder import Embedder
+from qa.index.builder import BuildReport, build_index
 from qa.settings import Settings
 
 

@@ -172,7 +172,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def indexed_service(corpus: Path, workdir: Path, **settings: Any) -> Any:
     """A started Service over a copy of `corpus` indexed into `workdir` (the library path the API uses)."""
-    from qa.service import Service
+    from qa.serve.service import Service
     from qa.settings import Settings
 
     copy = copy_corpus(corpus, workdir / "corpus")

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answering import CONFIDENCE, Answerer
-from qa.followup import Turn
+from qa.answer.answerer import CONFIDENCE, Answerer
+from qa.answer.followup import Turn
 from qa.records import Answer
-from qa.service import Service
+from qa.serve.service import Service
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,11 +29,11 @@ import httpx
 
 from bench.common import BUNDLED_CORPUS, copy_corpus, generate_corpus, parser, save
 from bench.load import start_server, stop_server
-from qa.corpus import scan
-from qa.embedding import Embedder
-from qa.service import Service
+from qa.corpus.files import scan
+from qa.embed.embedder import Embedder
+from qa.index.store import CURRENT, current_name, load_latest
+from qa.serve.service import Service
 from qa.settings import Settings
-from qa.store import CURRENT, current_name, load_latest
 
 QUESTION = "How deep is the borehole in the Taklimakan Desert?"
 EXPECTED = "10,910"

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from bench.common import Stats, parser, save
-from qa.embedding import Embedder, Vectors
+from qa.embed.embedder import Embedder
+from qa.records import Vectors
 
 QUESTION = "What was {} spending on research and development in {}?"
 TOPICS = ["China's", "the United States'", "Germany's", "Japan's", "Korea's", "India's", "France's", "Brazil's"]

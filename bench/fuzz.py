@@ -27,7 +27,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from bench.common import BUNDLED_CORPUS, indexed_service, parser, save
-from qa.app import create_app
+from qa.serve.app import create_app
 
 
 @dataclass

@@ -23,8 +23,8 @@ import faiss
 import numpy as np
 
 from bench.common import Stats, parser, save, synthetic_paragraph
-from qa.dense import TYPES, DenseIndex
-from qa.sparse import SparseIndex
+from qa.index.dense import TYPES, DenseIndex
+from qa.index.sparse import SparseIndex
 
 DIM = 384
 QUERIES = 200

@@ -18,8 +18,8 @@ import httpx
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from qa.app import create_app
-from qa.service import Service
+from qa.serve.app import create_app
+from qa.serve.service import Service
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import EVAL_SETS, indexed_service, parser, save
-from qa.embedding import Vectors
+from qa.answer.followup import resolve
 from qa.evaluation import EvalItem, RetrievalScores, load_items, rankers, score_retrieval
-from qa.followup import resolve
-from qa.service import Engine
+from qa.records import Vectors
+from qa.serve.service import Engine
 
 Ranker = Callable[[str, Vectors, int], list[int]]
 

@@ -15,10 +15,10 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from qa.app import create_app
-from qa.embedding import Embedder
-from qa.indexer import BuildReport, build_index
-from qa.service import Service
+from qa.embed.embedder import Embedder
+from qa.index.builder import BuildReport, build_index
+from qa.serve.app import create_app
+from qa.serve.service import Service
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

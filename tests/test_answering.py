@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from conftest import make_settings
-from qa.answering import ABSTAIN_BELOW, NONE_TEXT
-from qa.embedding import Embedder
-from qa.followup import Turn
-from qa.service import Service
+from qa.answer.answerer import ABSTAIN_BELOW, NONE_TEXT
+from qa.answer.followup import Turn
+from qa.embed.embedder import Embedder
+from qa.serve.service import Service
 
 
 def test_gao_yi_question_answers_with_the_clause_naming_beijing_review(bundled: Service) -> None:

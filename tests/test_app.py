@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import make_settings
-from qa.app import create_app, served_app
-from qa.embedding import Embedder
-from qa.http_guards import access_log
-from qa.service import Service
+from qa.embed.embedder import Embedder
+from qa.serve.app import create_app, served_app
+from qa.serve.middleware import access_log
+from qa.serve.service import Service
 from qa.settings import get_settings
 
 OPERATIONS = {"lookup", "difference", "ratio", "percent_change", "share", "max", "min", "sum", "average", "count",
@@ -286,7 +286,7 @@ def test_answer_422_errors_list_each_problem_with_its_place(client: TestClient) 
 
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "/"), ("GET", "/api/health"), ("POST", "/api/answer"), ("GET", "/api/nope"), ("GET", "/docs"),
-    ("GET", "/redoc"), ("GET", "/openapi.json"), ("GET", "/static/app.js"), ("GET", "/docs/init.js"),
+    ("GET", "/redoc"), ("GET", "/openapi.json"), ("GET", "/static/js/main.js"), ("GET", "/docs/init.js"),
     ("POST", "/api/index/rebuild"),
 ])
 def test_every_response_has_security_headers_and_no_inline_script(client: TestClient, method: str, path: str) -> None:

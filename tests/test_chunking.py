@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from qa.chunking import chunk_document, sentence_spans
+from qa.corpus.chunking import chunk_document
+from qa.index.sparse import SparseIndex
 from qa.records import Document
-from qa.service import Service
-from qa.sparse import SparseIndex
-from qa.tables import find_tables
+from qa.serve.service import Service
+from qa.tables.model import find_tables
+from qa.text.sentences import sentence_spans
 
 
 def _doc(text: str, fmt: str = "md", title: str = "D") -> Document:

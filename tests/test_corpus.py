@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.corpus import LoadError, load, scan
+from qa.corpus.files import LoadError, load, scan
 
 
 def _load_one(corpus: Path, name: str):  # type: ignore[no-untyped-def]

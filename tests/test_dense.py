@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
-from qa.dense import TYPES, DenseIndex, choose_type, ivf_lists, ivf_probes
+from qa.index.dense import TYPES, DenseIndex, choose_type, ivf_lists, ivf_probes
 
 
 def unit_vectors(count: int, dim: int = 32, seed: int = 0) -> np.ndarray:

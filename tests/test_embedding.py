@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import query_encoder
-from qa.embedding import Embedder, ModelError
-from qa.query_encoder import INT8_AGREEMENT, cache_dir
+from qa.embed import query_encoder
+from qa.embed.embedder import Embedder, ModelError
+from qa.embed.query_encoder import INT8_AGREEMENT, cache_dir
 
 TEXTS = ["What was China's R&D spending in 2024?", "How deep is the borehole?", "patents " * 400, "é ü — 10,910 m"]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from qa.answer.followup import Turn
 from qa.cli import app
 from qa.evaluation import EvalFileError, EvalItem, evaluate, format_report, is_right, load_items, normalise
-from qa.followup import Turn
 from qa.records import Answer, Citation
-from qa.service import Service
+from qa.serve.service import Service
 
 DOCS = {
     "borehole.md": "# Drilling\n\nEngineers in Xinjiang completed a borehole 10,910 meters deep on February 20.\n",
@@ -121,7 +121,7 @@ def test_answer_scores_add_up(service: Service) -> None:
 
 def test_a_failing_question_counts_wrong_and_the_run_goes_on(service: Service,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from qa.answering import Answerer
+    from qa.answer.answerer import Answerer
 
     real = Answerer.answer
 

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from qa.embedding import Embedder
-from qa.evidence import Lexicon, SpanVectors, has_expected, multiword_names, novelty, units
+from qa.answer.evidence import Lexicon, SpanVectors, has_expected, multiword_names, novelty, units
+from qa.embed.embedder import Embedder
 
 CORPUS = [
     "China vs. United States: science and technology metrics\nPatents Filed (2023): China 1.58 million",

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from qa.corpus import load, scan
-from qa.followup import Turn, resolve
-from qa.tables import Table, find_tables
+from qa.answer.followup import Turn, resolve
+from qa.corpus.files import load, scan
+from qa.tables.model import Table, find_tables
 
 BUNDLED = Path(__file__).resolve().parents[1] / "corpus"
 DATA = Path(__file__).parent / "data" / "tables"

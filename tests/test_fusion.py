@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.fusion import rrf, weighted
+from qa.search.fusion import rrf, weighted
 
 
 def test_rrf_prefers_ids_both_rankings_agree_on() -> None:

@@ -12,8 +12,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from qa.app import create_app
-from qa.service import Service
+from qa.serve.app import create_app
+from qa.serve.service import Service
 
 # CI runs a bounded number of cases (per generation mode, spread over all operations); bench/fuzz.py runs thousands.
 EXAMPLES = 100

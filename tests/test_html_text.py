@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.html_text import html_to_text
+from qa.corpus.html import html_to_text
 
 
 def test_inline_markup_joins_words_naturally() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.indexer import BuildReport
-from qa.sparse import SparseIndex
-from qa.store import load_latest
+from qa.index.builder import BuildReport
+from qa.index.sparse import SparseIndex
+from qa.index.store import load_latest
 
 Build = Callable[..., BuildReport]
 

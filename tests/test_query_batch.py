@@ -8,8 +8,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from qa.embedding import Embedder, Vectors
-from qa.query_batch import QueryBatcher
+from qa.embed.batching import QueryBatcher
+from qa.embed.embedder import Embedder
+from qa.records import Vectors
 
 QUESTIONS = [f"How much did China spend on research in {2000 + i}?" for i in range(12)]
 

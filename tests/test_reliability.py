@@ -19,13 +19,14 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from conftest import LiveServer, free_port, make_settings
-from qa import corpus, indexer
-from qa.app import create_app
-from qa.embedding import Embedder
+from qa.corpus import files as corpus
+from qa.embed.embedder import Embedder
+from qa.index import builder as indexer
+from qa.index.store import build_lock, generations
 from qa.records import Document
-from qa.service import Service
-from qa.store import build_lock, generations
-from qa.tables import Table
+from qa.serve.app import create_app
+from qa.serve.service import Service
+from qa.tables.model import Table
 
 TOKEN = "tok-7f3a9c-never-log-me"
 GOOD = "# Wells\n\nThe Alpha well is 4,200 metres deep. It was drilled in 2019 by the Borealis survey.\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import make_settings
-from qa.embedding import Embedder
-from qa.retrieval import UnknownSource
-from qa.service import Service
+from qa.embed.embedder import Embedder
+from qa.search.retrieval import UnknownSource
+from qa.serve.service import Service
 
 FINANCIAL = Path(__file__).resolve().parents[1] / "bench" / "data" / "financial"
 

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from conftest import LiveServer, make_settings, start_live_server
-from qa.embedding import Embedder
-from qa.service import Service
+from qa.embed.embedder import Embedder
+from qa.serve.service import Service
 
 TOKEN = "live-token-91c2-not-for-logs"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from conftest import make_settings
-from qa.embedding import Embedder, Vectors
-from qa.indexer import build_index
-from qa.service import RebuildFailed, RebuildInProgress, Service
-from qa.store import build_lock
+from qa.embed.embedder import Embedder
+from qa.index.builder import build_index
+from qa.index.store import build_lock
+from qa.records import Vectors
+from qa.serve.rebuild import RebuildFailed, RebuildInProgress
+from qa.serve.service import Service
 
 WELLS = "# Wells\n\nThe Alpha well is 4,200 metres deep. It was drilled in 2019.\n"
 KELP = "# Kelp\n\nGiant kelp grows up to 60 centimetres a day in cold water.\n"

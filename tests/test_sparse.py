@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.sparse import SparseIndex, stem, tokenize
+from qa.index.sparse import SparseIndex, stem, tokenize
 
 
 def test_us_variants_become_one_token_not_the_stopword_us() -> None:

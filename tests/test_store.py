@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embedding import Embedder
-from qa.indexer import BuildReport
-from qa.store import CURRENT, IndexUnavailable, build_lock, generations, load_latest, read_data
+from qa.embed.embedder import Embedder
+from qa.index.builder import BuildReport
+from qa.index.store import CURRENT, IndexUnavailable, build_lock, generations, load_latest, read_data
 
 Build = Callable[..., BuildReport]
 Damage = Callable[[Path], None]
@@ -92,7 +92,7 @@ def test_damaged_current_generation_falls_back_to_the_previous_one(
         corpus_dir: Path, build: Build, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Damage) -> None:
     older, newer = _two_generations(corpus_dir, build, tmp_path / "index")
     damage(newer)
-    with caplog.at_level(logging.WARNING, logger="qa.store"):
+    with caplog.at_level(logging.WARNING, logger="qa.index.store"):
         loaded = load_latest(tmp_path / "index")
     assert loaded.path == older and set(loaded.data.documents) == {"a.md"}
     assert f"index {newer.name} is" in caplog.text and f"previous index generation {older.name}" in caplog.text

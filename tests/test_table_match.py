@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.table_intent import detect
-from qa.table_lexicon import stem, tokens, years_in
-from qa.table_match import Matcher, make_label
+from qa.tableqa.intent import detect
+from qa.tableqa.matching import Matcher, make_label
+from qa.text.tokens import stem, tokens, years_in
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa import table_ops as ops
 from qa.records import Document
-from qa.table_ops import OperandError, Ref
-from qa.table_values import cell_value, exact, show
-from qa.tables import Table, find_tables
-from qa.values import parse_value
+from qa.tableqa import operations as ops
+from qa.tableqa.operations import OperandError, Ref
+from qa.tables.cells import cell_value, exact, show
+from qa.tables.model import Table, find_tables
+from qa.tables.values import parse_value
 
 
 def _table(text: str) -> Table:

@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.corpus import load, scan
-from qa.embedding import Embedder
+from qa.corpus.files import load, scan
+from qa.embed.embedder import Embedder
 from qa.records import Document
-from qa.service import Service
-from qa.table_plan import Meaning
-from qa.table_qa import answer_from_tables
-from qa.tables import Table, find_tables
+from qa.serve.service import Service
+from qa.tableqa.engine import answer_from_tables
+from qa.tableqa.linking import Meaning
+from qa.tables.model import Table, find_tables
 
 DATA = Path(__file__).parent / "data" / "tables"
 BUNDLED_SOURCES = {"china-sci-tech-push.md", "china-us-metrics.csv"}

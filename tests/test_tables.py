@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.corpus import load, scan
+from qa.corpus.files import load, scan
 from qa.records import Document
-from qa.table_qa import transposed, years_down
-from qa.tables import Table, find_tables, render_row
+from qa.tableqa.engine import transposed, years_down
+from qa.tables.model import Table, find_tables, render_row
 
 DATA = Path(__file__).parent / "data" / "tables"
 BUNDLED = Path(__file__).resolve().parents[1] / "corpus"

@@ -1,4 +1,4 @@
-"""Tests for qa.values: parsing table cells, detecting caption scales and formatting numbers."""
+"""Tests for qa.tables.values: parsing table cells, detecting caption scales and formatting numbers."""
 
 import math
 import time
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.values import Value, detect_scale, format_value, parse_value, unit_symbol
+from qa.tables.values import Value, detect_scale, format_value, parse_value, unit_symbol
 
 # text, number, unit, approximate, scale, decimals
 PARSE_CASES = [

@@ -11,11 +11,12 @@ import pytest
 from watchfiles import Change
 
 from conftest import make_settings
-from qa.embedding import Embedder
-from qa.indexer import BuildReport
-from qa.service import RebuildFailed, RebuildInProgress, Service
-from qa.store import build_lock
-from qa.watch import CorpusWatcher, build_only, is_corpus_change
+from qa.embed.embedder import Embedder
+from qa.index.builder import BuildReport
+from qa.index.store import build_lock
+from qa.serve.rebuild import RebuildFailed, RebuildInProgress
+from qa.serve.service import Service
+from qa.serve.watch import CorpusWatcher, build_only, is_corpus_change
 
 WAIT_S = 60  # an upper bound for a watcher to notice a change on a busy machine; no speed is asserted
 

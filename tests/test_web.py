@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect, sync_playwright
 
 from conftest import LiveServer, make_settings, start_live_server
-from qa.embedding import Embedder
-from qa.service import Service
+from qa.embed.embedder import Embedder
+from qa.serve.service import Service
 
 pytestmark = pytest.mark.browser
 

@@ -39,10 +39,10 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
           full: Annotated[bool, typer.Option("--full", help="Rebuild everything, not only what changed.")] = False
           ) -> None:
     """Build or update the index of the corpus (incremental unless --full)."""
-    from qa.corpus import LoadError
-    from qa.embedding import Embedder, ModelError
-    from qa.indexer import build_index
-    from qa.store import IndexUnavailable
+    from qa.corpus.files import LoadError
+    from qa.embed.embedder import Embedder, ModelError
+    from qa.index.builder import build_index
+    from qa.index.store import IndexUnavailable
 
     settings = _settings(corpus, index)
     try:
@@ -60,9 +60,9 @@ def ask(question: Annotated[str, typer.Argument(help="The question to answer.")]
         as_json: Annotated[bool, typer.Option("--json", help="Print the same JSON as POST /api/answer.")] = False,
         top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="How many citations.")] = 5) -> None:
     """Answer one question from the index (built first when missing or stale)."""
-    from qa.embedding import ModelError
-    from qa.service import Service
-    from qa.store import IndexUnavailable
+    from qa.embed.embedder import ModelError
+    from qa.index.store import IndexUnavailable
+    from qa.serve.service import Service
 
     if not question.strip() or len(question.strip()) > 2000:
         _fail("the question must be 1-2000 characters")
@@ -88,11 +88,11 @@ def evaluate(file: Annotated[Path, typer.Argument(help="Questions, one JSON obje
              corpus: CorpusOpt = None, index: IndexOpt = None,
              as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
     """Score retrieval (BM25, dense, hybrid) and answers on a labelled question set."""
-    from qa.embedding import ModelError
+    from qa.embed.embedder import ModelError
     from qa.evaluation import EvalFileError, format_report, load_items
     from qa.evaluation import evaluate as run_eval
-    from qa.service import Service
-    from qa.store import IndexUnavailable
+    from qa.index.store import IndexUnavailable
+    from qa.serve.service import Service
 
     try:
         items = load_items(file)
@@ -111,11 +111,11 @@ def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
     One worker serves the service built here and the watcher swaps it; several workers each load the index
     this process built, and pick up the generations its watcher writes.
     """
-    from qa.corpus import LoadError
-    from qa.embedding import ModelError
-    from qa.service import Service
-    from qa.store import IndexUnavailable
-    from qa.watch import build_only
+    from qa.corpus.files import LoadError
+    from qa.embed.embedder import ModelError
+    from qa.index.store import IndexUnavailable
+    from qa.serve.service import Service
+    from qa.serve.watch import build_only
 
     service = Service(settings)
     rebuild = service.rebuild if settings.workers == 1 else build_only(settings)
@@ -131,7 +131,7 @@ def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
 def _build_for_workers(settings: Settings, rebuild: Callable[[], Any]) -> Any:
     """The build before several workers start; when it fails, they serve the last good index (as one worker
     does), and only with no index at all does `qa serve` give up, with the build's reason."""
-    from qa.store import IndexUnavailable, load_latest
+    from qa.index.store import IndexUnavailable, load_latest
 
     try:
         return rebuild()
@@ -153,9 +153,9 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     """Serve the chat page at / and the API under /api/ (indexing first when needed)."""
     import uvicorn
 
-    from qa.app import create_app
-    from qa.http_guards import configure_logging
-    from qa.watch import CorpusWatcher
+    from qa.serve.app import create_app
+    from qa.serve.middleware import configure_logging
+    from qa.serve.watch import CorpusWatcher
 
     settings = _settings(corpus, index, workers=workers)
     configure_logging(settings.log_level)
@@ -169,7 +169,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     if watcher is not None:
         watcher.start()
     try:
-        target: Any = create_app(settings, service, build=False) if settings.workers == 1 else "qa.app:served_app"
+        target: Any = create_app(settings, service, build=False) if settings.workers == 1 else "qa.serve.app:served_app"
         uvicorn.run(target, factory=settings.workers > 1, host=host, port=port, workers=settings.workers,
                     log_level=settings.log_level.lower(), access_log=False)
     finally:

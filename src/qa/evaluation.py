@@ -12,12 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from qa.answering import Answerer
-from qa.embedding import Vectors
-from qa.followup import Turn, resolve
-from qa.records import Answer, Chunk
-from qa.retrieval import Retriever
-from qa.service import Engine
+from qa.answer.answerer import Answerer
+from qa.answer.followup import Turn, resolve
+from qa.records import Answer, Chunk, Vectors
+from qa.search.retrieval import Retriever
+from qa.serve.service import Engine
 
 KINDS = ("table", "passage", "none")
 BANDS = ((0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.0))

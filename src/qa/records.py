@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
 ChunkKind = Literal["passage", "table_row"]
+Vectors = npt.NDArray[np.float32]  # embeddings, one row per text, L2-normalised
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,215 @@
+"""Choosing and shaping the answer: a table value, the best span of a passage, or 'not in the corpus'."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
+from qa.answer.followup import Turn, resolve
+from qa.records import Answer, Chunk, Citation, Hit, Span, Vectors
+from qa.search.retrieval import Retriever, question_words
+from qa.tableqa.engine import TableResult, answer_from_tables
+from qa.tableqa.linking import Meaning
+from qa.tables.model import Table
+
+NONE_TEXT = "The corpus doesn't say."
+CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
+ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
+TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
+MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
+UNTYPED_NUMBER = 0.45  # the most a number question answered without a number may be trusted: below ABSTAIN_BELOW
+DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
+
+# Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
+# `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
+CONFIDENCE = {"bias": -1.49, "span_cover": 1.56, "focus_cover": 1.11, "typed": 0.95, "year_clash": -1.39,
+              "missing": -1.5, "unknown": -1.15}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span of a retrieved chunk (offsets within chunk.text) and its evidence."""
+
+    hit: Hit
+    span: Span
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Everything `answer` weighed; bench/confidence_bands.py reads it to fit and check the confidence."""
+
+    question: Question
+    hits: list[Hit]
+    best: Candidate | None
+    passage_confidence: float
+    unknown: float  # idf-weighted share of the question's words that the corpus never uses
+    table: TableResult | None
+    table_confidence: float
+    kind: str  # "table", "passage" or "none"
+    spans: dict[str, Span] = field(default_factory=dict)  # the best span of each chunk weighed, by chunk id
+
+
+def _best_per_chunk(candidates: Sequence[Candidate]) -> dict[str, Span]:
+    found: dict[str, Candidate] = {}
+    for cand in candidates:
+        held = found.get(cand.hit.chunk.id)
+        if held is None or cand.evidence.pick_score() > held.evidence.pick_score():
+            found[cand.hit.chunk.id] = cand
+    return {cid: c.span for cid, c in found.items()}
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+class Answerer:
+    """Answers questions over one loaded index; shared by all requests, immutable after construction."""
+
+    def __init__(self, retriever: Retriever, span_cache: int = 50_000) -> None:
+        self.retriever = retriever
+        data = retriever.index.data
+        self.tables = data.tables
+        self.lexicon = Lexicon(c.search_text for c in data.chunks)
+        self.spans = SpanVectors(retriever.embedder, span_cache)
+        self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
+
+    def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
+               sources: Sequence[str] | None = None) -> Answer:
+        started = time.perf_counter()
+        tables = [t for t in self.tables if not sources or t.source in sources]
+        resolved = resolve(question, messages, tables)
+        decision = self.decide(resolved, top_k, sources, tables)
+        if decision.kind == "table" and decision.table is not None:
+            result = self._table_answer(question, resolved, decision, top_k)
+        elif decision.kind == "passage" and decision.best is not None:
+            result = self._passage_answer(question, resolved, decision, top_k)
+        else:
+            result = Answer(question, resolved, NONE_TEXT, "none", round(decision.passage_confidence, 3), None,
+                            self._citations(decision, decision.hits[:top_k]))
+        result.timing_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def decide(self, resolved: str, top_k: int = 5, sources: Sequence[str] | None = None,
+               tables: Sequence[Table] | None = None) -> Decision:
+        """Weigh the passage evidence against the table answer and pick one, or none."""
+        question = self.lexicon.analyse(resolved)
+        qvec = self.retriever.embedder.encode_query(resolved)
+        hits = self.retriever.search(resolved, max(top_k, CANDIDATES), sources, query_vector=qvec)
+        unknown = self.lexicon.unknown_share(question)
+        candidates = self._candidates(question, qvec, hits[:CANDIDATES])
+        best = max(candidates, key=lambda c: c.evidence.pick_score(), default=None)
+        p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
+        pool = self.tables if tables is None else list(tables)
+        table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec))
+        t_conf = self._table_confidence(question, table, best, p_conf)
+        kind = "none"
+        if table is not None and t_conf >= TABLE_MIN and t_conf >= p_conf:
+            kind = "table"
+        elif p_conf >= ABSTAIN_BELOW:
+            kind = "passage"
+        return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates))
+
+    def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
+        """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
+        z = (CONFIDENCE["bias"] + CONFIDENCE["span_cover"] * ev.span_cover
+             + CONFIDENCE["focus_cover"] * ev.focus_cover + CONFIDENCE["typed"] * ev.typed
+             + CONFIDENCE["year_clash"] * ev.year_clash + CONFIDENCE["missing"] * bool(question.missing)
+             + CONFIDENCE["unknown"] * unknown)
+        if question.expects == "number" and not ev.typed:
+            # "How many universities": a span without a number does not answer it, however well it matches.
+            return min(_sigmoid(z), UNTYPED_NUMBER)
+        return _sigmoid(z)
+
+    def _table_confidence(self, question: Question, table: TableResult | None, best: Candidate | None,
+                          passage_confidence: float) -> float:
+        """The table path's confidence, weighed against the passage evidence.
+
+        Lowered when the question names something the corpus lacks. When the best passage evidence is a table
+        row, the paths agree (that row is among those the table answer used: it is at least as sure as the
+        passage) or disagree: that row is one the table path found named as well as the rows it used
+        (`table.rivals`), so the passage is preferred. A row the question does not name is no evidence against an
+        answer picked over all rows ("which region had the highest revenue"). Rows are compared by label, so
+        the same table in two documents agrees with itself.
+        """
+        if table is None:
+            return 0.0
+        if any(w.lower() not in table.matched for n in question.missing for w in n.split()):  # "American"=US
+            return table.confidence * MISSING_NAME_FACTOR
+        label = self.retriever.row_label(best.hit.chunk) if best is not None else None
+        if label is None or table.confidence < TABLE_MIN:
+            return table.confidence
+        if label in {table.table.rows[i].label for i in table.rows}:
+            return max(table.confidence, passage_confidence)
+        if label in table.rivals:  # the table path weighed every row: only one it found as well named counts
+            return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
+        return table.confidence
+
+    def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit]) -> list[Candidate]:
+        """Every span of the given hits, with its evidence."""
+        spans = [(hit, span, self.span_text(hit.chunk, span)) for hit in hits for span in self._units(hit.chunk)]
+        cosines = self.spans.cosines(qvec, [text for _, _, text in spans]) if spans else []
+        covers = {id(h): self.lexicon.coverage(question, h.chunk.search_text) for h in hits}
+        ranks = {id(h): i for i, h in enumerate(hits)}
+        asked = question_words(question.text)
+        return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text),
+                                              self.lexicon.focus_cover(question, text), covers[id(hit)],
+                                              hit.dense or 0.0, has_expected(question, text),
+                                              year_clash(question, text, hit.chunk.search_text),
+                                              novelty(question, text), ranks[id(hit)],
+                                              self.retriever.unnamed_row(hit.chunk, asked)))
+                for (hit, span, text), cos in zip(spans, cosines, strict=True)]
+
+    @staticmethod
+    def _units(chunk: Chunk) -> list[Span]:
+        return [chunk.highlight] if chunk.highlight is not None else units(chunk.text)
+
+    @staticmethod
+    def span_text(chunk: Chunk, span: Span) -> str:
+        """The words a span stands for: a table row as rendered with its column names, else the span."""
+        if chunk.kind == "table_row":
+            return chunk.search_text.rsplit("\n", 1)[-1]
+        return chunk.text[span.start : span.end]
+
+    def _best_spans(self, decision: Decision, hits: Sequence[Hit]) -> dict[str, Span]:
+        """The best span of each cited chunk, for its highlight: the one weighed in `decide` when it was.
+
+        Within one chunk the spans differ only in their own evidence (rank and chunk scores are shared), so
+        the best span does not depend on which list of hits the chunk came in."""
+        rest = [h for h in hits if h.chunk.id not in decision.spans]
+        if not rest:
+            return decision.spans
+        qvec = self.retriever.embedder.encode_query(decision.question.text)
+        return {**decision.spans, **_best_per_chunk(self._candidates(decision.question, qvec, rest))}
+
+    def _citations(self, decision: Decision, hits: Sequence[Hit], pinned: dict[str, Span] | None = None
+                   ) -> list[Citation]:
+        spans = {**self._best_spans(decision, [h for h in hits if not pinned or h.chunk.id not in pinned]),
+                 **(pinned or {})}
+        return [Citation(n, h.chunk.source, h.chunk.title, h.chunk.id, h.chunk.text, h.chunk.start, h.chunk.end,
+                         spans.get(h.chunk.id), round(h.score, 6))
+                for n, h in enumerate(hits, start=1)]
+
+    def _passage_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
+        best = decision.best
+        assert best is not None
+        chunk = best.hit.chunk
+        cited = [best.hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]
+        citations = self._citations(decision, cited, {chunk.id: best.span})
+        return Answer(question, resolved, self.span_text(chunk, best.span), "passage",
+                      round(decision.passage_confidence, 3), None, citations)
+
+    def _table_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
+        table = decision.table
+        assert table is not None
+        lead = [self._rows[key] for r in table.rows if (key := (table.table.id, r)) in self._rows]
+        lead_hits = [Hit(c, 1.0, None, None) for c in lead][:top_k]
+        lead_ids = {c.id for c in lead}
+        others = [h for h in decision.hits if h.chunk.id not in lead_ids][: top_k - len(lead_hits)]
+        pinned = {c.id: c.highlight for c in lead if c.highlight is not None}
+        citations = self._citations(decision, lead_hits + others, pinned)
+        return Answer(question, resolved, table.answer, "table", round(decision.table_confidence, 3),
+                      table.table_answer, citations)

@@ -1,0 +1,267 @@
+"""Evidence that a span answers a question: question analysis, idf-weighted coverage, candidate spans."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from qa.embed.embedder import Embedder
+from qa.index.sparse import tokenize
+from qa.lru import Lru
+from qa.records import Span, Vectors
+from qa.text.sentences import sentence_spans
+
+Expect = Literal["number", "date", "name", "any"]
+
+_EXPECTS: list[tuple[Expect, re.Pattern[str]]] = [
+    ("date", re.compile(r"^(when|((in|by|since|until|on) )?(what|which) (year|date|month|day))\b")),
+    ("number", re.compile(r"^(how (many|much|deep|long|far|tall|high|big|large|old|fast|often)|"
+                          r"what (percentage|percent|share|number|amount|proportion|ratio|fraction))\b")),
+    ("name", re.compile(r"^(who|whom|whose|where|((in|from|at|to|by) )?(which|what) (company|companies|firm|"
+                        r"country|countries|nation|person|people|city|region|province|organi[sz]ation|agency|"
+                        r"university|institution))\b")),
+]
+_LEAD = re.compile(r"^\W*(and|but|so|then|also|now)?\W*", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][\w&'’.-]*[\w]|[A-Za-z]|\d[\d,.]*")
+_NAME_RUN = re.compile(r"\b[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)+")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
+_NUMBER = re.compile(r"\d")
+_MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
+                     r"(1[5-9]|20)\d\d)\b")
+_CLAUSE_BREAK = re.compile(r"(?<=[”\"]) (?=\S)|(?<=,”) |(?<=;) | — | – ")
+MIN_CLAUSE_WORDS = 3
+# Words that carry no information about the answer, beyond the retrieval tokenizer's stopwords.
+_FUNCTION_WORDS = frozenset({
+    "per", "each", "about", "i", "me", "my", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her",
+    "its", "them", "than", "from", "also", "just", "some", "any", "all", "most", "more", "very", "can", "could",
+    "would", "should", "may", "might", "must", "shall", "has", "have", "had", "were", "am", "been", "being", "get",
+    "got"})
+# Irregular verb forms the light stemmer cannot fold, and verbs of speech, which questions and reports use
+# interchangeably ("Who did Gao talk to?" / "Gao told Beijing Review").
+_FOLD = {"told": "say", "tell": "say", "tells": "say", "said": "say", "says": "say", "talk": "say",
+         "talked": "say", "spoke": "say", "speak": "say", "spoken": "say", "stated": "say",
+         "went": "go", "gone": "go", "made": "make", "built": "build", "began": "begin", "begun": "begin",
+         "bought": "buy", "sold": "sell", "brought": "bring", "led": "lead", "won": "win", "struck": "strike",
+         "drilled": "drill", "drilling": "drill", "spent": "spend", "spending": "spend", "rolled": "roll",
+         "grew": "grow", "grown": "grow", "growing": "grow", "fell": "fall", "rose": "rise", "risen": "rise"}
+
+
+def terms(text: str) -> set[str]:
+    """The retrieval tokens of a text, less function words, with irregular and speech verbs folded together."""
+    return set(_terms(text))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _terms(text: str) -> frozenset[str]:
+    # The same chunk and span texts are tokenized for every question: keep them.
+    return frozenset(_FOLD.get(t, t) for t in tokenize(text) if t not in _FUNCTION_WORDS)
+
+
+# Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
+PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosine": 0.5, "typed": 1.0,
+        "novel": 1.0, "rank": -0.05, "other_row": -1.0}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What speaks for one span of one retrieved chunk answering the question."""
+
+    span_cosine: float  # dense similarity of the span and the question
+    span_cover: float  # idf-weighted share of the question's words the span contains
+    focus_cover: float  # the same for the words outside names and years: what is asked about them
+    chunk_cover: float  # the same for the whole chunk with its heading
+    chunk_cosine: float  # dense similarity of the chunk and the question
+    typed: bool  # the span holds the kind of thing asked for (a number for "how many", a name for "who")
+    year_clash: bool  # the question asks about a year, the span gives other years only
+    novel: float  # the span says something beyond the question
+    rank: int  # the chunk's place in the fused retrieval ranking
+    # A table row whose label the question does not name: "Marine: combined ratio 91.0%" for a question about
+    # the whole company's combined ratio answers about another thing than asked.
+    other_row: bool = False
+
+    def pick_score(self) -> float:
+        return sum(PICK[name] * float(getattr(self, name)) for name in PICK)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the answer scorer sees it."""
+
+    text: str
+    tokens: frozenset[str]
+    expects: Expect
+    missing: tuple[str, ...]  # names and numbers that appear nowhere in the corpus
+    names: tuple[frozenset[str], ...] = ()  # multi-word proper names, as token sets
+    focus: frozenset[str] = frozenset()  # what is asked about the names: the words outside names and years
+
+
+class Lexicon:
+    """Corpus statistics over the chunks' search texts: idf per token and the whole vocabulary."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        counts: Counter[str] = Counter()
+        total = 0
+        for text in texts:
+            counts.update(terms(text))
+            total += 1
+        total = max(total, 1)
+        self._idf = {tok: math.log(1 + total / n) for tok, n in counts.items()}
+        self._unseen = math.log(1 + total)
+
+    def weight(self, token: str) -> float:
+        return self._idf.get(token, self._unseen)
+
+    def knows(self, token: str) -> bool:
+        return token in self._idf
+
+    def coverage(self, question: Question, text: str) -> float:
+        """Share of the question's information (idf-weighted tokens) that `text` contains."""
+        if not question.tokens:
+            return 0.0
+        have = question.tokens & terms(text)
+        # A person named in full in the question is often named by one part later ("Gao Yi" ... "Gao told").
+        for name in question.names:
+            if have & name:
+                have |= name & question.tokens
+        return sum(self.weight(t) for t in have) / sum(self.weight(t) for t in question.tokens)
+
+    def focus_cover(self, question: Question, text: str) -> float:
+        """Share of what the question asks (its words outside names and years) that `text` contains: a span
+        about the right company but another measure ("return on equity" / "CET1 ratio") scores low."""
+        if not question.focus:
+            return 1.0
+        have = question.focus & terms(text)
+        return sum(self.weight(t) for t in have) / sum(self.weight(t) for t in question.focus)
+
+    def unknown_share(self, question: Question) -> float:
+        """Idf-weighted share of the question's words that no chunk uses: high for off-topic questions."""
+        if not question.tokens:
+            return 1.0
+        unseen = sum(self.weight(t) for t in question.tokens if not self.knows(t))
+        return unseen / sum(self.weight(t) for t in question.tokens)
+
+    def analyse(self, question: str) -> Question:
+        lowered = _LEAD.sub("", question.strip()).lower()
+        expects: Expect = next((kind for kind, pattern in _EXPECTS if pattern.match(lowered)), "any")
+        tokens = frozenset(terms(question))
+        named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in terms(m.group(0))}
+        focus = frozenset(t for t in tokens - named if not _YEAR.fullmatch(t))
+        return Question(question, tokens, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
+                        focus)
+
+    def _missing(self, question: str) -> list[str]:
+        """Proper names and years of the question that the corpus never mentions.
+
+        A name is a run of capitalised words, read whole so "United States" is one name; the question's first
+        word is capitalised because it starts the sentence, so it does not make a name by itself.
+        """
+        found = []
+        for match in _CAPITALISED_RUN.finditer(question):
+            run = match.group(0)
+            if match.start() == len(question) - len(question.lstrip()):
+                run = run.partition(" ")[2]
+            if (toks := terms(run)) and not all(self.knows(t) for t in toks):
+                found.append(run)
+        return found + [y for y in _YEAR.findall(question) if not self.knows(y)]
+
+
+def names(text: str) -> set[str]:
+    """Tokens of capitalised words that do not start the text: a cheap stand-in for named entities."""
+    words = _WORD.findall(text)[1:]
+    return {t for w in words if w[0].isupper() for t in terms(w)}
+
+
+def multiword_names(text: str) -> list[frozenset[str]]:
+    """Runs of two or more capitalised words after the first word ("Gao Yi", "Xi Jinping"), as token sets."""
+    found = []
+    for match in _NAME_RUN.finditer(text, 1):
+        tokens = frozenset(terms(match.group(0)))
+        if len(tokens) > 1:
+            found.append(tokens)
+    return found
+
+
+def has_expected(question: Question, text: str) -> bool:
+    """Whether `text` holds something of the kind the question asks for, beyond what the question says."""
+    if question.expects == "number":
+        return any(_NUMBER.match(t) and t not in question.tokens for t in terms(text))
+    if question.expects == "date":
+        return any(m.group(0).lower() not in question.tokens for m in _MONTHS.finditer(text))
+    if question.expects == "name":
+        return bool(names(text) - question.tokens)
+    return True
+
+
+def year_clash(question: Question, text: str, context: str = "") -> bool:
+    """The question asks about a year; the span speaks of other years only (2019 asked, 2024 given) and its
+    context (chunk and heading) does not name the year asked either ("margin of 8.4% (2023: 7.9%)" in a
+    passage about 2024 does not clash)."""
+    asked = set(_YEAR.findall(question.text))
+    given = set(_YEAR.findall(text))
+    return bool(asked and given and not asked & given and not asked & set(_YEAR.findall(context)))
+
+
+def novelty(question: Question, text: str) -> float:
+    """How much a span says beyond the question: its new content words, saturating at two ("Beijing Review")."""
+    return min(len(terms(text) - question.tokens), 2) / 2
+
+
+def units(text: str) -> list[Span]:
+    """Candidate answer spans of a chunk's text: its sentences (lines of a list apart) and their clauses."""
+    return list(_units(text))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _units(text: str) -> tuple[Span, ...]:
+    # Sentence splitting (pysbd) cost more than the rest of an answer; chunk texts repeat across questions.
+    spans: list[Span] = []
+    for sentence in sentence_spans(text):
+        for line in _split(text, sentence, re.compile(r"\n+")):
+            spans.append(line)
+            parts = _split(text, line, _CLAUSE_BREAK)
+            if len(parts) > 1:
+                spans += [p for p in parts if len(text[p.start : p.end].split()) >= MIN_CLAUSE_WORDS]
+    return tuple(spans or [Span(0, len(text))])
+
+
+def _split(text: str, span: Span, pattern: re.Pattern[str]) -> list[Span]:
+    """Pieces of `span` between matches of `pattern`, trimmed of space and list bullets."""
+    pieces, pos = [], span.start
+    for match in pattern.finditer(text, span.start, span.end):
+        pieces.append(Span(pos, match.start()))
+        pos = match.end()
+    pieces.append(Span(pos, span.end))
+    return [t for p in pieces if (t := _trim(text, p)).end > t.start]
+
+
+def _trim(text: str, span: Span) -> Span:
+    start, end = span.start, span.end
+    while start < end and (text[start].isspace() or text[start] in "-*•"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
+
+
+class SpanVectors:
+    """Embeddings of candidate spans, computed on first use and kept (LRU) for the life of one index."""
+
+    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
+        self.embedder = embedder
+        self._cache: Lru[str, Vectors] = Lru(size)
+
+    def cosines(self, query: Vectors, texts: list[str]) -> list[float]:
+        """Cosine of each text with the (normalised) query vector."""
+        known = {t: v for t in dict.fromkeys(texts) if (v := self._cache.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            for text, vector in zip(missing, self.embedder.encode_queries(missing), strict=True):
+                known[text] = vector
+                self._cache.put(text, vector)
+        return [float(known[t] @ query[0]) for t in texts]

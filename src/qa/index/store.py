@@ -1,0 +1,348 @@
+"""The index folder: plain files (JSONL, .npy, a FAISS file, bm25s arrays) in generations swapped atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.index.dense import DenseIndex
+from qa.index.sparse import SparseIndex
+from qa.records import Chunk, Document, Vectors
+from qa.tables.model import Table
+
+FORMAT_VERSION = 3  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
+# 3: every chunk's search text carries the document title; paragraphs are not split across chunks (chunking.py)
+CURRENT = "CURRENT"
+KEEP_GENERATIONS = 2
+MANIFEST = "manifest.json"
+DATA_FILES = ("documents.jsonl", "chunks.jsonl", "tables.jsonl", "vectors.npy", "dense.faiss", "bm25/size.txt")
+DAMAGED_PREFIX = "damaged-"
+
+log = logging.getLogger(__name__)
+
+
+class IndexUnavailable(Exception):
+    """The index is missing, locked or unreadable; the message says which and what to do."""
+
+
+class BuildLocked(IndexUnavailable):
+    """Another build of the same index folder holds its lock (in this process or another)."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """A generation whose files are certainly wrong (missing, truncated, altered), not merely unreadable now."""
+
+
+@dataclass
+class IndexData:
+    """Everything an index holds except the search structures, which are derived from it."""
+
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    tables: list[Table]
+    vectors: Vectors
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedIndex:
+    """A served index: data plus the dense and sparse structures over its chunks."""
+
+    data: IndexData
+    dense: DenseIndex
+    sparse: SparseIndex
+    path: Path
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.data.manifest
+
+
+def library_versions() -> dict[str, str]:
+    names = ["qa", "faiss-cpu", "bm25s", "sentence-transformers", "torch", "numpy"]
+    found = {}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
+
+
+def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _checksums(folder: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file of a generation but the manifest, which carries them."""
+    return {p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": _sha256(p)}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_generation(index_dir: Path, data: IndexData, dense: DenseIndex, sparse: SparseIndex) -> Path:
+    """Write a complete new generation, then point CURRENT at it; a crash before that changes nothing."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        _write_jsonl(tmp / "documents.jsonl", (_doc_json(d) for d in data.documents.values()))
+        _write_jsonl(tmp / "chunks.jsonl", (c.to_json() for c in data.chunks))
+        _write_jsonl(tmp / "tables.jsonl", (t.to_json() for t in data.tables))
+        np.save(tmp / "vectors.npy", data.vectors, allow_pickle=False)
+        dense.save(tmp / "dense.faiss")
+        (tmp / "bm25").mkdir()
+        sparse.save(tmp / "bm25")
+        # The manifest is written last and carries every file's checksum: a generation without one is never
+        # loaded, and one whose files were truncated or altered afterwards is recognised as damaged.
+        manifest = {**data.manifest, "checksums": _checksums(tmp)}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _fsync_tree(tmp)
+        final = index_dir / f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
+        tmp.rename(final)
+        _point_current(index_dir, final.name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _prune(index_dir, keep=final.name)
+    return final
+
+
+def _point_current(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
+    tmp.write_text(name + "\n")
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    """Drop half-written folders left by killed builds, and all but the newest generations."""
+    for prefix in ("gen-", DAMAGED_PREFIX):
+        olds = sorted((p for p in index_dir.glob(f"{prefix}*") if p.is_dir() and p.name != keep), reverse=True)
+        # One without a manifest is half-deleted by a prune that was killed: it goes first, whatever its name.
+        olds.sort(key=lambda p: not (p / MANIFEST).is_file())
+        for old in olds[KEEP_GENERATIONS - 1 :]:
+            shutil.rmtree(old, ignore_errors=True)
+    for junk in [*index_dir.glob(".tmp-*"), *index_dir.glob(f".{CURRENT}.*")]:
+        # Callers hold the build lock, so anything half-written here belongs to a build that died.
+        with contextlib.suppress(OSError):
+            if junk.is_dir():
+                shutil.rmtree(junk, ignore_errors=True)
+            else:
+                junk.unlink()
+
+
+def _doc_json(doc: Document) -> dict[str, Any]:
+    return {"source": doc.source, "title": doc.title, "text": doc.text, "sha256": doc.sha256, "fmt": doc.fmt,
+            "meta": doc.meta}
+
+
+def current_name(index_dir: Path) -> str:
+    """The generation CURRENT names, or "" when it is missing or unreadable (any generation may then serve)."""
+    try:
+        name = (index_dir / CURRENT).read_bytes().decode("utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+    return name if name.startswith("gen-") and "/" not in name else ""
+
+
+def generations(index_dir: Path) -> list[Path]:
+    """Candidate generations, the one CURRENT names first, then the others newest first."""
+    if not index_dir.is_dir():
+        return []
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
+    name = current_name(index_dir)
+    return sorted(gens, key=lambda p: p.name != name)
+
+
+def verify(gen: Path) -> dict[str, Any]:
+    """The manifest of a generation whose files are all present and match their checksums."""
+    try:
+        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index {gen.name} is incomplete (no {MANIFEST}); rebuild it with `qa index`") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} is not valid JSON); rebuild it") from exc
+    except OSError as exc:
+        raise IndexUnavailable(f"index {gen.name} cannot be read ({exc.strerror or exc})") from exc
+    if not isinstance(manifest, dict):
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} is not an object); rebuild it")
+    sums = manifest.get("checksums")
+    if sums is None:
+        return manifest  # written before checksums existed: read_data checks its contents only
+    if not isinstance(sums, dict) or not all(isinstance(sums.get(name), dict) for name in DATA_FILES):
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} lacks checksums of its files); rebuild it")
+    for name, expected in sums.items():
+        _check_file(gen, name, expected if isinstance(expected, dict) else {})
+    return manifest
+
+
+def _check_file(gen: Path, name: str, expected: dict[str, Any]) -> None:
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} names a file outside it)")
+    path = gen / name
+    try:
+        size = path.stat().st_size
+        if size == expected.get("size") and _sha256(path) == expected.get("sha256"):
+            return
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({name} is missing); rebuild it") from exc
+    except OSError as exc:
+        raise IndexUnavailable(f"index {gen.name} cannot be read ({name}: {exc.strerror or exc})") from exc
+    what = "truncated or extended" if size != expected.get("size") else "altered"
+    raise IndexDamaged(f"index {gen.name} is damaged ({name} was {what} after it was written); rebuild it")
+
+
+def read_data(gen: Path) -> IndexData:
+    """The data of one generation, checked for consistency; raises IndexUnavailable when it is damaged."""
+    manifest = verify(gen)
+    try:
+        docs = {d["source"]: Document(**d) for d in _read_jsonl(gen / "documents.jsonl")}
+        chunks = [Chunk.from_json(c) for c in _read_jsonl(gen / "chunks.jsonl")]
+        tables = [Table.from_json(t) for t in _read_jsonl(gen / "tables.jsonl")]
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+    except FileNotFoundError as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({exc.filename} is missing); rebuild it") from exc
+    except OSError as exc:
+        raise IndexUnavailable(f"index {gen.name} cannot be read ({exc.strerror or exc})") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise IndexDamaged(f"index {gen.name} is damaged ({type(exc).__name__}: {exc}); rebuild it") from exc
+    data = IndexData(docs, chunks, tables, vectors, manifest)
+    problem = _inconsistency(data)
+    if problem:
+        raise IndexDamaged(f"index {gen.name} is damaged ({problem}); rebuild it")
+    return data
+
+
+def _inconsistency(data: IndexData) -> str:
+    """What makes the data unfit to serve (it could give wrong answers), or "" when it is whole."""
+    counts = data.manifest.get("counts")
+    vectors, chunks = data.vectors, data.chunks
+    if not isinstance(counts, dict) or counts.get("chunks") != len(chunks):
+        return "chunk count does not match its manifest"
+    if counts.get("documents") != len(data.documents) or counts.get("tables") != len(data.tables):
+        return "document or table count does not match its manifest"
+    if vectors.ndim != 2 or vectors.dtype != np.float32 or len(vectors) != len(chunks):
+        return f"vectors have shape {vectors.shape} and type {vectors.dtype}, not ({len(chunks)}, dim) float32"
+    if data.manifest.get("dimension") not in (None, vectors.shape[1]) or not np.isfinite(vectors).all():
+        return "vectors do not match the model's dimension or hold non-numbers"
+    for chunk in chunks:
+        doc = data.documents.get(chunk.source)
+        if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:
+            return f"chunk {chunk.id} does not match the text of {chunk.source}"
+    return ""
+
+
+def load_generation(gen: Path) -> LoadedIndex:
+    data = read_data(gen)
+    try:
+        dense = DenseIndex.load(gen / "dense.faiss")
+        sparse = SparseIndex.load(gen / "bm25")
+    except Exception as exc:  # FAISS raises RuntimeError, bm25s several kinds; all mean "damaged"
+        raise IndexDamaged(f"index {gen.name} is damaged ({exc}); rebuild it") from exc
+    if dense.size != len(data.chunks) or sparse.size != len(data.chunks):
+        raise IndexDamaged(f"index {gen.name} is damaged (search structures do not match the chunks)")
+    if len(data.chunks) and dense.index.d != data.vectors.shape[1]:
+        raise IndexDamaged(f"index {gen.name} is damaged (FAISS dimension {dense.index.d} does not match vectors)")
+    return LoadedIndex(data, dense, sparse, gen)
+
+
+def load_latest(index_dir: Path) -> LoadedIndex:
+    """The newest generation that loads whole; a damaged CURRENT falls back to the previous one."""
+    errors = []
+    candidates = generations(index_dir)
+    named = current_name(index_dir)
+    if candidates and named and candidates[0].name != named:
+        log.warning("index pointer %s names %s, which does not exist; using the newest generation", CURRENT, named)
+    for gen in candidates:
+        try:
+            loaded = load_generation(gen)
+        except IndexUnavailable as exc:
+            log.warning("%s", exc)
+            errors.append(str(exc))
+            continue
+        if errors:
+            log.warning("serving the previous index generation %s instead", gen.name)
+        return loaded
+    if errors:
+        raise IndexUnavailable("; ".join(errors))
+    raise IndexUnavailable(f"no index in {index_dir}; run `qa index` first")
+
+
+def repair(index_dir: Path) -> list[str]:
+    """Set damaged generations aside and point CURRENT at the newest whole one; call with the build lock held.
+
+    Returns one message per generation set aside. Only certain damage moves a generation; a file that cannot
+    be read right now (permissions, too many open files) leaves everything as it is.
+    """
+    notes: list[str] = []
+    for gen in generations(index_dir):
+        try:
+            verify(gen)
+        except IndexDamaged as exc:
+            aside = gen.with_name(DAMAGED_PREFIX + gen.name)
+            shutil.rmtree(aside, ignore_errors=True)
+            gen.rename(aside)
+            notes.append(f"{exc}; set aside as {aside.name}")
+            log.warning("%s", notes[-1])
+            continue
+        except IndexUnavailable:
+            return notes
+        if current_name(index_dir) != gen.name:
+            _point_current(index_dir, gen.name)
+        return notes
+    return notes
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder, across processes."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildLocked(f"another build of {index_dir} is running; try again when it ends") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,1 @@
+"""The HTTP service: app wiring, routers, schemas, middleware, the served state and watching."""

@@ -1,0 +1,1 @@
+"""The HTTP routes, one APIRouter per job: pages, answers, documents, the index."""

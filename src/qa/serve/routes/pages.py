@@ -1,0 +1,30 @@
+"""The HTML pages: the chat at `/` and the document view at `/view/{source}`, scrolled to a cited span."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from qa.serve.deps import ServiceDep, document_or_404
+
+WEB = Path(__file__).resolve().parents[4] / "web"
+templates = Jinja2Templates(directory=WEB / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def chat(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "chat.html", {"title": "qa"})
+
+
+@router.get("/view/{source:path}", response_class=HTMLResponse)
+def view(request: Request, source: str, svc: ServiceDep, start: int = Query(0, ge=0),
+         end: int = Query(0, ge=0)) -> HTMLResponse:
+    doc = document_or_404(svc, source)
+    start, end = min(start, len(doc.text)), max(min(end, len(doc.text)), min(start, len(doc.text)))
+    context = {"title": doc.title, "source": doc.source, "before": doc.text[:start],
+               "highlight": doc.text[start:end], "after": doc.text[end:]}
+    return templates.TemplateResponse(request, "document.html", context)

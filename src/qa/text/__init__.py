@@ -1,0 +1,1 @@
+"""Words and sentences: the one tokenizer, stemmer and stop list, and sentence boundaries."""

@@ -1,8 +1,0 @@
-// Document view: bring the cited passage (#hl) into view and give it focus for keyboard users.
-"use strict";
-document.addEventListener("DOMContentLoaded", () => {
-  const hl = document.getElementById("hl");
-  if (!hl) return;
-  hl.scrollIntoView({ block: "center" });
-  hl.focus({ preventScroll: true });
-});
