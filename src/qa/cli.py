@@ -84,9 +84,9 @@ def ask(question: Annotated[str, typer.Argument(help="The question to answer.")]
 
 
 @app.command(name="eval")
-def evaluate(file: Annotated[Path, typer.Argument(help="Questions, one JSON object a line (see docs/BENCHMARKS.md).")],
-             corpus: CorpusOpt = None, index: IndexOpt = None,
-             as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
+def eval_command(file: Annotated[Path, typer.Argument(help="Questions, one JSON object a line (docs/BENCHMARKS.md).")],
+                 corpus: CorpusOpt = None, index: IndexOpt = None,
+                 as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False) -> None:
     """Score retrieval (BM25, dense, hybrid) and answers on a labelled question set."""
     from qa.embed.embedder import ModelError
     from qa.evaluation import EvalFileError, format_report, load_items

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from qa.embed.embedder import Embedder
-from qa.index.sparse import tokenize
 from qa.lru import Lru
 from qa.records import Span, Vectors
 from qa.text.sentences import sentence_spans
+from qa.text.tokens import terms
 
 Expect = Literal["number", "date", "name", "any"]
 
@@ -36,31 +36,16 @@ _MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|Sept
                      r"(1[5-9]|20)\d\d)\b")
 _CLAUSE_BREAK = re.compile(r"(?<=[”\"]) (?=\S)|(?<=,”) |(?<=;) | — | – ")
 MIN_CLAUSE_WORDS = 3
-# Words that carry no information about the answer, beyond the retrieval tokenizer's stopwords.
-_FUNCTION_WORDS = frozenset({
-    "per", "each", "about", "i", "me", "my", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her",
-    "its", "them", "than", "from", "also", "just", "some", "any", "all", "most", "more", "very", "can", "could",
-    "would", "should", "may", "might", "must", "shall", "has", "have", "had", "were", "am", "been", "being", "get",
-    "got"})
-# Irregular verb forms the light stemmer cannot fold, and verbs of speech, which questions and reports use
-# interchangeably ("Who did Gao talk to?" / "Gao told Beijing Review").
-_FOLD = {"told": "say", "tell": "say", "tells": "say", "said": "say", "says": "say", "talk": "say",
-         "talked": "say", "spoke": "say", "speak": "say", "spoken": "say", "stated": "say",
-         "went": "go", "gone": "go", "made": "make", "built": "build", "began": "begin", "begun": "begin",
-         "bought": "buy", "sold": "sell", "brought": "bring", "led": "lead", "won": "win", "struck": "strike",
-         "drilled": "drill", "drilling": "drill", "spent": "spend", "spending": "spend", "rolled": "roll",
-         "grew": "grow", "grown": "grow", "growing": "grow", "fell": "fall", "rose": "rise", "risen": "rise"}
 
 
-def terms(text: str) -> set[str]:
-    """The retrieval tokens of a text, less function words, with irregular and speech verbs folded together."""
-    return set(_terms(text))
+def _set(text: str) -> frozenset[str]:
+    """The terms of a text as a set; the same chunk and span texts come back for every question."""
+    return _sets(text)
 
 
 @functools.lru_cache(maxsize=100_000)
-def _terms(text: str) -> frozenset[str]:
-    # The same chunk and span texts are tokenized for every question: keep them.
-    return frozenset(_FOLD.get(t, t) for t in tokenize(text) if t not in _FUNCTION_WORDS)
+def _sets(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
 
 
 # Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
@@ -108,7 +93,7 @@ class Lexicon:
         counts: Counter[str] = Counter()
         total = 0
         for text in texts:
-            counts.update(terms(text))
+            counts.update(_set(text))
             total += 1
         total = max(total, 1)
         self._idf = {tok: math.log(1 + total / n) for tok, n in counts.items()}
@@ -124,7 +109,7 @@ class Lexicon:
         """Share of the question's information (idf-weighted tokens) that `text` contains."""
         if not question.tokens:
             return 0.0
-        have = question.tokens & terms(text)
+        have = question.tokens & _set(text)
         # A person named in full in the question is often named by one part later ("Gao Yi" ... "Gao told").
         for name in question.names:
             if have & name:
@@ -136,7 +121,7 @@ class Lexicon:
         about the right company but another measure ("return on equity" / "CET1 ratio") scores low."""
         if not question.focus:
             return 1.0
-        have = question.focus & terms(text)
+        have = question.focus & _set(text)
         return sum(self.weight(t) for t in have) / sum(self.weight(t) for t in question.focus)
 
     def unknown_share(self, question: Question) -> float:
@@ -149,8 +134,8 @@ class Lexicon:
     def analyse(self, question: str) -> Question:
         lowered = _LEAD.sub("", question.strip()).lower()
         expects: Expect = next((kind for kind, pattern in _EXPECTS if pattern.match(lowered)), "any")
-        tokens = frozenset(terms(question))
-        named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in terms(m.group(0))}
+        tokens = frozenset(_set(question))
+        named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in _set(m.group(0))}
         focus = frozenset(t for t in tokens - named if not _YEAR.fullmatch(t))
         return Question(question, tokens, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
                         focus)
@@ -166,7 +151,7 @@ class Lexicon:
             run = match.group(0)
             if match.start() == len(question) - len(question.lstrip()):
                 run = run.partition(" ")[2]
-            if (toks := terms(run)) and not all(self.knows(t) for t in toks):
+            if (toks := _set(run)) and not all(self.knows(t) for t in toks):
                 found.append(run)
         return found + [y for y in _YEAR.findall(question) if not self.knows(y)]
 
@@ -174,14 +159,14 @@ class Lexicon:
 def names(text: str) -> set[str]:
     """Tokens of capitalised words that do not start the text: a cheap stand-in for named entities."""
     words = _WORD.findall(text)[1:]
-    return {t for w in words if w[0].isupper() for t in terms(w)}
+    return {t for w in words if w[0].isupper() for t in _set(w)}
 
 
 def multiword_names(text: str) -> list[frozenset[str]]:
     """Runs of two or more capitalised words after the first word ("Gao Yi", "Xi Jinping"), as token sets."""
     found = []
     for match in _NAME_RUN.finditer(text, 1):
-        tokens = frozenset(terms(match.group(0)))
+        tokens = frozenset(_set(match.group(0)))
         if len(tokens) > 1:
             found.append(tokens)
     return found
@@ -209,7 +194,7 @@ def year_clash(question: Question, text: str, context: str = "") -> bool:
 
 def novelty(question: Question, text: str) -> float:
     """How much a span says beyond the question: its new content words, saturating at two ("Beijing Review")."""
-    return min(len(terms(text) - question.tokens), 2) / 2
+    return min(len(_set(text) - question.tokens), 2) / 2
 
 
 def units(text: str) -> list[Span]:

@@ -1,43 +1,14 @@
-"""The sparse side: BM25 (bm25s) over the same chunks, with a tokenizer that keeps report vocabulary."""
+"""The sparse side: BM25 (bm25s) over the same chunks, on the terms of the one tokenizer (`qa.text.tokens`)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import numpy.typing as npt
-from bm25s.stopwords import STOPWORDS_EN
 
-# "US" and "U.S." would become the stopword "us"; they are rewritten to one token before lowercasing.
-_US = re.compile(r"\b(?:U\.S\.A\.?|U\.S\.?|USA|US)(?![\w])|\bUnited States(?: of America)?\b|\bAmerica\b")
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z0-9]+(?:[&][a-z0-9]+)*")
-_STOP = frozenset(STOPWORDS_EN) | {"much", "many", "did", "does", "do", "what", "which", "who", "how", "when",
-                                   "where", "why", "whose", "s"}
-
-
-def stem(word: str) -> str:
-    """A light plural/inflection folding, enough for "patents" ~ "patent" and "graduates" ~ "graduate"."""
-    if len(word) <= 3 or word[0].isdigit():
-        return word
-    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh")):
-        if word.endswith(suffix):
-            return word[: -len(suffix)] + repl
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercased, stopword-free, lightly stemmed tokens; "10,910" stays one number."""
-    text = _US.sub(" usa ", text.replace("’", "'"))
-    out = []
-    for tok in _TOKEN.findall(text.lower()):
-        tok = tok.replace(",", "") if tok[0].isdigit() else tok
-        if tok not in _STOP:
-            out.append(stem(tok))
-    return out
+from qa.text.tokens import terms
 
 
 class SparseIndex:
@@ -50,7 +21,7 @@ class SparseIndex:
     @classmethod
     def build(cls, texts: list[str]) -> SparseIndex:
         retriever = bm25s.BM25()
-        tokens = [tokenize(t) or ["\x00empty"] for t in texts]
+        tokens = [terms(t) or ["\x00empty"] for t in texts]
         if tokens:
             retriever.index(tokens, show_progress=False)
         return cls(retriever, len(texts))
@@ -67,7 +38,7 @@ class SparseIndex:
     def search(self, query: str, k: int,
                allowed: npt.NDArray[np.int64] | None = None) -> tuple[list[int], list[float]]:
         """Ids and BM25 scores of the best k chunks with a positive score."""
-        tokens = tokenize(query)
+        tokens = terms(query)
         if not tokens or self.size == 0:
             return [], []
         scores = np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)

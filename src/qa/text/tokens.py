@@ -1,4 +1,4 @@
-"""Words: tokens with stems, phrases, synonym groups, country names and demonyms, years."""
+"""The one tokenizer: tokens with stems, phrases, synonym groups, countries and years; stop words; BM25 terms."""
 
 from __future__ import annotations
 
@@ -76,6 +76,10 @@ _IRREGULAR: dict[str, str] = {
     "less": "less", "loss": "loss", "losses": "loss", "gross": "gross", "business": "business",
     "this": "this", "its": "its", "his": "his", "us": "us", "as": "as", "plus": "plus", "gas": "gas",
     "basis": "basis", "status": "status", "bonus": "bonus", "minus": "minus", "series": "series",
+    # Verbs of speech: questions and reports use them interchangeably ("Who did Gao talk to?" / "Gao told").
+    "told": "say", "tell": "say", "tells": "say", "said": "say", "says": "say", "talk": "say", "talked": "say",
+    "spoke": "say", "speak": "say", "spoken": "say", "stated": "say",
+    "went": "go", "gone": "go", "began": "begin", "begun": "begin", "brought": "bring", "struck": "strike",
 }  # fmt: skip
 
 # Stems that mean the same in a financial or statistical table; a synonym matches a little weaker.
@@ -93,12 +97,15 @@ _SYNONYMS: list[set[str]] = [
 ]
 _GROUP = {stem: min(group) for group in _SYNONYMS for stem in group}
 
+# One stop list for BM25, evidence and table matching: function words, question words, and words that
+# say "a number" without saying which ("amount", "value", "figure").
 STOPWORDS = frozenset(str.split(
-    "a an the of in on at by for to from with and or vs versus what which who whom whose how when where "
-    "why was were is are be been being do does did have has had this that these those it its their there "
-    "than then as per each every much many more less most least about into over under between during "
-    "among all any both s me my we our you your i they them he she his her there's what's amount value "
-    "number figure level compared compare respectively same year's"
+    "a an the of in on at by for to from with and or but if no not such will vs versus what which who whom "
+    "whose how when where why was were is are be been being am do does did have has had this that these "
+    "those it its their there than then as per each every much many more less most least about into over "
+    "under between during among all any both s me my we us our you your i they them he him she her his "
+    "there's what's amount value number figure level compared compare respectively same year's also just "
+    "some very can could would should may might must shall get got"
 ))
 
 
@@ -178,12 +185,26 @@ def _tokens(text: str) -> tuple[Token, ...]:
 
 def content(toks: list[Token]) -> list[Token]:
     """Tokens that carry meaning: no stop words or punctuation-like tokens."""
-    return [t for t in toks if t.stem not in STOPWORDS and t.text.lower() not in STOPWORDS and t.text != "&"]
+    # A phrase ("US" -> "united_states") is judged by its key alone: its text may spell a stop word.
+    return [t for t in toks if t.stem not in STOPWORDS and t.text != "&"
+            and (t.word == t.stem or t.text.lower() not in STOPWORDS)]
+
+
+def terms(text: str) -> list[str]:
+    """The terms BM25 indexes and evidence compares: stems of the content tokens, a phrase as one term
+    ("U.S." and "United States" -> "united_states"), numbers without their thousands commas."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=100_000)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(t.stem for t in content(tokens(text)) if t.stem)
 
 
 def years_in(text: str) -> list[int]:
     """Four-digit years written in a text, in order."""
     return [int(y) for y in re.findall(r"(?<![\d.$])(?<!\d,)((?:19|20)\d{2})(?!\d|,\d)", text)]
+
 
 
 def without_years(text: str) -> str:
