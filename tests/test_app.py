@@ -20,11 +20,12 @@ from qa.serve.service import Service
 from qa.settings import get_settings
 
 OPERATIONS = {"lookup", "difference", "ratio", "percent_change", "share", "max", "min", "sum", "average", "count",
-              "compare"}
+              "compare", "select", "argmax", "argmin", "first", "last", "next", "previous", "list"}
 ANSWER_FIELDS = {"question", "resolved_question", "answer", "kind", "confidence", "table_answer", "citations",
-                 "timing_ms"}
+                 "timing_ms", "answer_span", "context", "alternatives"}
 CITATION_FIELDS = {"n", "source", "title", "chunk_id", "text", "start", "end", "highlight", "score"}
-TABLE_FIELDS = {"operation", "value", "number", "unit", "cells", "explanation", "table_id", "caption", "source_note"}
+TABLE_FIELDS = {"operation", "value", "number", "unit", "cells", "explanation", "table_id", "caption", "source_note",
+                "program", "values", "rows"}
 TOKEN = "contract-token-5d1e"
 
 

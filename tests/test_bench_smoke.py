@@ -74,3 +74,33 @@ def test_txtai_bench_runs_both_sides(tmp_path: Path, monkeypatch: pytest.MonkeyP
     results = run_bench("txtai_compare", tmp_path, monkeypatch)
     modes = {s["mode"] for s in results["financial"]["scores"]}
     assert {"txtai dense", "txtai hybrid", "qa hybrid-rrf"} <= modes
+
+
+TRAINING_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.mark.parametrize(("dataset", "score"), [("wtq", "accuracy"), ("tatqa", "em all")])
+def test_tableqa_eval_answers_smoke_questions_without_errors(dataset: str, score: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    if not TRAINING_DATA.is_dir():
+        pytest.skip(f"no training data at {TRAINING_DATA}")
+    monkeypatch.syspath_prepend(str(ROOT))
+    out = tmp_path / "tableqa_eval.json"
+    argv = ["bench.tableqa_eval", "--set", dataset, "--smoke", "--workdir", str(tmp_path / "work"), "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    importlib.import_module("bench.tableqa_eval").main()
+    results = json.loads(out.read_text())["results"]
+    assert results["questions"] == 20 and results["errors"] == 0, results["error_kinds"]
+    assert sum(results["kinds"].values()) == 20 and results["latency_ms"]["p50"] > 0
+    assert results["counts"][score] == 20 and 0.0 <= results["scores"][score] <= 1.0
+
+
+def test_tableqa_scorers_follow_the_official_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    splits = importlib.import_module("bench.splits")
+    assert splits.wtq_correct(["12467"], ["12,467"]) and splits.wtq_correct(["b", "Ã"], ["a", "B"])
+    assert not splits.wtq_correct(["a"], ["a", "b"]) and not splits.wtq_correct(["Bangkok"], ["Bangkok, Thailand"])
+    assert splits.tatqa_em(5203.0, "5,203", "thousand", "thousand", "arithmetic") == 1.0
+    assert splits.tatqa_em(5203.0, "5,203", "", "thousand", "arithmetic") == 0.0  # the scale is part of it
+    assert splits.tatqa_em(["a b", "c"], ["c", "a b"], "", "", "multi-span") == 1.0
+    assert 0.0 < splits.tatqa_f1("it used the modified method", ["the modified retrospective method"], "", "") < 1.0

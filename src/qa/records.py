@@ -90,6 +90,27 @@ class TableAnswer:
     table_id: str
     caption: str | None
     source_note: str | None
+    program: str = ""  # the computation in readable form: count(rows where Nation = "Italy")
+    values: list[str] = field(default_factory=list)  # every value of a multi-value answer; `value` joins them
+    rows: list[int] = field(default_factory=list)  # 0-based indices of the table rows used
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    """Where a passage answer's text stands: `document.text[start:end] == answer`."""
+
+    source: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A runner-up answer, with its own confidence and the citation it comes from."""
+
+    answer: str
+    confidence: float
+    citation: int
 
 
 @dataclass
@@ -119,6 +140,9 @@ class Answer:
     table_answer: TableAnswer | None
     citations: list[Citation]
     timing_ms: float = 0.0
+    answer_span: AnswerSpan | None = None
+    context: str | None = None  # the sentence around a passage answer
+    alternatives: list[Alternative] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,6 +17,9 @@ from qa.tables.model import Table
 
 NONE_TEXT = "The corpus doesn't say."
 CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
+TABLE_HITS = 20  # retrieved chunks whose tables may answer: the per-question work never grows with the corpus
+MAX_TABLES = 4  # tables weighed for one question, in retrieval order
+MAX_SCOPED_TABLES = 8  # with `sources`, every table of those files is weighed, up to this many
 ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
 TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
@@ -72,7 +75,10 @@ class Answerer:
     def __init__(self, retriever: Retriever, span_cache: int = 50_000) -> None:
         self.retriever = retriever
         data = retriever.index.data
-        self.tables = data.tables
+        self.tables = {t.id: t for t in data.tables}
+        self._tables_of_source: dict[str, list[Table]] = {}
+        for table in data.tables:
+            self._tables_of_source.setdefault(table.source, []).append(table)
         self.lexicon = Lexicon(c.search_text for c in data.chunks)
         self.spans = SpanVectors(retriever.embedder, span_cache)
         self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
@@ -80,9 +86,8 @@ class Answerer:
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None) -> Answer:
         started = time.perf_counter()
-        tables = [t for t in self.tables if not sources or t.source in sources]
-        resolved = resolve(question, messages, tables)
-        decision = self.decide(resolved, top_k, sources, tables)
+        resolved = resolve(question, messages, self._followup_tables(messages, sources))
+        decision = self.decide(resolved, top_k, sources)
         if decision.kind == "table" and decision.table is not None:
             result = self._table_answer(question, resolved, decision, top_k)
         elif decision.kind == "passage" and decision.best is not None:
@@ -93,17 +98,31 @@ class Answerer:
         result.timing_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def decide(self, resolved: str, top_k: int = 5, sources: Sequence[str] | None = None,
-               tables: Sequence[Table] | None = None) -> Decision:
+    def candidate_tables(self, hits: Sequence[Hit], sources: Sequence[str] | None = None) -> list[Table]:
+        """The tables a question may be answered from: those of its retrieved table rows (a few, best first),
+        and with `sources` every table of those files; never a scan of every table."""
+        found = [self.tables[h.chunk.table_id] for h in hits if h.chunk.table_id in self.tables]
+        found = list({t.id: t for t in found}.values())[:MAX_TABLES]
+        scoped = [t for s in sources or () for t in self._tables_of_source.get(s, [])][:MAX_SCOPED_TABLES]
+        return list({t.id: t for t in [*scoped, *found]}.values())
+
+    def _followup_tables(self, messages: Sequence[Turn], sources: Sequence[str] | None) -> list[Table]:
+        """Tables for resolving a follow-up: those the last earlier question retrieves."""
+        earlier = [m.content for m in messages if m.role == "user" and m.content.strip()]
+        if not earlier:
+            return []
+        return self.candidate_tables(self.retriever.search(earlier[-1], TABLE_HITS, sources), sources)
+
+    def decide(self, resolved: str, top_k: int = 5, sources: Sequence[str] | None = None) -> Decision:
         """Weigh the passage evidence against the table answer and pick one, or none."""
         question = self.lexicon.analyse(resolved)
         qvec = self.retriever.embedder.encode_query(resolved)
-        hits = self.retriever.search(resolved, max(top_k, CANDIDATES), sources, query_vector=qvec)
+        hits = self.retriever.search(resolved, max(top_k, CANDIDATES, TABLE_HITS), sources, query_vector=qvec)
         unknown = self.lexicon.unknown_share(question)
         candidates = self._candidates(question, qvec, hits[:CANDIDATES])
         best = max(candidates, key=lambda c: c.evidence.pick_score(), default=None)
         p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
-        pool = self.tables if tables is None else list(tables)
+        pool = self.candidate_tables(hits, sources)
         table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec))
         t_conf = self._table_confidence(question, table, best, p_conf)
         kind = "none"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
@@ -15,6 +13,7 @@ from typing import Any
 
 from qa.corpus.html import html_to_text
 from qa.records import Document
+from qa.tables.csv_records import CsvError, read_table
 from qa.text.sentences import heading_text
 
 log = logging.getLogger(__name__)
@@ -195,17 +194,19 @@ def _decode(raw: bytes) -> str:
 
 def _check_csv(text: str) -> None:
     try:
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    except csv.Error as exc:
+        table = read_table(text)
+    except CsvError as exc:
         raise LoadError(f"malformed CSV: {exc}") from exc
+    rows = table.records
     if len(rows) < 2:
         raise LoadError("CSV has no data rows")
-    if len(rows[0]) < 2:
+    if table.widths[0] < 2:
         raise LoadError("CSV has a single column; a table needs a label column and at least one value column")
-    widths = {len(r) for r in rows}
-    if len(widths) > 1:
-        bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
-        raise LoadError(f"malformed CSV: row {bad + 1} has {len(rows[bad])} cells, the header has {len(rows[0])}")
+    bad = next((i for i, width in enumerate(table.widths) if width != table.widths[0]), None)
+    if bad is not None:
+        # A ragged row is refused rather than padded: a lost cell would shift every value after it.
+        raise LoadError(f"malformed CSV: row {bad + 1} has {table.widths[bad]} cells, the header has "
+                        f"{table.widths[0]}")
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

@@ -75,7 +75,8 @@ class TableAnswerModel(BaseModel):
     """A value read or computed from table cells, with the arithmetic shown."""
 
     operation: Literal["lookup", "difference", "ratio", "percent_change", "share", "max", "min", "sum",
-                       "average", "count", "compare"]
+                       "average", "count", "compare", "select", "argmax", "argmin", "first", "last", "next",
+                       "previous", "list"]
     value: str = Field(description='As shown: "$240B", "5.5×", "-22.2%", "China".')
     number: float | None = Field(description="The value as a plain number in `unit`, scale applied.")
     unit: str | None
@@ -84,6 +85,25 @@ class TableAnswerModel(BaseModel):
     table_id: str
     caption: str | None
     source_note: str | None
+    program: str = Field(description='The computation, readable: count(rows where Nation = "Italy").')
+    values: list[str] = Field(description="Every value of a multi-value answer.")
+    rows: list[int] = Field(description="0-based indices of the table rows used.")
+
+
+class AnswerSpanModel(BaseModel):
+    """Where a passage answer stands in its document: `document.text[start:end] == answer`."""
+
+    source: str
+    start: int
+    end: int
+
+
+class AlternativeModel(BaseModel):
+    """A runner-up answer."""
+
+    answer: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    citation: int = Field(description="The `n` of the citation it comes from.")
 
 
 class CitationModel(BaseModel):
@@ -112,6 +132,9 @@ class AnswerResponse(BaseModel):
     table_answer: TableAnswerModel | None
     citations: list[CitationModel] = Field(description="Best first.")
     timing_ms: float
+    answer_span: AnswerSpanModel | None = Field(description="Where a passage answer stands in its document.")
+    context: str | None = Field(description="The sentence around a passage answer.")
+    alternatives: list[AlternativeModel] = Field(description="Runners-up, best first.")
 
 
 class ErrorResponse(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field, replace
 
@@ -11,14 +12,15 @@ from qa.tableqa.intent import Intent, detect
 from qa.tableqa.linking import Match, Meaning, confidence, match_table, rivals
 from qa.tableqa.plans import Built, build
 from qa.tables.model import Table, TableRow
+from qa.tables.values import CURRENCIES
 from qa.text.tokens import tokens
 
+log = logging.getLogger(__name__)
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
 CONFIDENT = 0.5  # a table answer this sure needs no fallback
 EMBEDDING_TABLES = 3  # tables whose labels are compared by meaning when words match none
 KIND_MISMATCH = 0.35  # asked for a percentage or ratio, got an amount; asked how many things, got money
 _RATE_WORDS = frozenset({"percent", "ratio", "rate", "margin", "yield"})
-_CURRENCIES = frozenset({"USD", "EUR", "GBP", "JPY", "CNY"})
 _MONEY_WORDS = frozenset({"dollar", "euro", "pound", "yen", "yuan", "renminbi", "cent", "thousand", "million",
                           "billion", "trillion", "usd", "eur", "gbp"})
 
@@ -59,12 +61,12 @@ def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | No
     intent = detect(question)
     if intent.explains:
         return None
-    candidates = [c for t in tables if (c := _candidate(t, question, intent, None)) is not None]
+    candidates = [c for t in tables if (c := _isolated(t, question, intent, None)) is not None]
     if meaning is not None and not any(c.confidence >= CONFIDENT for c in candidates):
         # Matching labels by meaning costs a model call per label never seen before: only for the few tables
         # the question's words point at, and only when matching by words found nothing sure.
         near = sorted(tables, key=lambda t: -_overlap(t, question))[:EMBEDDING_TABLES]
-        candidates += [c for t in near if (c := _candidate(t, question, intent, meaning)) is not None]
+        candidates += [c for t in near if (c := _isolated(t, question, intent, meaning)) is not None]
     if not candidates:
         return None
     candidates.sort(key=lambda c: -c.confidence)
@@ -74,6 +76,15 @@ def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | No
            and c.table.id != best.table.id for c in candidates[1:]):
         score *= 0.6
     return _result(best, score)
+
+
+def _isolated(table: Table, question: str, intent: Intent, meaning: Meaning | None) -> _Candidate | None:
+    """`_candidate`, with a failure on one odd table logged and skipped: it must not fail the request."""
+    try:
+        return _candidate(table, question, intent, meaning)
+    except Exception:
+        log.exception("table %s failed on %r; skipped", table.id, question[:200])
+        return None
 
 
 def _candidate(table: Table, question: str, intent: Intent, meaning: Meaning | None) -> _Candidate | None:
@@ -110,7 +121,7 @@ def _wrong_kind(found: Match, unit: str | None, number: float | None) -> bool:
         return True
     counted = [found.tokens[i + 2] for i in range(len(found.tokens) - 2)
                if found.tokens[i].word == "how" and found.tokens[i + 1].word == "many"]
-    return unit in _CURRENCIES and any(t in free and t.stem not in _MONEY_WORDS for t in counted)
+    return unit in CURRENCIES and any(t in free and t.stem not in _MONEY_WORDS for t in counted)
 
 
 def _overlap(table: Table, question: str) -> int:

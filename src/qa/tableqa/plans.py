@@ -120,7 +120,8 @@ def _pair(found: Match) -> tuple[list[Ref], str, bool]:
     have, _ = _cols_or_default(found) if not found.cols else (value_cols(found.table, row), False)
     if len(have) == 2:
         named = [c.index for c in found.cols]
-        order = named + [c for c in have if c not in named]
+        # A named column outside the two value columns would make three operands: keep the first two.
+        order = (named + [c for c in have if c not in named])[:2]
         refs = [Ref(row, c) for c in order]
         return refs, "col", not named
     raise OperandError("the question names fewer than two cells")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from qa.records import Document
 from qa.tables.context import caption_before, heading_before, lead_in, note_after
+from qa.tables.csv_records import read_records
 from qa.tables.layout import Grid, build_grid, row_sections
 from qa.tables.values import CURRENCIES, CURRENCY_PATTERNS, currency_in, detect_scale, scale_name
 
@@ -196,10 +196,10 @@ def _cell_currency(rows: list[TableRow]) -> str | None:
 
 
 def _csv_table(doc: Document) -> Table:
-    lines = split_lines(doc.text)
-    parsed = [(next(csv.reader([ln.text])), ln) for ln in lines if ln.text.strip()]
-    grid = build_grid([[c.strip() for c in parsed[0][0]]],
-                      [([c.strip() for c in cells], ln.start, ln.end) for cells, ln in parsed[1:]])
+    # The whole text is parsed at once: a quoted cell may hold line breaks, and a record then spans lines.
+    records = read_records(doc.text)
+    grid = build_grid([[c.strip() for c in records[0].cells]],
+                      [([c.strip() for c in r.cells], r.start, r.end) for r in records[1:]])
     if grid is None:  # pragma: no cover - corpus.load refuses CSVs without data rows
         raise ValueError(f"{doc.source}: no table")
     meta = doc.meta
@@ -208,7 +208,7 @@ def _csv_table(doc: Document) -> Table:
         id=f"{doc.source}#t1", source=doc.source, title=doc.title, heading=str(caption or doc.title),
         caption=caption, source_note=meta.get("source_note"),
         row_header=str(meta.get("row_header") or grid.row_header), columns=grid.columns,
-        header_rows=grid.header_rows, rows=[], start=parsed[0][1].start, end=parsed[-1][1].end, meta=meta,
+        header_rows=grid.header_rows, rows=[], start=records[0].start, end=records[-1].end, meta=meta,
         column_context=grid.column_context,
     )
     _finish(table, grid, [_sidecar_scale(meta.get("scale")), str(caption or "")])
