@@ -43,10 +43,13 @@ def _cell(text: str) -> str:
 
 
 def _is_header_row(cells: list[str]) -> bool:
-    """A header row names columns: something right of the label, and no amount (years are fine)."""
+    """A header row below the first names columns and holds no amount: "| | 2019 | 2018 |", "| | (in
+    thousands) | |". A labelled row of words is left in the body, where the product decides (in a table of
+    words it is just a row)."""
     rest = [c for c in cells[1:] if c.strip()]
-    years_or_words = all((c.isdigit() and len(c) == 4) or parse_value(c) is None for c in rest)
-    return bool(rest) and years_or_words
+    years = all(c.isdigit() and len(c) == 4 for c in rest)
+    words = all(parse_value(c) is None for c in rest)
+    return bool(rest) and (years or (words and not cells[0].strip()))
 
 
 def _header_count(rows: list[list[str]]) -> int:

@@ -12,6 +12,7 @@ Splits and scorers: bench/splits.py; what an answer predicts: bench/tableqa_pred
 from __future__ import annotations
 
 import argparse
+import subprocess
 import time
 import traceback
 from collections import Counter
@@ -116,6 +117,7 @@ def score_wtq(item: Item, answer: dict[str, Any] | None, tally: Tally) -> None:
     predicted = wtq_prediction(answer) if answer else []
     right = wtq_correct(predicted, item.gold["target"])
     tally.add("accuracy", float(right))
+    tally.add(f"accuracy kind={answer['kind'] if answer else 'error'}", float(right))
     if not right and len(tally.samples) < 30:
         tally.samples.append({"q": item.question, "gold": item.gold["target"], "predicted": predicted})
 
@@ -125,7 +127,8 @@ def score_tatqa(item: Item, answer: dict[str, Any] | None, tally: Tally) -> None
     prediction, scale, strict = tatqa_prediction(answer, g["scale"]) if answer else ("", "", "")
     em, f1 = tatqa_scores(prediction, g["answer"], scale, g["scale"], g["type"])
     strict_em = tatqa_scores(prediction, g["answer"], strict, g["scale"], g["type"])[0]
-    for group in ("all", f"from={g['from']}", f"type={g['type']}"):
+    kind = answer["kind"] if answer else "error"
+    for group in ("all", f"from={g['from']}", f"type={g['type']}", f"kind={kind}"):
         tally.add(f"em {group}", em)
         tally.add(f"f1 {group}", f1)
     tally.add("em_strict_scale all", strict_em)
@@ -154,6 +157,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "latency_ms": Stats.of(tally.millis), "wrong_samples": tally.samples}
 
 
+def source_state() -> dict[str, Any]:
+    """The commit and the uncommitted files the figures were measured on (src/ changes while benches run)."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                              text=True, check=False)
+        return done.stdout.strip()
+
+    return {"commit": git("rev-parse", "HEAD"), "uncommitted": git("status", "--short", "--", "src").splitlines()}
+
+
 def report(results: dict[str, Any]) -> str:
     lat = results["latency_ms"]
     lines = [f"## {results['set']} {results['split']} ({'closed to its file' if results['scoped'] else 'unscoped'})",
@@ -171,7 +184,8 @@ def main() -> None:
     args = arguments()
     if not DATA.is_dir():
         raise SystemExit(f"no training data at {DATA}")
-    results = run(args)
+    source = source_state()  # before the run: the code imported is the code as it was when it started
+    results = {**run(args), "source": source}
     print(report(results))
     save("tableqa_eval", results, args.out)
 

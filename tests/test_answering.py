@@ -14,20 +14,59 @@ from qa.embed.embedder import Embedder
 from qa.serve.service import Service
 
 
-def test_gao_yi_question_answers_with_the_clause_naming_beijing_review(bundled: Service) -> None:
+def test_gao_yi_question_answers_with_the_name_in_its_sentence(bundled: Service) -> None:
     result = bundled.answer("Who did Gao Yi talk to?")
-    assert result.kind == "passage" and "Beijing Review" in result.answer
+    assert result.kind == "passage" and result.answer == "Beijing Review"
+    assert result.context is not None and result.context.endswith("Gao told Beijing Review.")
     top = result.citations[0]
-    assert top.highlight is not None and top.text[top.highlight.start : top.highlight.end] == result.answer
-    # A tighter span than the whole sentence, which opens with a long quotation.
-    assert result.answer == "Gao told Beijing Review."
+    assert top.highlight is not None and result.answer in top.text[top.highlight.start : top.highlight.end]
 
 
-def test_passage_answer_is_the_highlighted_span_of_the_first_citation(bundled: Service) -> None:
+def test_passage_answer_stands_in_the_highlighted_sentence_of_the_first_citation(bundled: Service) -> None:
     result = bundled.answer("Which company lost access to U.S. semiconductors?")
-    assert result.kind == "passage" and "Huawei" in result.answer
+    assert result.kind == "passage" and result.answer == "Huawei"
     top = result.citations[0]
-    assert top.highlight is not None and top.text[top.highlight.start : top.highlight.end] == result.answer
+    assert top.highlight is not None and top.text[top.highlight.start : top.highlight.end] == result.context
+
+
+def _document_text(service: Service, source: str) -> str:
+    return service.engine.index.data.documents[source].text
+
+
+def test_borehole_depth_is_the_short_span_placed_in_its_document(bundled: Service) -> None:
+    result = bundled.answer("How deep is the borehole in the Taklimakan Desert?")
+    assert result.kind == "passage" and result.answer == "10,910 meters"
+    span = result.answer_span
+    assert span is not None and _document_text(bundled, span.source)[span.start : span.end] == result.answer
+    assert result.context is not None and result.answer in result.context and result.context != result.answer
+    assert result.context in _document_text(bundled, span.source)
+    numbers = {c.n for c in result.citations}
+    for alt in result.alternatives:  # runners-up: other spans, each in a citation, none surer than the answer
+        assert alt.answer != result.answer and alt.citation in numbers and alt.confidence <= 1.0
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    ("When did engineers complete Asia's deepest borehole?", "February 20"),
+    ("Where does the Xinjiang well rank among the world's deepest vertical wells?", "second"),
+    pytest.param("What internal problems could hold China back?", None, marks=pytest.mark.xfail(
+        strict=True, reason="retrieval's top passages do not hold the answer ('bureaucracy, academic fraud, and "
+        "talent loss are real challenges'), and no question word is in that sentence")),
+    ("How much money does China put into research and development?", "$470B"),
+])
+def test_questions_the_top_passage_states_plainly_are_not_declined(bundled: Service, question: str,
+                                                                   answer: str | None) -> None:
+    result = bundled.answer(question)
+    assert result.kind != "none" and result.confidence >= ABSTAIN_BELOW
+    if answer is not None:
+        assert answer in result.answer
+    if result.answer_span is not None:
+        span = result.answer_span
+        assert _document_text(bundled, span.source)[span.start : span.end] == result.answer
+
+
+def test_why_question_is_answered_with_a_sentence(bundled: Service) -> None:
+    result = bundled.answer("Why does Xi want tech independence?")
+    assert result.kind == "none" or len(result.answer.split()) >= 6
 
 
 def test_table_question_is_answered_from_the_table_with_its_cells(bundled: Service) -> None:
@@ -133,7 +172,7 @@ def test_a_named_segment_row_still_answers(reports: Service) -> None:
 
 def test_how_many_things_is_not_answered_with_money_from_a_table(reports: Service) -> None:
     answer = reports.answer("How many stores did Meridian open in Poland?")
-    assert answer.kind == "passage" and "46 stores" in answer.answer
+    assert answer.kind == "passage" and answer.answer in ("46", "46 stores")
 
 
 @pytest.mark.parametrize(("question", "row"), [("Which region had the highest revenue in FY2024?", "United Kingdom"),

@@ -126,7 +126,12 @@ def test_answer_citations_carry_exact_offsets_and_the_answer_highlighted(client:
         doc = client.get(f"/api/documents/{c['source']}").json()["text"]
         assert doc[c["start"] : c["end"]] == c["text"]
     top = body["citations"][0]
-    assert top["text"][top["highlight"]["start"] : top["highlight"]["end"]] == body["answer"]
+    # The highlight is the answer's sentence; answer_span places the short answer in its document.
+    assert top["text"][top["highlight"]["start"] : top["highlight"]["end"]] == body["context"]
+    assert body["answer"] in body["context"]
+    span = body["answer_span"]
+    doc = client.get(f"/api/documents/{span['source']}").json()["text"]
+    assert doc[span["start"] : span["end"]] == body["answer"]
     assert [c["n"] for c in body["citations"]] == list(range(1, len(body["citations"]) + 1))
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.records import Document
-from qa.tables.csv_records import CsvError, CsvRecord, _parse, header_rows, is_total_row, read_records, read_table
+from qa.tables.csv_records import CsvError, CsvRecord, _parse, header_rows, read_records, read_table
 from qa.tables.model import find_tables
 
 # The WikiTableQuestions tables in ../shared/data (beside the checkout, as in CI): real CSVs with \" quotes.
@@ -190,20 +190,6 @@ def test_header_rows() -> None:
     assert header_rows(_recs(",Revenue,,Profit,", "Region,2023,2024,2023,2024", "North,1,2,3,4")) == 2
     assert header_rows(_recs("Group,Sales,,,", ",EU,,US,", "Item,Q1,Q2,Q1,Q2", "A,1,2,3,4", "B,5,6,7,8")) == 3
     assert header_rows(_recs("Only,Header", ",(units)")) == 1  # one data row is always left
-
-
-@pytest.mark.parametrize("label", ["Total", "Totals", "TOTAL", "Total:", "Grand total", "Grand Total", "Subtotal",
-                                   "Sub-total", "All", "Overall", "Sum", "Career total", "Total (2 seasons)",
-                                   "*Total*"])
-def test_total_labels(label: str) -> None:
-    assert is_total_row([label, "1", "2"])
-    assert is_total_row(["", " ", label, "3"])  # first non-empty cell is the label
-
-
-@pytest.mark.parametrize("cells", [["Total Recall", "1990"], ["All Stars", "3"], ["Summary", "x"], ["1", "Total"],
-                                   ["Dallas", "2"], [], ["", ""]])
-def test_non_total_rows(cells: list[str]) -> None:
-    assert not is_total_row(cells)
 
 
 def test_a_csv_document_keeps_a_cell_with_a_line_break_and_the_rows_after_it() -> None:

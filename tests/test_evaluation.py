@@ -89,6 +89,17 @@ def test_answer_is_right_only_with_the_expected_text_and_source() -> None:
     assert not is_right(EvalItem("q", "", None, "none"), answer("Something confident."))
 
 
+def test_a_short_answer_inside_the_expected_text_is_right_when_it_is_the_larger_part() -> None:
+    rank = EvalItem("How does the well rank among vertical wells in the world?", "second deepest", "a.md", "passage")
+    assert is_right(rank, answer("second"))  # half the expected words, none of them the question's
+    bore = EvalItem("What did engineers complete?", "Asia's deepest borehole", "a.md", "passage")
+    assert not is_right(bore, answer("deepest"))  # a third of the expected words
+    assert is_right(bore, answer("Asia’s deepest borehole"))
+    well = EvalItem("How deep is the well?", "deep well", "a.md", "passage")
+    assert not is_right(well, answer("well"))  # only a word of the question
+    assert not is_right(rank, answer("second", sources=("b.md",)))
+
+
 def test_normalise_ignores_case_curly_quotes_and_spacing() -> None:
     assert normalise("Asia’s  DEEPEST\nborehole") == normalise("asia's deepest borehole")
 

@@ -108,6 +108,26 @@ def test_passage_question_is_answered_with_sentence_and_citations(chat: Page) ->
     expect(chat.locator("#live")).to_contain_text("10,910 meters")
 
 
+def test_short_answer_shows_large_with_its_sentence_and_the_span_marked(live_server: LiveServer,
+                                                                         open_page: Callable[..., Page]) -> None:
+    sizes = []
+    for scheme in ("light", "dark"):
+        page = open_page(live_server.url + "/", color_scheme=scheme)
+        ask(page, PASSAGE_QUESTION)
+        answer = last_answer(page)
+        expect(answer.locator(".answer-text")).to_have_text("10,910 meters")
+        context = answer.locator(".answer-context")
+        expect(context).to_contain_text("Deep in the unforgiving heart of the Taklimakan Desert")
+        expect(context.locator("mark.answer-mark")).to_have_text("10,910 meters")
+        assert context.locator("mark").count() == 1 and context.locator("script, img").count() == 0
+        mark = context.locator("mark.answer-mark")
+        colours = mark.evaluate("m => [getComputedStyle(m).backgroundColor, getComputedStyle(m).color]")
+        assert colours[0] != colours[1] and colours[0] not in ("rgba(0, 0, 0, 0)", "transparent")
+        sizes.append((float(answer.locator(".answer-text").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")),
+                      float(context.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))))
+    assert all(big > small * 1.3 for big, small in sizes)  # the short answer large, its sentence under it
+
+
 def test_table_question_page_shows_what_the_api_answered(chat: Page) -> None:
     with chat.expect_response("**/api/answer") as response:
         ask(chat, TABLE_QUESTION)
@@ -376,7 +396,7 @@ def test_copy_button_copies_answer_and_sources(chat: Page) -> None:
     last_answer(chat).locator("button.copy").click()
     expect(last_answer(chat).locator("button.copy")).to_have_text("Copied")
     copied = str(chat.evaluate("navigator.clipboard.readText()"))
-    assert copied.startswith("Deep in the unforgiving heart of the Taklimakan Desert")
+    assert copied.startswith("10,910 meters\nDeep in the unforgiving heart of the Taklimakan Desert")
     assert "Sources:\n[1] China’s Sci-Tech Push" in copied
 
 

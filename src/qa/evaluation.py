@@ -84,8 +84,21 @@ def is_right(item: EvalItem, answer: Answer) -> bool:
     if item.kind == "none":
         return answer.kind == "none"
     shown = answer.answer + (" " + answer.table_answer.value if answer.table_answer else "")
-    return (answer.kind != "none" and normalise(item.expected_answer) in normalise(shown)
+    return (answer.kind != "none"
+            and (normalise(item.expected_answer) in normalise(shown) or _part_of(answer.answer, item))
             and any(c.source == item.expected_source for c in answer.citations))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'%$€£.,-]*\w%?", normalise(text))
+
+
+def _part_of(answer: str, item: EvalItem) -> bool:
+    """A short answer inside the expected text also counts when it is the larger part of it and says more than
+    the question: "second" for "second deepest" does; "deepest" for "Asia's deepest borehole" does not."""
+    got, want = _words(answer), _words(item.expected_answer)
+    inside = any(want[i : i + len(got)] == got for i in range(len(want) - len(got) + 1))
+    return bool(got) and inside and 2 * len(got) >= len(want) and not set(got) <= set(_words(item.question))
 
 
 @dataclass

@@ -7,9 +7,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from qa.answer.asked import TYPED
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
 from qa.answer.followup import Turn, resolve
-from qa.records import Answer, Chunk, Citation, Hit, Span, Vectors
+from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
+from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
 from qa.search.retrieval import Retriever, question_words
 from qa.tableqa.engine import TableResult, answer_from_tables
 from qa.tableqa.linking import Meaning
@@ -54,6 +56,7 @@ class Decision:
     table_confidence: float
     kind: str  # "table", "passage" or "none"
     spans: dict[str, Span] = field(default_factory=dict)  # the best span of each chunk weighed, by chunk id
+    reads: Reads | None = None  # the reader's spans (passage.py)
 
 
 def _best_per_chunk(candidates: Sequence[Candidate]) -> dict[str, Span]:
@@ -121,16 +124,26 @@ class Answerer:
         unknown = self.lexicon.unknown_share(question)
         candidates = self._candidates(question, qvec, hits[:CANDIDATES])
         best = max(candidates, key=lambda c: c.evidence.pick_score(), default=None)
+        # The confidence stays the evidence model's: the reader's answerability, used instead or blended, made
+        # the bundled evaluation worse (docs/ANSWERING.md); the reader shapes the answer.
         p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
         pool = self.candidate_tables(hits, sources)
-        table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec))
+        table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=bool(sources))
         t_conf = self._table_confidence(question, table, best, p_conf)
         kind = "none"
         if table is not None and t_conf >= TABLE_MIN and t_conf >= p_conf:
             kind = "table"
         elif p_conf >= ABSTAIN_BELOW:
             kind = "passage"
-        return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates))
+        reads = None
+        if kind == "passage" and best is not None:
+            reads = read_hits(question, qvec, hits, (best.hit, best.span), self.lexicon, self.spans)
+            if best.hit.chunk.kind == "table_row" and not reads.answer:
+                # An answer is never a table row read out as a sentence: a short value of the row ("$470B")
+                # may answer, the whole row may not; its value then comes from the table engine or nowhere.
+                kind, reads = ("table" if table is not None and t_conf >= TABLE_MIN else "none"), None
+        return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates),
+                        reads)
 
     def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
         """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
@@ -213,13 +226,26 @@ class Answerer:
                 for n, h in enumerate(hits, start=1)]
 
     def _passage_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
-        best = decision.best
-        assert best is not None
-        chunk = best.hit.chunk
-        cited = [best.hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]
-        citations = self._citations(decision, cited, {chunk.id: best.span})
-        return Answer(question, resolved, self.span_text(chunk, best.span), "passage",
-                      round(decision.passage_confidence, 3), None, citations)
+        """The reader's best span of the picked sentence when the question asks for a number, date or name;
+        else (and when the reader finds nothing there) the evidence scorer's sentence or clause."""
+        best, reads = decision.best, decision.reads
+        assert best is not None and reads is not None
+        # A table row answers with a value of it, never as a whole row, whatever kind of thing is asked.
+        short = decision.question.expected[0] in TYPED or best.hit.chunk.kind == "table_row"
+        top = reads.answer[0] if reads.answer and short else None
+        hit, span = (top.hit, top.span) if top else (best.hit, best.span)
+        chunk = hit.chunk
+        cited = [hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]
+        sentence = sentence_of(chunk.text, span)
+        citations = self._citations(decision, cited, {chunk.id: sentence if top else best.span})
+        text = top.reading.text if top else self.span_text(chunk, span)
+        # A table row's sentence answer is the row rendered with its column names: no span of the document.
+        placed = chunk.text[span.start : span.end] == text
+        return Answer(question, resolved, text, "passage", round(decision.passage_confidence, 3), None, citations,
+                      answer_span=AnswerSpan(chunk.source, chunk.start + span.start, chunk.start + span.end)
+                      if placed else None,
+                      context=chunk.text[sentence.start : sentence.end] if placed else None,
+                      alternatives=alternatives(decision.question, top, text, reads, citations))
 
     def _table_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
         table = decision.table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections import Counter
@@ -10,22 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from qa.answer.asked import answer_types, coarse
 from qa.embed.embedder import Embedder
 from qa.lru import Lru
 from qa.records import Span, Vectors
 from qa.text.sentences import sentence_spans
-from qa.text.tokens import terms
+from qa.text.tokens import STOPWORDS, Token, content, terms, tokens
 
 Expect = Literal["number", "date", "name", "any"]
 
-_EXPECTS: list[tuple[Expect, re.Pattern[str]]] = [
-    ("date", re.compile(r"^(when|((in|by|since|until|on) )?(what|which) (year|date|month|day))\b")),
-    ("number", re.compile(r"^(how (many|much|deep|long|far|tall|high|big|large|old|fast|often)|"
-                          r"what (percentage|percent|share|number|amount|proportion|ratio|fraction))\b")),
-    ("name", re.compile(r"^(who|whom|whose|where|((in|from|at|to|by) )?(which|what) (company|companies|firm|"
-                        r"country|countries|nation|person|people|city|region|province|organi[sz]ation|agency|"
-                        r"university|institution))\b")),
-]
 _LEAD = re.compile(r"^\W*(and|but|so|then|also|now)?\W*", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w&'’.-]*[\w]|[A-Za-z]|\d[\d,.]*")
 _NAME_RUN = re.compile(r"\b[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)+")
@@ -84,6 +78,15 @@ class Question:
     missing: tuple[str, ...]  # names and numbers that appear nowhere in the corpus
     names: tuple[frozenset[str], ...] = ()  # multi-word proper names, as token sets
     focus: frozenset[str] = frozenset()  # what is asked about the names: the words outside names and years
+    # What the reader (reader.py) reads: the answer types asked for, most likely first (asked.py), the content
+    # stems in order (words naming the answer's type, "what year", left out) and their bigrams, the numbers
+    # written, the stems of capitalised words after the first, and whether the question is negated.
+    expected: tuple[str, ...] = ("sentence", "phrase")
+    terms: tuple[str, ...] = ()
+    bigrams: tuple[tuple[str, str], ...] = ()
+    numbers: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+    negated: bool = False
 
 
 class Lexicon:
@@ -101,6 +104,10 @@ class Lexicon:
 
     def weight(self, token: str) -> float:
         return self._idf.get(token, self._unseen)
+
+    def rarity(self, token: str) -> float:
+        """The idf scaled to [0.1, 1] (1: a word no chunk uses), as the reader's features weigh words."""
+        return 0.05 if token in STOPWORDS else max(0.1, min(1.0, self.weight(token) / self._unseen))
 
     def knows(self, token: str) -> bool:
         return token in self._idf
@@ -132,13 +139,14 @@ class Lexicon:
         return unseen / sum(self.weight(t) for t in question.tokens)
 
     def analyse(self, question: str) -> Question:
-        lowered = _LEAD.sub("", question.strip()).lower()
-        expects: Expect = next((kind for kind, pattern in _EXPECTS if pattern.match(lowered)), "any")
-        tokens = frozenset(_set(question))
+        types = answer_types(_LEAD.sub("", question.strip()))
+        expects: Expect = coarse(types)  # type: ignore[assignment]
+        # "How much money": the text shows money by a currency sign ("$470B"), never by the word.
+        toks = frozenset(_set(question)) - ({"money"} if _MUCH_MONEY.search(question) else set())
         named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in _set(m.group(0))}
-        focus = frozenset(t for t in tokens - named if not _YEAR.fullmatch(t))
-        return Question(question, tokens, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
-                        focus)
+        focus = frozenset(t for t in toks - named if not _YEAR.fullmatch(t))
+        return Question(question, toks, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
+                        focus, types, *_reading(question))
 
     def _missing(self, question: str) -> list[str]:
         """Proper names and years of the question that the corpus never mentions.
@@ -154,6 +162,35 @@ class Lexicon:
             if (toks := _set(run)) and not all(self.knows(t) for t in toks):
                 found.append(run)
         return found + [y for y in _YEAR.findall(question) if not self.knows(y)]
+
+
+# Words naming the answer's type ("how much money", "what year") describe the answer, not the text around it.
+_TYPE_NOUNS = frozenset(str.split(
+    "money year years date day month time percentage percent amount number share rate kind type sort cost price value"
+))
+_MUCH_MONEY = re.compile(r"\bmuch money\b", re.IGNORECASE)
+_NEGATION = frozenset(str.split(
+    "not no never none neither nor without cannot"
+))
+
+
+def is_content(token: Token) -> bool:
+    """A token that carries meaning (the one stop list); a phrase ("US") is judged by its key."""
+    return bool(content([token]))
+
+
+def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...],
+                                     tuple[str, ...], bool]:
+    """Terms in order, bigrams, numbers, capitalised stems and negation, for `Question`."""
+    toks = tokens(question)
+    skip = {i + 1 for i, t in enumerate(toks[:-1])
+            if t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS}
+    kept = [t for i, t in enumerate(toks) if i not in skip]
+    words = [t.stem for t in kept if is_content(t)]
+    numbers = tuple(t.text.replace(",", "") for t in kept if t.text[:1].isdigit() and not t.text.endswith("%"))
+    named = tuple(t.stem for i, t in enumerate(kept) if i > 0 and t.capital and is_content(t))
+    negated = any(t.word in _NEGATION or t.word.endswith("n't") for t in toks) or "n't" in question.lower()
+    return tuple(dict.fromkeys(words)), tuple(itertools.pairwise(words)), numbers, named, negated
 
 
 def names(text: str) -> set[str]:
@@ -203,15 +240,23 @@ def units(text: str) -> list[Span]:
 
 
 @functools.lru_cache(maxsize=50_000)
-def _units(text: str) -> tuple[Span, ...]:
+def sentence_units(text: str) -> tuple[Span, ...]:
+    """The sentences of a text, the lines of a list or table apart, trimmed of space and bullets."""
     # Sentence splitting (pysbd) cost more than the rest of an answer; chunk texts repeat across questions.
+    return tuple(line for sentence in sentence_spans(text) for line in _split(text, sentence, _LINES))
+
+
+_LINES = re.compile(r"\n+")
+
+
+@functools.lru_cache(maxsize=50_000)
+def _units(text: str) -> tuple[Span, ...]:
     spans: list[Span] = []
-    for sentence in sentence_spans(text):
-        for line in _split(text, sentence, re.compile(r"\n+")):
-            spans.append(line)
-            parts = _split(text, line, _CLAUSE_BREAK)
-            if len(parts) > 1:
-                spans += [p for p in parts if len(text[p.start : p.end].split()) >= MIN_CLAUSE_WORDS]
+    for line in sentence_units(text):
+        spans.append(line)
+        parts = _split(text, line, _CLAUSE_BREAK)
+        if len(parts) > 1:
+            spans += [p for p in parts if len(text[p.start : p.end].split()) >= MIN_CLAUSE_WORDS]
     return tuple(spans or [Span(0, len(text))])
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from qa.lru import per_object
 from qa.records import Cell, TableAnswer
 from qa.tableqa.intent import Intent, detect
+from qa.tableqa.learned import learned_answer, typed
 from qa.tableqa.linking import Match, Meaning, confidence, match_table, rivals
 from qa.tableqa.plans import Built, build
 from qa.tables.model import Table, TableRow
@@ -53,11 +54,50 @@ class _Candidate:
     rivals: frozenset[str]
 
 
-def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | None = None) -> TableResult | None:
-    """The table answer to a question, or None when no table has the row, column and year it names.
+def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | None = None,
+                       closed: bool = False) -> TableResult | None:
+    """The table answer to a question, or None when no table fits it.
 
-    Confidence is high only when one table, its row and its columns are all named unambiguously.
+    `closed`: the asker named the files (`sources`), so the question is about their tables. Then the learned
+    engine (programs ranked by weights trained on real questions) answers too, and the surer of the two
+    answers stands. Over the whole corpus the label-matching engine answers alone: the learned confidence
+    ranks programs within a table but does not yet say whether a question is about that table at all
+    (docs/TABLES.md, "Which engine answers").
     """
+    matched = _label_answer(question, tables, meaning)
+    if not closed:
+        return matched
+    learned = _learned_best(question, tables)
+    if learned is not None and (matched is None or learned.confidence > matched.confidence):
+        return learned
+    return matched
+
+
+def _learned_best(question: str, tables: list[Table]) -> TableResult | None:
+    best: TableResult | None = None
+    for table in tables:
+        try:
+            found = learned_answer(question, table)
+        except Exception:  # one odd table must not fail the request
+            log.exception("table %s failed on %r; skipped", table.id, question[:200])
+            continue
+        if found is not None and (best is None or found.confidence > best.confidence):
+            best = TableResult(found.table_answer, found.answer, found.confidence, table, found.rows,
+                               _words_in(question, table))
+    return best
+
+
+def _words_in(question: str, table: Table) -> frozenset[str]:
+    """The question's words that the table uses somewhere (labels, headers, cells)."""
+    grid, _ = typed(table)
+    used = {w for row in grid.norm for cell in row for w in cell.split()} | {w for h in grid.header
+                                                                           for w in h.lower().split()}
+    return frozenset(w for w in (t.text.lower() for t in tokens(question)) if w in used)
+
+
+def _label_answer(question: str, tables: list[Table], meaning: Meaning | None) -> TableResult | None:
+    """The label-matching engine: confidence is high only when one table, its row and its columns are all
+    named unambiguously."""
     intent = detect(question)
     if intent.explains:
         return None
@@ -148,8 +188,10 @@ def _result(best: _Candidate, score: float) -> TableResult:
         cells = [Cell(table.rows[origin[r.col]].label, view.rows[r.row].label, view.rows[r.row].cells[r.col])
                  for r in computed.refs]
         rows = sorted({origin[r.col] for r in computed.refs})
+    program = f"{computed.operation}({', '.join(f'{c.row}[{c.column}]' for c in cells)})"
     answer = TableAnswer(computed.operation, computed.value, computed.number, computed.unit, cells,
-                         computed.explanation, table.id, table.caption, table.source_note)
+                         computed.explanation, table.id, table.caption, table.source_note, program, [computed.value],
+                         list(rows))
     return TableResult(answer, computed.value, round(score, 3), table, rows, best.matched, best.rivals)
 
 

@@ -1,4 +1,4 @@
-"""CSV text read whole (RFC 4180 or backslash-escaped quotes), each record with its exact offsets; totals."""
+"""CSV text read whole (RFC 4180 or backslash-escaped quotes), each record with its exact offsets"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["CsvError", "CsvRecord", "CsvTable", "header_rows", "is_total_row", "read_records", "read_table"]
+__all__ = ["CsvError", "CsvRecord", "CsvTable", "header_rows", "read_records", "read_table"]
 
 
 class CsvError(ValueError):
@@ -186,14 +186,3 @@ def header_rows(records: Sequence[CsvRecord]) -> int:
     return count
 
 
-_TOTAL_LABELS = frozenset({"total", "totals", "grand total", "subtotal", "sub-total", "sub total",
-                           "all", "overall", "sum", "career total", "overall total"})
-_TOTAL_QUALIFIED = re.compile(r"(grand |sub-?|career )?totals?\s*[(\[:]")  # "Total (2 seasons)"
-
-
-def is_total_row(cells: Sequence[str]) -> bool:
-    """True when the first non-empty cell labels a total: Total, Totals:, Grand total, All, Sum, ..."""
-    label = next((c.strip() for c in cells if c.strip()), "")
-    # Punctuation and case vary ("TOTAL", "Total:", "*Total*"); words do not: "Total Recall" is a film.
-    norm = " ".join(label.casefold().strip("*:.-– ").split())
-    return norm in _TOTAL_LABELS or bool(_TOTAL_QUALIFIED.match(label.casefold()))

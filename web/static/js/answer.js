@@ -16,6 +16,19 @@ export function answerText(data) {
   return String(data.answer || "").trim() || NONE_TEXT;
 }
 
+/**
+ * The sentence around a short passage answer, split around it: { before, span, after }, or null when there is
+ * none or the answer is the whole sentence.
+ */
+export function answerContext(data) {
+  if (data.kind !== "passage" || !data.answer_span) return null;
+  const context = String(data.context || "");
+  const answer = String(data.answer || "");
+  const at = answer ? context.indexOf(answer) : -1;
+  if (at < 0 || answer.trim() === context.trim()) return null;
+  return { before: context.slice(0, at), span: answer, after: context.slice(at + answer.length) };
+}
+
 /** The citations list, or [] when the server sent none. */
 export function citationsOf(data) {
   return Array.isArray(data.citations) ? data.citations : [];
@@ -24,6 +37,8 @@ export function citationsOf(data) {
 /** The answer plus its evidence, as plain text (what Copy puts on the clipboard). */
 function plainText(data) {
   const lines = [answerText(data)];
+  const context = answerContext(data);
+  if (context) lines.push(context.before + context.span + context.after);
   const table = data.kind === "table" && data.table_answer;
   if (table && table.explanation) lines.push(table.explanation);
   if (table && table.source_note) lines.push(`Source: ${table.source_note}`);

@@ -1,5 +1,5 @@
 // Drawing conversation entries: the user bubble, the error with Retry, and the answer card with its table card.
-import { KIND_LABELS, answerKind, answerText, citationsOf, copyAnswer } from "./answer.js";
+import { KIND_LABELS, answerContext, answerKind, answerText, citationsOf, copyAnswer } from "./answer.js";
 import { renderCitations } from "./citations.js";
 import { el } from "./dom.js";
 
@@ -31,7 +31,7 @@ function renderError(entry, busy, onRetry) {
   return li;
 }
 
-/** An answer card: badge, short answer, table card, citations, copy button. */
+/** An answer card: badge, short answer (with its sentence under it), table card, citations, copy button. */
 function renderAssistant(entry) {
   const data = entry.data;
   const kind = answerKind(data);
@@ -40,12 +40,20 @@ function renderAssistant(entry) {
   if (typeof data.confidence === "number" && kind !== "none") {
     head.append(el("span", { class: "confidence" }, `${Math.round(data.confidence * 100)}% confidence`));
   }
-  li.append(head, el("p", { class: "answer-text" }, answerText(data)));
+  const context = answerContext(data);
+  li.append(head, el("p", { class: context ? "answer-text short" : "answer-text" }, answerText(data)));
+  if (context) li.append(renderContext(context));
   if (kind === "table" && data.table_answer) li.append(renderTableCard(data.table_answer));
   const citations = citationsOf(data);
   if (citations.length) li.append(renderCitations(citations, kind, entry.id));
   li.append(renderActions(data));
   return li;
+}
+
+/** The sentence the short answer comes from, the answer marked in it (text nodes only). */
+function renderContext({ before, span, after }) {
+  return el("p", { class: "answer-context" }, el("span", { class: "visually-hidden" }, "From the sentence: "),
+    before, el("mark", { class: "answer-mark" }, span), after);
 }
 
 /** The table card: caption, cells used, explanation, source note. */

@@ -1,0 +1,63 @@
+"""What kind of answer a question asks for: the one set of answer-type rules, shared by evidence and the reader."""
+
+from __future__ import annotations
+
+import re
+
+# Answer types, shared with the span finder (spans.py); the reader's features one-hot them in this order.
+TYPES = ("money", "percent", "date", "year", "quantity", "number", "ordinal", "name", "place", "list", "phrase",
+         "clause", "sentence")
+NUMERIC = frozenset(("money", "percent", "quantity", "number", "year", "date", "ordinal"))
+TYPED = NUMERIC | {"name", "place"}  # types a short span answers: a number, a date, a name
+_MEASURE = r"deep|long|tall|high|far|big|large|wide|old|heavy|fast|often|low|small|short|thick|hot|cold"
+_SENTENCE_Q = (r"\bwhy\b|\bhow (do|does|did|is|are|was|were|can|could|will|would|should)\b|\bwhat does it take\b|"
+               r"\bexplain\b|\bdescribe\b|\bin what way")
+_LISTS = (r"\b(what|which) (are|were) (the )?(\w+ )?(problems|challenges|obstacles|risks|factors|components|"
+          r"types|examples|reasons|items|elements)\b|\b(problems|challenges|obstacles|risks|factors)\b")
+# First match wins; a pattern with [A-Z] is matched case-sensitively, the others on the lower-cased question.
+_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"\brespectively\b", ("list",)),
+    (r"\b(what|which) (led to|caused|drove|drives|contributed|explains)\b|\breasons?\b|\bwhat (is|was) behind\b",
+     ("sentence", "clause")),
+    (r"\bhow much\b.*\b(money|cost|spend|spent|pay|paid|price|worth|invest|fund|budget|revenue|earn|cash|income|"
+     r"profit|sales|expense|dividend|debt|capital|loan|sell|sold|raise|raised)", ("money",)),
+    (r"\b(what|which) (percentage|percent|share|proportion|rate|ratio)\b", ("percent",)),
+    (r"\bhow many\b", ("number", "quantity")),
+    (r"\bhow much\b", ("quantity", "money", "percent", "number")),
+    (r"\bhow (large|big)\b", ("quantity", "money", "number")),
+    (rf"\bhow ({_MEASURE})\b", ("quantity", "number")),
+    (r"\bpercentage\b|\bpercent\b", ("percent",)),
+    (r"\b(what|which) (year|decade|century)\b|\bin what year\b", ("year",)),
+    (r"\b(what|which) (date|day|month|time|period)\b|\bwhen\b", ("date", "year")),
+    (r"\brank|\bposition\b|\bplace\b.*\b(among|in the world)", ("ordinal",)),
+    (r"\bwhere\b", ("place", "name")),
+    (r"^(?i:who|what) (?i:is|was|are|were) [A-Z]", ("phrase", "clause")),  # "Who is Gao Yi?" asks for a description
+    (r"\bwho(m|se)?\b", ("name",)),
+    (_SENTENCE_Q, ("sentence", "clause")),
+    (r"\b(is|are|was|were) included\b|\bincludes?\b|\bconsists? of\b", ("list", "clause")),
+    (_LISTS, ("list", "phrase")),
+    (r"\b(what|which) (was|is|were|are) (the )?(amount|value|cost|price|total|revenue|balance)\b", ("money", "number")),
+    (r"\b(which|what) (company|companies|firm|country|countries|nation|person|people|city|region|province|"
+     r"organi[sz]ation|agency|university|institution)\b", ("name", "place")),
+    (r"\b(what|which)\b", ("phrase", "name", "list")),
+)
+_COMPILED = tuple((re.compile(p), "[A-Z]" in p, types) for p, types in _RULES)
+
+
+def answer_types(question: str) -> tuple[str, ...]:
+    """The answer types a question asks for, most likely first ("How deep ..." -> quantity, number)."""
+    low = question.lower()
+    for pattern, cased, types in _COMPILED:
+        if pattern.search(question if cased else low):
+            return types
+    return ("sentence", "phrase")
+
+
+def coarse(types: tuple[str, ...]) -> str:
+    """The evidence scorer's coarse kind of the first type: number, date, name or any."""
+    first = types[0]
+    if first in ("date", "year"):
+        return "date"
+    if first in NUMERIC - {"ordinal"}:
+        return "number"
+    return "name" if first in ("name", "place") else "any"

@@ -1,0 +1,110 @@
+"""A passage answer as the shortest span that answers: the reader run over the retrieved chunks, its spans
+placed in their documents (`answer_span`), their sentences (`context`) and the runners-up (`alternatives`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.answer.evidence import Lexicon, Question, SpanVectors
+from qa.answer.features import Passage, layout
+from qa.answer.reader import Reading, read
+from qa.records import Alternative, AnswerSpan, Citation, Hit, Span, Vectors
+
+READ_HITS = 6  # chunks read for runners-up: the ones whose spans compete for the answer today
+MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Found:
+    """One span the reader found, with the hit whose chunk holds it."""
+
+    reading: Reading
+    hit: Hit
+
+    @property
+    def span(self) -> Span:
+        """The span within its chunk's text."""
+        return Span(self.reading.start, self.reading.end)
+
+    @property
+    def sentence(self) -> Span:
+        return Span(self.reading.sentence_start, self.reading.sentence_end)
+
+    def answer_span(self) -> AnswerSpan:
+        """Where the answer stands in its document: chunk.start + the offset within chunk.text."""
+        chunk = self.hit.chunk
+        return AnswerSpan(chunk.source, chunk.start + self.reading.start, chunk.start + self.reading.end)
+
+    def context(self) -> str:
+        return self.hit.chunk.text[self.reading.sentence_start : self.reading.sentence_end]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """The reader's spans in the sentence the evidence picked (`answer`), and over the retrieved chunks
+    (`elsewhere`, for the runners-up); both best first."""
+
+    answer: list[Found]
+    elsewhere: list[Found]
+
+
+def sentence_of(text: str, span: Span) -> Span:
+    """The sentence (or line) of a chunk's text that holds a span."""
+    return next((s for s in layout(text).spans if s.start <= span.start < max(s.end, s.start + 1)), span)
+
+
+def _passage(hit: Hit, allowed: Span | None = None) -> Passage:
+    # A table row is read inside its table block, with the header row for context, answering from its line.
+    return Passage(hit.chunk.text, hit.score, hit.chunk.highlight if hit.chunk.kind == "table_row" else allowed)
+
+
+def _sims(question: Vectors, passages: Sequence[Passage], vectors: SpanVectors) -> list[list[float]]:
+    """Question-sentence cosines for the sentences the reader may answer from (0 for the others). The texts are
+    the evidence scorer's sentence units, so their vectors come from its cache."""
+    wanted = [[p.allowed is None or p.allowed.start <= s.start < p.allowed.end for s in layout(p.text).spans]
+              for p in passages]
+    texts = [p.text[s.start : s.end] for p, keep in zip(passages, wanted, strict=True)
+             for s, k in zip(layout(p.text).spans, keep, strict=True) if k]
+    cosines = iter(vectors.cosines(question, texts) if texts else [])
+    return [[next(cosines) if k else 0.0 for k in keep] for keep in wanted]
+
+
+def _read(question: Question, qvec: Vectors, hits: Sequence[Hit], passages: list[Passage], lexicon: Lexicon,
+          vectors: SpanVectors) -> list[Found]:
+    readings = read(question, passages, lexicon.rarity, sims=_sims(qvec, passages, vectors))
+    return [Found(r, hits[r.passage]) for r in readings]
+
+
+def read_hits(question: Question, qvec: Vectors, hits: Sequence[Hit], focus: tuple[Hit, Span], lexicon: Lexicon,
+              vectors: SpanVectors) -> Reads:
+    """The answer is read in the sentence the evidence scorer picked (`focus`: its hit and span), which picks
+    sentences better than the reader's own pre-ranking on the bundled set; runners-up come from every chunk."""
+    hit, span = focus
+    answer = _read(question, qvec, [hit], [_passage(hit, sentence_of(hit.chunk.text, span))], lexicon, vectors)
+    seen: dict[str, Hit] = {}
+    for h in hits[:READ_HITS]:
+        seen.setdefault(h.chunk.id if h.chunk.kind == "table_row" else h.chunk.text, h)
+    chosen = list(seen.values())
+    return Reads(answer, _read(question, qvec, chosen, [_passage(h) for h in chosen], lexicon, vectors))
+
+
+def alternatives(question: Question, answer: Found | None, answer_text: str, reads: Reads,
+                 citations: Sequence[Citation]) -> list[Alternative]:
+    """Runners-up of an asked-for type that a citation holds, each with that citation's `n`: none overlapping
+    the answer ("10,910" is no alternative to "10,910 meters") or repeating another."""
+    numbers = {c.chunk_id: c.n for c in citations}
+    out: list[Alternative] = []
+    texts = {answer_text}
+    for f in [*reads.answer, *reads.elsewhere]:
+        if f.reading.kind not in question.expected or f.reading.text in texts or f.hit.chunk.id not in numbers:
+            continue
+        if answer is not None and f.hit.chunk.id == answer.hit.chunk.id and _overlaps(f.span, answer.span):
+            continue
+        texts.add(f.reading.text)
+        out.append(Alternative(f.reading.text, round(f.reading.probability, 3), numbers[f.hit.chunk.id]))
+    return sorted(out, key=lambda a: -a.confidence)[:MAX_ALTERNATIVES]
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end

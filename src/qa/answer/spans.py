@@ -1,0 +1,194 @@
+"""Typed candidate answer spans inside one sentence, found by regexes and shallow phrase heuristics."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.tables.values import CURRENCIES
+from qa.text.tokens import STOPWORDS
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
+_NUM = r"\d+(?:[.,]\d+)*"
+_SCALE = r"(?:\s?(?:million|billion|trillion|thousand|hundred|[MBKbn]{1,2})\b)?"
+_UNITS = (
+    "meters|metres|meter|metre|km|kilometers|kilometres|miles|mile|feet|foot|ft|inches|cm|mm|kg|"
+    "kilograms|tons|tonnes|pounds|lbs|years|year|months|days|hours|minutes|seconds|weeks|people|"
+    "percent|degrees|acres|hectares|square|gallons|liters|litres|barrels|votes|members|employees|"
+    "students|units|times|points|seats|games|goals|species|copies|sq|GW|MW|kW|TW|GWh|MWh|kWh|TWh|gigawatts|"
+    "megawatts|pence|cents|basis points"
+)
+_CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("money", rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
+              rf"\b(?:{_CODES})\s?{_NUM}{_SCALE}"),
+    ("percent", rf"{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points\b)"),
+    (
+        "date",
+        rf"{_MONTH}\s\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s\d{{4}})?|\d{{1,2}}\s{_MONTH}(?:\s\d{{4}})?|{_MONTH}\s\d{{4}}",
+    ),
+    ("year", r"(?:fiscal|FY)\s?\d{2,4}"),
+    ("year", r"(?<![\d,.$])(?:1[0-9]\d\d|20\d\d)s?(?![\d,.]\d)"),
+    ("quantity", rf"(?<![\d,.$]){_NUM}{_SCALE}(?:[\s-](?:square |cubic )?(?:{_UNITS})\b)"),
+    # A number then a plural noun ("5 stores"); years are excluded, they are followed by anything.
+    ("quantity", rf"(?<![\d,.$])~?(?!(?:19|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
+    ("number", rf"(?<![\d,.$\w])~?{_NUM}{_SCALE}(?![\d%])"),
+    (
+        "ordinal",
+        r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
+        r"(?:[\s-](?:largest|deepest|biggest|highest|longest|most|least|best|largest|tallest|"
+        r"oldest|only|[a-z]+est))?(?:\s(?:[a-z]+\s){0,3}?(?:in|of) the (?:world|country|nation|"
+        r"region|[A-Z]\w+))?",
+    ),
+    ("ordinal", r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"),
+    ("name", r"(?:[A-Z][\w'’.&-]*)(?:\s(?:of|the|de|and|for|du|van|von)?\s?[A-Z][\w'’.&-]*)*"),
+    ("place", r"\b(?:in|at|from|near|to) ((?:the )?[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*)*(?:, [A-Z]\w+)?)"),
+)
+_COMPILED = tuple((kind, re.compile(p)) for kind, p in _PATTERNS)
+_DETERMINER = re.compile(r"\b(?:the|a|an|its|their|our|his|her|this|these|those|such)\s", re.I)
+_PHRASE_STOP = STOPWORDS - {"of", "and"}
+_WORD = re.compile(r"[\w'’&$%.,-]*\w|[$%]")
+_CLAUSE = re.compile(r"(?:[^,;:()—–\"“”|]|,(?=\d))+")  # commas inside numbers do not end a clause
+# Answers to "what does X include / how is X computed / why" often start at or just after these words.
+_PIVOT = re.compile(
+    r"\b(?:is|are|was|were|be|been|includes?|including|represents?|reflects?|of|by|to|as|"
+    r"that|due|because|within|for|from|when|using|through|via|since|with|primarily|mainly)\b"
+)
+# "Gao Yi, an associate research fellow at the Academy, ...": the description between commas.
+_APPOSITIVE = re.compile(r"[A-Z][\w'’.-]*, ((?:an?|the|its|his|her) [^,;:()—]{3,90})(?=,|\.|;|$)")
+_ITEM = re.compile(r"[\w'’&$%.-]+(?: [\w'’&$%.-]+){0,3}")
+
+
+@dataclass(frozen=True)
+class TypedSpan:
+    start: int  # offsets inside the sentence text
+    end: int
+    kind: str
+
+
+@lru_cache(maxsize=16384)
+def typed_spans(sentence: str) -> tuple[TypedSpan, ...]:
+    """All typed spans of the sentence, deduplicated by offsets, plus the sentence itself.
+
+    Cached: a sentence's spans do not depend on the question; the same sentences come back for every question."""
+    found: dict[tuple[int, int], str] = {}
+    for kind, rx in _COMPILED:
+        for m in rx.finditer(sentence):
+            a, b = m.span(1) if rx.groups else m.span()  # group 1 drops a leading preposition
+            _add(found, sentence, a, b, kind)
+    for a, b in _noun_phrases(sentence):
+        _add(found, sentence, a, b, "phrase")
+    for m in _APPOSITIVE.finditer(sentence):
+        _add(found, sentence, m.start(1), m.end(1), "phrase")
+    for a, b in _lists(sentence):
+        _add(found, sentence, a, b, "list")
+    for m in _CLAUSE.finditer(sentence):
+        _add(found, sentence, m.start(), m.end(), "clause")
+    for a, b in _tails(sentence):
+        _add(found, sentence, a, b, "clause")
+    _add(found, sentence, 0, len(sentence), "sentence")
+    return tuple(TypedSpan(a, b, k) for (a, b), k in found.items())
+
+
+def _add(found: dict[tuple[int, int], str], text: str, a: int, b: int, kind: str) -> None:
+    # Trim spaces and trailing punctuation so offsets match how answers are written.
+    while a < b and text[a] in " \t\"“'(":
+        a += 1
+    while b > a and text[b - 1] in " \t.,;:!?\"”)'":
+        b -= 1
+    if kind == "name":
+        if text[a:b].endswith(("'s", "’s")) and b - a > 2:
+            b -= 2  # "ASML’s chipmaking machinery": the name is "ASML"
+        words = text[a:b].split()
+        if re.sub(r"['’]s$", "", words[0]).lower() in STOPWORDS or (a == 0 and len(words) == 1):
+            return  # sentence-initial capitals ("That’s", "According", "On February") are not names
+    if b - a >= 1 and (a, b) not in found:
+        found[(a, b)] = kind
+
+
+def _noun_phrases(sentence: str) -> list[tuple[int, int]]:
+    """Runs of non-stopwords (optionally led by a determiner), and their "X of Y" extensions."""
+    words = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(sentence)]
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        if words[i][2] in _PHRASE_STOP or words[i][2] in ("of", "and"):
+            i += 1
+            continue
+        j = i
+        while (
+            j + 1 < len(words) and words[j + 1][2] not in _PHRASE_STOP and _adjacent(sentence, words[j], words[j + 1])
+        ):
+            j += 1
+        while j > i and words[j][2] in ("of", "and"):
+            j -= 1
+        runs.append((words[i][0], words[j][1]))
+        if j > i:
+            runs.append((words[j][0], words[j][1]))  # the head noun alone
+        if i > 0 and _DETERMINER.fullmatch(sentence[words[i - 1][0] : words[i][0]]):
+            runs.append((words[i - 1][0], words[j][1]))
+        i = j + 1
+    return runs
+
+
+def _adjacent(sentence: str, left: tuple[int, int, str], right: tuple[int, int, str]) -> bool:
+    return sentence[left[1] : right[0]] in (" ", "-", " & ")
+
+
+def _lists(sentence: str) -> list[tuple[int, int]]:
+    """Coordinated items "X, Y(,) and Z": every suffix of two or more items ending at the last item."""
+    out: list[tuple[int, int]] = []
+    for conj in re.finditer(r",? (?:and|or) ", sentence):
+        last = _ITEM.match(sentence, conj.end())
+        if not last:
+            continue
+        end = _trim_item(sentence, conj.end(), last.end())
+        if end == conj.end():
+            continue
+        left = conj.start()
+        for _ in range(8):
+            item = re.search(r"(?:^|, )([^,;:()—]{1,80})$", sentence[:left])
+            if not item:
+                break
+            words = item.group(1).split()
+            if len(words) > 4 or any(w.lower() in _PHRASE_STOP for w in words):
+                # A long first item: keep only its trailing noun run ("... with their own chips acts").
+                words = item.group(1).rstrip().split(" ")
+                cut = max((i for i, w in enumerate(words) if w.lower() in _PHRASE_STOP), default=-1)
+                run = words[max(cut + 1, len(words) - 3) :]
+                if run and all(run):
+                    out.append((left - len(" ".join(run)), end))
+                break
+            out.append((item.start(1), end))
+            left = item.start()
+            if left == 0 or sentence[left : left + 2] != ", ":
+                break
+    return out
+
+
+def _trim_item(sentence: str, a: int, b: int) -> int:
+    """End the final item before a verb-like stopword ("talent loss are real" -> "talent loss")."""
+    words = list(re.finditer(r"\S+", sentence[a:b]))
+    keep = a
+    for w in words:
+        if w.group().lower().strip(".,") in _PHRASE_STOP:
+            break
+        keep = a + w.end()
+    return keep
+
+
+def _tails(sentence: str) -> list[tuple[int, int]]:
+    """Spans from a pivot word (or the word after it) to the clause end and to the sentence end."""
+    out: list[tuple[int, int]] = []
+    ends = [m.start() for m in re.finditer(r",(?!\d)|;|—| \(", sentence)] + [len(sentence)]
+    for m in _PIVOT.finditer(sentence):
+        for a in (m.start(), m.end() + 1):
+            if a >= len(sentence):
+                continue
+            clause_end = next((e for e in ends if e > a), len(sentence))
+            out.extend({(a, clause_end), (a, len(sentence))})
+    return out

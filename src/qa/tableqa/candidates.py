@@ -1,0 +1,110 @@
+"""Bounded enumeration of candidate programs for a question over one table."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import combinations
+
+from qa.tableqa.grid import TypedTable
+from qa.tableqa.mentions import Link, comparison_conds, link_cells
+from qa.tableqa.programs import Cond, Program
+from qa.tables.types import normalize
+
+NEG = re.compile(r"\b(not|n t|other than|besides|except|excluding|without)\b")
+NUMERIC = {"number", "year", "date", "ordinal", "duration", "score"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything the generator and the features share about one (question, table) pair."""
+    q_norm: str
+    q_num: str
+    links: tuple[Link, ...]
+    num_cols: tuple[int, ...]
+
+
+def make_context(t: TypedTable, question: str) -> Context:
+    q = normalize(question)
+    num_cols = tuple(c for c in range(t.n_cols) if t.types[c] in NUMERIC)
+    # numbers keep their thousands separators out: "10,000" must stay one number, not "10 000"
+    q_num = re.sub(r"(\d),(\d{3})", r"\1\2", question.lower())
+    return Context(q, q_num, tuple(link_cells(t, q)), num_cols)
+
+
+def _cond(link: Link) -> Cond:
+    return Cond(link.col, "=" if link.exact else "has", link.value)
+
+
+def cond_sets(t: TypedTable, ctx: Context) -> list[tuple[Cond, ...]]:
+    """No filter, each linked cell, pairs on different columns, numeric comparisons (alone or with a cell)."""
+    single = [(_cond(link),) for link in ctx.links]
+    pairs = [(_cond(a), _cond(b)) for a, b in combinations(ctx.links[:6], 2) if a.col != b.col]
+    cmps = comparison_conds(t, ctx.q_num, list(ctx.num_cols))
+    mixed = [(c, _cond(link)) for c in cmps[:4] for link in ctx.links[:3] if link.col != c.col]
+    rng = _range_conds(t, ctx)
+    neg = ([(Cond(link.col, "!=" if link.exact else "nothas", link.value),) for link in ctx.links[:3]]
+           if NEG.search(ctx.q_norm) else [])
+    return ([()] + single + pairs + [(c,) for c in cmps] + mixed + neg + rng
+            + [(*r, _cond(link)) for r in rng[:4] for link in ctx.links[:2]])
+
+
+def _range_conds(t: TypedTable, ctx: Context) -> list[tuple[Cond, ...]]:
+    """'between 1970 and 1985' / 'from 1970 to 1985' / '1970-1985': an inclusive range on numeric columns."""
+    m = re.search(r"\b(?:between|from)?\s*(\d+(?:\.\d+)?)\s*(?:and|to|-|–)\s*(\d+(?:\.\d+)?)\b", ctx.q_num)
+    if not m or not re.search(r"between|from|\d\s*[-–]\s*\d", ctx.q_num):
+        return []
+    lo, hi = sorted((float(m.group(1)), float(m.group(2))))
+    out: list[tuple[Cond, ...]] = []
+    for c in ctx.num_cols:
+        d = t.types[c] == "date" and hi < 3000  # years against yyyymmdd dates
+        out.append((Cond(c, ">=", "", lo * 10000 if d else lo), Cond(c, "<=", "", hi * 10000 + 9999 if d else hi)))
+    return out[:4]
+
+
+def _row_programs(t: TypedTable, ctx: Context, cs: tuple[Cond, ...]) -> list[Program]:
+    """Programs that read rows selected by one filter set."""
+    out = [Program("count", conds=cs)]
+    used = {c.col for c in cs if c.op == "="}
+    for c in range(t.n_cols):
+        if len(cs) == 1 and cs[0].op in ("=", "has"):  # "who finished after X" returns X's own column
+            out += [Program("next", c, cs), Program("prev", c, cs)]
+        if c in used:
+            continue
+        out += [Program("select", c, cs), Program("first", c, cs), Program("last", c, cs)]
+        for n in ctx.num_cols:
+            # n == c gives the max/min value itself ("what is the highest attendance")
+            out += [Program("argmax", c, cs, n), Program("argmin", c, cs, n)]
+        if not cs and t.types[c] not in NUMERIC:
+            out.append(Program("count_distinct", c, cs))
+        if len(cs) <= 1:
+            out += [Program("mode", c, cs), Program("antimode", c, cs)]
+    for n in ctx.num_cols:
+        out += [Program("sum", n, cs), Program("avg", n, cs)]
+    if len(cs) == 1 and cs[0].op in ("=", "has"):
+        out += [Program("diff_cols", a, cs, b) for a, b in combinations(ctx.num_cols, 2)]
+    return out
+
+
+def _pair_programs(t: TypedTable, ctx: Context) -> list[Program]:
+    """'A or B' comparisons and differences between two mentioned values of one column."""
+    out = []
+    exact = [link for link in ctx.links if link.exact]
+    for a, b in combinations(exact, 2):
+        if a.col != b.col:
+            continue
+        args = (a.value, b.value)
+        for op in ("compare_max", "compare_min"):
+            out.append(Program(op, key=a.col, args=args, by=-1))
+            out += [Program(op, key=a.col, args=args, by=n) for n in ctx.num_cols if n != a.col]
+        out += [Program(op, n, key=a.col, args=args) for n in ctx.num_cols if n != a.col for op in ("diff", "sum2")]
+    return out
+
+
+def generate(t: TypedTable, ctx: Context, cap: int = 2000) -> list[Program]:
+    """All candidates, deduplicated, pair programs first (they are few and precise), capped."""
+    progs = _pair_programs(t, ctx)
+    for cs in cond_sets(t, ctx):
+        progs += _row_programs(t, ctx, cs)
+        if len(progs) >= cap:
+            break
+    return list(dict.fromkeys(progs))[:cap]

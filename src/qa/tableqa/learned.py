@@ -1,0 +1,134 @@
+"""The learned table engine over a corpus table: candidate programs ranked by weights trained on real questions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.lru import per_object
+from qa.records import Cell, TableAnswer
+from qa.tableqa.financial_parser import answer_financial
+from qa.tableqa.grid import TypedTable, make_table
+from qa.tableqa.parser import Result, candidates_for, rank
+from qa.tableqa.ranker import WEIGHTS, Ranker
+from qa.tables.cells import exact
+from qa.tables.model import Table
+from qa.tables.values import parse_value, scale_name
+
+log = logging.getLogger(__name__)
+
+# The program language's operations as the API names them (shared/API.md, table_answer.operation).
+OPERATIONS = {
+    "select": "select", "mode": "select", "antimode": "select", "count": "count", "count_distinct": "count",
+    "argmax": "argmax", "argmin": "argmin", "first": "first", "last": "last", "next": "next", "prev": "previous",
+    "sum": "sum", "avg": "average", "compare_max": "compare", "compare_min": "compare", "diff": "difference",
+    "sum2": "sum", "diff_cols": "difference", "lookup": "lookup", "clist": "list", "csub": "difference",
+    "cpct": "percent_change", "cratio": "ratio", "cshare": "share", "csum": "sum", "cavg": "average",
+    "year_of_max": "argmax", "year_of_min": "argmin", "col_years": "list", "ccount_gt": "count",
+    "ccount_lt": "count",
+}  # fmt: skip
+_AS_WRITTEN = frozenset({"count", "count_distinct", "ccount_gt", "ccount_lt", "col_years", "year_of_max",
+                         "year_of_min", "clist"})
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+_YEAR_COLUMN = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+@dataclass(frozen=True)
+class Learned:
+    """The learned engine's best answer on one table, in the API's shape."""
+
+    table_answer: TableAnswer
+    answer: str
+    confidence: float
+    rows: list[int]  # indices into Table.rows
+
+
+@dataclass(frozen=True)
+class _Models:
+    entities: Ranker  # WikiTableQuestions: rows are things, events, people
+    financial: Ranker  # TAT-QA: rows are line items, columns are periods
+    scales: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def models() -> _Models:
+    scales = json.loads((WEIGHTS / "tat_scale.json").read_text(encoding="utf-8"))
+    return _Models(Ranker.load(str(WEIGHTS / "wtq.npz")), Ranker.load(str(WEIGHTS / "tat.npz")), scales)
+
+
+@per_object()
+def typed(table: Table) -> tuple[TypedTable, list[int]]:
+    """The table as the programs see it (label column first, section rows left out), made once per loaded table,
+    and the `Table.rows` index of each of its rows."""
+    body = [i for i, r in enumerate(table.rows) if not r.is_section]
+    header = [table.row_header, *table.columns]
+    rows = [[_flat(table.rows[i].label), *(_flat(c) for c in table.rows[i].cells)] for i in body]
+    return make_table([_flat(h) for h in header], rows), body
+
+
+def is_financial(table: Table) -> bool:
+    """A report table (declared scale or currency, several header rows, or years across): its rows are line
+    items and its questions ask for arithmetic on them; other tables list things, events or people."""
+    years = sum(bool(_YEAR_COLUMN.search(c)) for c in table.columns)
+    return table.scale != 1.0 or table.unit is not None or len(table.header_rows) > 1 or years * 2 >= len(table.columns)
+
+
+def learned_answer(question: str, table: Table) -> Learned | None:
+    """The best program's answer on this table, or None when no program executes to a value."""
+    grid, body = typed(table)
+    if grid.n_rows == 0 or grid.n_cols < 2:
+        return None
+    m = models()
+    if is_financial(table):
+        context = " ".join([table.caption or "", table.heading, table.context, table.column_context])
+        found = answer_financial(question, [list(grid.header)], [list(r) for r in grid.rows], m.financial,
+                                 context, top=1, scale_table=m.scales)
+        return _shaped(table, grid, body, found[0].result, found[0].scale) if found else None
+    ranked = rank(grid, candidates_for(grid, question), m.entities, top=1)
+    return _shaped(table, grid, body, ranked[0], "") if ranked else None
+
+
+def _shaped(table: Table, grid: TypedTable, body: list[int], result: Result, scale: str) -> Learned:
+    values = list(result.values)
+    operation = OPERATIONS.get(result.program.op, "select")
+    unit = "%" if scale == "percent" else table.unit
+    cells = [Cell(grid.rows[r][0], grid.header[c], grid.rows[r][c]) for r, c in result.cells]
+    number = _number(result.number, scale, table)
+    shown = _shown(result, values, cells, unit, number, table) if is_financial(table) else ", ".join(values)
+    explanation = f"{result.text} = {shown}"
+    answer = TableAnswer(operation, shown, number, unit, cells, explanation, table.id, table.caption,
+                         table.source_note, result.text, values, sorted({body[r] for r in result.rows}))
+    return Learned(answer, shown, round(result.confidence, 3), answer.rows)
+
+
+def _shown(result: Result, values: list[str], cells: list[Cell], unit: str | None, number: float | None,
+           table: Table) -> str:
+    """A report figure the way the table writes it, in its scale and currency ("$15,738 million", "-2.0%");
+    counts, years and text as they are."""
+    if number is None or result.program.op in _AS_WRITTEN or len(values) != 1:
+        return ", ".join(values)
+    if unit == "%":
+        return exact(number, "%", 1)
+    written = [parse_value(c.value) for c in cells]
+    decimals = max((v.decimals for v in written if v is not None), default=0)
+    return exact(number, unit, decimals, table.scale)
+
+
+def _number(number: float | None, scale: str, table: Table) -> float | None:
+    """The value as a plain number with its scale applied ("5,203" in thousands -> 5203000)."""
+    if number is None:
+        return None
+    if scale in _SCALES:
+        return number * _SCALES[scale]
+    if scale == "" and table.scale != 1.0 and scale_name(table.scale):
+        return number * table.scale
+    return number
+
+
+def _flat(text: str) -> str:
+    # A cell with a line break ("Final\nPoints") is one value; the programs compare it as one line.
+    return " ".join(text.split())
+

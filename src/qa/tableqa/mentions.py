@@ -1,0 +1,112 @@
+"""Link question phrases to table cells, numbers and comparison words (the inputs of the generator)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.tableqa.grid import TypedTable
+from qa.tableqa.programs import Cond
+from qa.tables.types import parse_number
+from qa.text.tokens import STOPWORDS
+
+# The one stop list, and words that name a column rather than a value ("which team", "what year").
+STOP = STOPWORDS | {"team", "year", "years", "total", "name", "list"}
+COMPARATORS = [
+    (r"\b(at least|or more|minimum of|no less than)\b", ">="),
+    (r"\b(at most|or less|or fewer|no more than|maximum of|top|within|first)\b", "<="),
+    (r"\b(more than|over|greater than|above|after|higher than|larger than|exceed\w*|longer than|since"
+     r"|later than)\b", ">"),
+    (r"\b(less than|under|below|before|fewer than|lower than|shorter than|prior to|previous to|earlier than"
+     r"|smaller than)\b", "<"),
+]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A question phrase found in column col; exact means the whole normalised cell was mentioned."""
+    col: int
+    value: str
+    exact: bool
+    n_rows: int
+
+
+WORD_NUMS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
+_WORD_RX = re.compile(r"\b(" + "|".join(WORD_NUMS) + r")\b")
+
+
+def question_numbers(q: str) -> list[float]:
+    """Numbers written in the question (digits or words up to twenty; '10,000' is one number)."""
+    q = re.sub(r"(\d),(\d{3})", r"\1\2", q)
+    q = _WORD_RX.sub(lambda m: str(WORD_NUMS[m.group(1)]), q)
+    return [float(x) for x in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])", q)]
+
+
+def _grams(tokens: list[str], n_max: int = 4) -> set[str]:
+    return {" ".join(tokens[i:i + n]) for n in range(1, n_max + 1) for i in range(len(tokens) - n + 1)}
+
+
+def link_cells(t: TypedTable, q_norm: str, cap: int = 8) -> list[Link]:
+    """Exact whole-cell mentions first, then partial (phrase inside a cell) ones; longest first, capped."""
+    pad = f" {q_norm} "
+    grams = {g for g in _grams(q_norm.split()) if g not in STOP and not all(w in STOP for w in g.split())}
+    exact: dict[tuple[int, str], int] = {}
+    part: dict[tuple[int, str], int] = {}
+    for c in range(t.n_cols):
+        for r in range(t.n_rows):
+            v = t.norm[r][c]
+            if not v or len(v) > 80:
+                continue
+            for form in {v, t.prim[r][c]}:
+                if form and f" {form} " in pad:
+                    exact[(c, form)] = exact.get((c, form), 0) + 1
+            if len(v) > 2:
+                for g in grams:
+                    if len(g) >= 4 and g != v and f" {g} " in f" {v} ":
+                        part[(c, g)] = part.get((c, g), 0) + 1
+    links = [Link(c, v, True, n) for (c, v), n in exact.items()]
+    covered = {v for _, v in exact}
+    part_items = [(c, g, n) for (c, g), n in part.items()
+                  if not any(g in v for v in covered) and n < max(2, 0.5 * t.n_rows)]
+    # keep the longest partial phrase per column: sub-phrases of it add only noise
+    part_items = [x for x in part_items if not any(x[1] != y[1] and x[0] == y[0] and x[1] in y[1] for y in part_items)]
+    links += [Link(c, g, False, n) for c, g, n in part_items]
+    links = _drop_nested(links)
+    links.sort(key=lambda link: (-link.exact, -len(link.value), link.col))
+    return links[:cap]
+
+
+def _drop_nested(links: list[Link]) -> list[Link]:
+    """Drop a mention that is a sub-phrase of a longer mention in any column ('2' inside '2 june 2004')."""
+    vals = {link.value for link in links}
+    keep = []
+    for link in links:
+        longer = [v for v in vals if v != link.value and f" {link.value} " in f" {v} "]
+        if not longer:
+            keep.append(link)
+    return keep
+
+
+def comparison_conds(t: TypedTable, q_norm: str, num_cols: list[int]) -> list[Cond]:
+    """Numeric filters from 'more than 10', 'before 1990', 'at least 3' on each numeric column."""
+    nums = question_numbers(q_norm)
+    out = []
+    for rx, op in COMPARATORS:
+        for m in re.finditer(rx, q_norm):
+            after = question_numbers(q_norm[m.end():m.end() + 20])
+            if not after:
+                continue
+            x = after[0]
+            for c in num_cols:
+                y = x
+                if t.types[c] == "date" and 1000 <= x <= 2100:
+                    y = x * 10000 + (9999 if op in (">", "<=") else 0)
+                out.append(Cond(c, op, "", y))
+    del nums
+    return out[:12]
+
+
+def cell_number(text: str) -> float | None:
+    """Number of a question token (re-exported for the features)."""
+    return parse_number(text)

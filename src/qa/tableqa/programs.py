@@ -1,0 +1,298 @@
+"""Small program language over one table: frozen programs, deterministic execution, readable text."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.tableqa.grid import TypedTable
+
+CMP = {">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
+AGG_OPS = ("sum", "avg")
+SUPER_OPS = ("argmax", "argmin")
+
+
+@dataclass(frozen=True)
+class Cond:
+    """A row filter: '=' exact normalised cell, 'has' whole-word containment, or a numeric comparison."""
+    col: int
+    op: str
+    value: str
+    num: float | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    """op with a returned column, filters, a sort/value column, mentioned values (args) in column key, or explicit
+    cells."""
+    op: str
+    col: int = -1
+    conds: tuple[Cond, ...] = ()
+    by: int = -1
+    key: int = -1
+    args: tuple[str, ...] = ()
+    cells: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Exec:
+    """What a program produced: values as written (or computed), the number, rows and cells it read."""
+    values: tuple[str, ...]
+    number: float | None
+    rows: tuple[int, ...]
+    cells: tuple[tuple[int, int], ...]
+
+
+EMPTY = Exec((), None, (), ())
+
+
+def fmt(x: float) -> str:
+    """Render a computed number without float noise: 3.0 -> '3', 2.345 -> '2.35'."""
+    if abs(x - round(x)) < 1e-9:
+        return str(round(x))
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def cond_holds(t: TypedTable, r: int, c: Cond) -> bool:
+    """Evaluate one filter on row r."""
+    cell = t.norm[r][c.col]
+    if c.op == "=":
+        return cell == c.value or t.prim[r][c.col] == c.value
+    if c.op == "has":
+        return f" {c.value} " in f" {cell} "
+    if c.op == "!=":
+        return cell != c.value and t.prim[r][c.col] != c.value
+    if c.op == "nothas":
+        return f" {c.value} " not in f" {cell} "
+    v = t.num(r, c.col)
+    return v is not None and c.num is not None and CMP[c.op](v, c.num)
+
+
+_CACHE: dict[tuple[int, tuple[Cond, ...], bool], tuple[TypedTable, list[int]]] = {}
+
+
+def match_rows(t: TypedTable, conds: tuple[Cond, ...], skip_total: bool = True) -> list[int]:
+    """Rows meeting every filter; total rows are skipped because they double count.
+
+    Memoised per table object because candidate sets share few filters across many programs."""
+    key = (id(t), conds, skip_total)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is t:
+        return hit[1]
+    rows = [r for r in range(t.n_rows)
+            if not (skip_total and t.total[r]) and all(cond_holds(t, r, c) for c in conds)]
+    if len(_CACHE) > 20000:
+        _CACHE.clear()
+    _CACHE[key] = (t, rows)
+    return rows
+
+
+def _values(t: TypedTable, rows: list[int], col: int) -> Exec:
+    vals = tuple(t.rows[r][col] for r in rows)
+    num = t.num(rows[0], col) if len(rows) == 1 else None
+    return Exec(vals, num, tuple(rows), tuple((r, col) for r in rows))
+
+
+def _number(x: float, rows: list[int], cells: list[tuple[int, int]]) -> Exec:
+    return Exec((fmt(x),), x, tuple(rows), tuple(cells))
+
+
+def _superlative(t: TypedTable, p: Program) -> Exec:
+    rows = [r for r in match_rows(t, p.conds) if t.num(r, p.by) is not None]
+    if not rows:
+        return EMPTY
+    nums = [v for r in rows if (v := t.num(r, p.by)) is not None]  # every row: rows were filtered on it
+    best = max(nums) if p.op == "argmax" else min(nums)
+    win = [r for r in rows if t.num(r, p.by) == best]
+    e = _values(t, win, p.col)
+    return Exec(e.values, e.number, e.rows, e.cells + tuple((r, p.by) for r in win))
+
+
+def _key_rows(t: TypedTable, p: Program) -> list[int] | None:
+    """First row whose key column holds each mentioned value (None if one is missing)."""
+    out = []
+    for a in p.args:
+        rows = match_rows(t, (Cond(p.key, "=", a),), skip_total=False)
+        if not rows:
+            return None
+        out.append(rows[0])
+    return out
+
+
+def _compare(t: TypedTable, p: Program) -> Exec:
+    rows = _key_rows(t, p)
+    if rows is None or len(rows) != 2:
+        return EMPTY
+    if p.by < 0:  # order comparison: which came first in the table
+        win = min(rows) if p.op == "compare_max" else max(rows)
+    else:
+        a, b = (t.num(r, p.by) for r in rows)
+        if a is None or b is None or a == b:
+            return EMPTY
+        win = rows[0] if (a > b) == (p.op == "compare_max") else rows[1]
+    return Exec((t.rows[win][p.key],), None, tuple(rows), tuple((r, p.by) for r in rows if p.by >= 0))
+
+
+def _diff(t: TypedTable, p: Program) -> Exec:
+    rows = _key_rows(t, p)
+    if rows is None or len(rows) != 2:
+        return EMPTY
+    a, b = (t.num(r, p.col) for r in rows)
+    if a is None or b is None:
+        return EMPTY
+    return _number(a + b if p.op == "sum2" else abs(a - b), rows, [(r, p.col) for r in rows])
+
+
+def _cells_arith(t: TypedTable, p: Program) -> Exec:
+    """Arithmetic over explicit cells (financial tables): order in cells is (new, old) for sub/pct."""
+    rows = sorted({r for r, _ in p.cells})
+    if p.op == "col_years":  # "which years does the table cover": the years the column headers name
+        ys = [re.findall(r"(?:19|20)\d\d", t.header[c]) for _, c in p.cells]
+        return Exec(tuple(y[-1] for y in ys), None, (), ()) if all(ys) else EMPTY
+    if p.op in ("lookup", "clist"):  # spans: cell text as written, numeric or not
+        texts = tuple(t.rows[r][c] for r, c in p.cells)
+        if not all(x.strip() for x in texts):
+            return EMPTY
+        return Exec(texts, t.num(*p.cells[0]) if len(texts) == 1 else None, tuple(rows), p.cells)
+    vals = [t.num(r, c) for r, c in p.cells]
+    if any(v is None for v in vals) or not vals:
+        return EMPTY
+    return _arith(t, p, [v for v in vals if v is not None], rows)
+
+
+def _arith(t: TypedTable, p: Program, vals: list[float], rows: list[int]) -> Exec:
+    """Numeric cell ops: counts over a threshold, the year of the max/min, sums, averages, differences."""
+    if p.op in ("ccount_gt", "ccount_lt"):  # "how many years did X exceed $200 million"
+        x = float(p.args[0])
+        n = sum((v > x) if p.op == "ccount_gt" else (v < x) for v in vals)
+        return _number(n, rows, list(p.cells))
+    if p.op in ("year_of_max", "year_of_min"):  # "in which year was X largest": the winning column's year
+        i = vals.index(max(vals) if p.op == "year_of_max" else min(vals))
+        r, c = p.cells[i]
+        ys = re.findall(r"(?:19|20)\d\d", t.header[c])
+        return Exec((ys[-1] if ys else t.header[c],), None, (r,), (p.cells[i],))
+    if p.op == "csum":
+        return _number(sum(vals), rows, list(p.cells))
+    if p.op == "cavg":
+        return _number(sum(vals) / len(vals), rows, list(p.cells))
+    a, b = vals[0], vals[1]
+    if p.op == "csub":
+        return _number(a - b, rows, list(p.cells))
+    if b == 0:
+        return EMPTY
+    x = (a - b) / b * 100 if p.op == "cpct" else a / b if p.op == "cratio" else a / b * 100
+    return _number(x, rows, list(p.cells))
+
+
+def _row_ops(t: TypedTable, p: Program) -> Exec:
+    rows = match_rows(t, p.conds, skip_total=p.op not in ("select", "first", "last", "next", "prev"))
+    if p.op == "count":
+        return _number(len(rows), rows, [])
+    if not rows:
+        return EMPTY
+    if p.op == "select":
+        return _values(t, rows, p.col)
+    if p.op in ("first", "last"):
+        return _values(t, [rows[0] if p.op == "first" else rows[-1]], p.col)
+    if p.op in ("next", "prev"):
+        r = rows[0] + (1 if p.op == "next" else -1)
+        return _values(t, [r], p.col) if 0 <= r < t.n_rows else EMPTY
+    if p.op in ("mode", "antimode"):  # "which year had the most titles": the most frequent value
+        return _mode(t, p, rows)
+    if p.op == "count_distinct":
+        return _number(len({t.norm[r][p.col] for r in rows}), rows, [(r, p.col) for r in rows])
+    return _numeric(t, p, rows)
+
+
+def _mode(t: TypedTable, p: Program, rows: list[int]) -> Exec:
+    """The most (mode) or least (antimode) frequent non-empty value of column col; ties keep table order."""
+    counts: dict[str, list[int]] = {}
+    for r in rows:
+        if t.norm[r][p.col]:
+            counts.setdefault(t.norm[r][p.col], []).append(r)
+    if not counts:
+        return EMPTY
+    sizes = [len(v) for v in counts.values()]
+    best = max(sizes) if p.op == "mode" else min(sizes)
+    win = [v[0] for v in counts.values() if len(v) == best]
+    return _values(t, win, p.col)
+
+
+def _numeric(t: TypedTable, p: Program, rows: list[int]) -> Exec:
+    """diff_cols on the first row, else sum/avg of column col over the rows where it is numeric."""
+    nums = [(r, v) for r in rows if (v := t.num(r, p.col)) is not None]
+    if not nums:
+        return EMPTY
+    if p.op == "diff_cols":
+        r = rows[0]
+        a, b = t.num(r, p.col), t.num(r, p.by)
+        return EMPTY if a is None or b is None else _number(abs(a - b), [r], [(r, p.col), (r, p.by)])
+    total = sum(v for _, v in nums)
+    x = total if p.op == "sum" else total / len(nums)
+    return _number(x, [r for r, _ in nums], [(r, p.col) for r, _ in nums])
+
+
+def execute(t: TypedTable, p: Program) -> Exec:
+    """Run a program; any malformed reference yields the empty result instead of raising."""
+    try:
+        if p.op in SUPER_OPS:
+            return _superlative(t, p)
+        if p.op in ("compare_max", "compare_min"):
+            return _compare(t, p)
+        if p.op in ("diff", "sum2"):
+            return _diff(t, p)
+        if p.cells:
+            return _cells_arith(t, p)
+        return _row_ops(t, p)
+    except (IndexError, ValueError, ZeroDivisionError, OverflowError):
+        return EMPTY
+
+
+def _cond_text(t: TypedTable, c: Cond) -> str:
+    val = f'"{c.value}"' if c.num is None else fmt(c.num)
+    op = "contains" if c.op == "has" else c.op
+    return f"{t.header[c.col]} {op} {val}"
+
+
+def _render_cells(t: TypedTable, p: Program) -> str:
+    """Readable text of a program over explicit cells, such as (Revenue[2019] - Revenue[2018]) / Revenue[2018] * 100."""
+    h = t.header
+    ref = [f"{t.rows[r][0] or h[0]}[{h[c]}]" for r, c in p.cells]
+    sym = {"csub": " - ", "cratio": " / ", "csum": " + "}.get(p.op)
+    if p.op == "lookup":
+        return ref[0]
+    if p.op == "col_years":
+        return "years(" + ", ".join(h[c] for _, c in p.cells) + ")"
+    if p.op.startswith("ccount"):
+        return f"count({', '.join(ref)} {'>' if p.op == 'ccount_gt' else '<'} {p.args[0]})"
+    if p.op.startswith("year_of"):
+        return f"column_{p.op}({', '.join(ref)})"
+    if p.op == "clist":
+        return "list(" + ", ".join(ref) + ")"
+    if sym:
+        return sym.join(ref)
+    if p.op == "cavg":
+        return f"({' + '.join(ref)}) / {len(ref)}"
+    return f"({ref[0]} - {ref[1]}) / {ref[1]} * 100" if p.op == "cpct" else f"{ref[0]} / {ref[1]} * 100"
+
+
+def render(t: TypedTable, p: Program) -> str:
+    """Readable text such as count(rows where Nation = "italy" and Rank <= 10)."""
+    h = t.header
+    where = " and ".join(_cond_text(t, c) for c in p.conds)
+    w = f" where {where}" if where else ""
+    if p.cells:
+        return _render_cells(t, p)
+    if p.op in SUPER_OPS:
+        return f"{p.op}({h[p.col]}, by {h[p.by]}{w})"
+    if p.op in ("compare_max", "compare_min"):
+        by = h[p.by] if p.by >= 0 else "row order"
+        return f'{p.op}({h[p.key]} in "{p.args[0]}" or "{p.args[1]}", by {by})'
+    if p.op == "sum2":
+        return f'{h[p.col]}[{h[p.key]} = "{p.args[0]}"] + {h[p.col]}[{h[p.key]} = "{p.args[1]}"]'
+    if p.op == "diff":
+        return f'|{h[p.col]}[{h[p.key]} = "{p.args[0]}"] - {h[p.col]}[{h[p.key]} = "{p.args[1]}"]|'
+    if p.op == "diff_cols":
+        return f"|{h[p.col]} - {h[p.by]}|{w}"
+    if p.op == "count":
+        return f"count(rows{w})"
+    return f"{p.op}({h[p.col]}{w})"

@@ -1,0 +1,75 @@
+"""The short-answer reader: answer types, typed candidate spans, the shipped weights, and training (smoke)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer.asked import answer_types, coarse
+from qa.answer.evidence import Lexicon
+from qa.answer.features import CAND_NAMES, Passage
+from qa.answer.reader import ABST_NAMES, ReaderModel, read, shipped
+from qa.answer.spans import typed_spans
+from qa.records import Span
+
+BOREHOLE = ("On February 20, engineers in Xinjiang struck something historic. Deep in the unforgiving heart of the "
+            "Taklimakan Desert, they completed Asia’s deepest borehole ever — a staggering 10,910 meters straight "
+            "into the earth. That makes it the second deepest vertical well in the world.")
+
+
+@pytest.mark.parametrize(("question", "first", "kind"), [
+    ("How deep is the borehole in the Taklimakan Desert?", "quantity", "number"),
+    ("When did engineers complete Asia's deepest borehole?", "date", "date"),
+    ("How much money does China spend on R&D?", "money", "number"),
+    ("Who did Gao Yi talk to?", "name", "name"),
+    ("Who is Gao Yi?", "phrase", "any"),  # asks for a description, not a name
+    ("Why is Xi betting on technology?", "sentence", "any"),
+    ("What does it take to be a sci-tech powerhouse?", "sentence", "any"),
+    ("Where does the well rank among the world's deepest?", "ordinal", "any"),
+])
+def test_answer_types_are_read_from_the_question(question: str, first: str, kind: str) -> None:
+    types = answer_types(question)
+    assert types[0] == first and coarse(types) == kind
+
+
+def test_typed_spans_find_amounts_dates_units_and_names() -> None:
+    sentence = "On June 20, 2024 Atlas spent CHF 2.31 billion, 12% of sales, on 1.4 GW near Gao Yi’s lab."
+    found = {sentence[s.start : s.end]: s.kind for s in typed_spans(sentence)}
+    assert found["June 20, 2024"] == "date" and found["CHF 2.31 billion"] == "money"
+    assert found["12%"] == "percent" and found["1.4 GW"] == "quantity"
+    assert found["Gao Yi"] == "name"  # a possessive is no part of the name
+    assert found[sentence.rstrip(".")] == "sentence"
+
+
+def test_shipped_weights_match_the_feature_names() -> None:
+    model = shipped()
+    assert len(model.ranker.weights) == len(CAND_NAMES) and len(model.answerable.weights) == len(ABST_NAMES)
+
+
+def test_reader_answers_with_the_shortest_span_and_its_sentence() -> None:
+    lexicon = Lexicon([BOREHOLE, "China leads the world in R&D spending.", "Europe fears becoming dependent."])
+    question = lexicon.analyse("How deep is the borehole in the Taklimakan Desert?")
+    best, *rest = read(question, [Passage(BOREHOLE, 1.0)], lexicon.rarity)
+    assert best.text == "10,910 meters" and BOREHOLE[best.start : best.end] == best.text
+    assert BOREHOLE[best.sentence_start : best.sentence_end].startswith("Deep in the unforgiving heart")
+    assert best.probability >= 0.5 and all(r.probability <= best.probability for r in rest)
+
+
+def test_reader_answers_only_inside_the_allowed_part() -> None:
+    lexicon = Lexicon([BOREHOLE])
+    question = lexicon.analyse("When did engineers complete Asia's deepest borehole?")
+    first = BOREHOLE.index("That makes")
+    assert read(question, [Passage(BOREHOLE, 1.0)], lexicon.rarity)[0].text == "February 20"
+    inside = read(question, [Passage(BOREHOLE, 1.0, Span(first, len(BOREHOLE)))], lexicon.rarity)
+    assert all(r.start >= first for r in inside)
+
+
+def test_training_smoke_run_writes_loadable_weights(tmp_path: Path) -> None:
+    from bench import reader_data, train_reader
+
+    if not reader_data.DATA.exists():
+        pytest.skip(f"{reader_data.DATA} is not here (TAT-QA training data)")
+    out = tmp_path / "weights.json"
+    assert train_reader.main(["--smoke", "--out", str(out)]) == 0
+    assert ReaderModel.load(out).sim_fallback == (0.0, 0.0)

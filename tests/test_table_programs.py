@@ -1,0 +1,176 @@
+"""The trained table-program engine: execution on a medal table (with a total row) and a small financial table,
+the candidates it generates, the shipped ranker weights, and the WTQ / TAT-QA answer scoring."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from bench.tableqa.data import split_header
+from bench.tableqa.scoring import tat_correct, wtq_correct
+
+from qa.tableqa.candidates import generate, make_context
+from qa.tableqa.features import DIM, Featurizer
+from qa.tableqa.financial_parser import answer_financial
+from qa.tableqa.grid import TypedTable, flatten_header, make_table
+from qa.tableqa.mentions import link_cells, question_numbers
+from qa.tableqa.parser import answer_table, candidates_for, rank
+from qa.tableqa.programs import Cond, Program, execute, render
+from qa.tableqa.ranker import WEIGHTS, Ranker
+from qa.tables.types import normalize
+
+HEADER = ["Rank", "Nation", "Gold", "Silver", "Bronze", "Total"]
+ROWS = [["1", "Italy", "5", "2", "1", "8"], ["2", "France", "3", "4", "2", "9"],
+        ["3", "Spain", "2", "2", "5", "9"], ["4", "Italy (ITA) B", "0", "1", "1", "2"],
+        ["Total", "", "10", "9", "9", "28"]]
+FIN_HEADER = ["", "2019", "2018"]
+FIN_ROWS = [["Revenue", "$1,200", "$1,000"], ["Costs", "(300)", "(250)"]]
+
+
+@pytest.fixture
+def medals() -> TypedTable:
+    return make_table(HEADER, ROWS)
+
+
+@pytest.fixture
+def finance() -> TypedTable:
+    return make_table(FIN_HEADER, FIN_ROWS)
+
+
+def _france(col: int = 1) -> Program:
+    return Program("select", col, (Cond(1, "=", "france"),))
+
+
+def _oracle_has(question: str, gold: list[str]) -> bool:
+    """Whether any generated candidate for the question executes to the gold answer."""
+    t = make_table(HEADER, ROWS)
+    return any(wtq_correct(execute(t, p).values, gold) for p in generate(t, make_context(t, question)))
+
+
+def test_count_skips_the_total_row(medals: TypedTable) -> None:
+    assert execute(medals, Program("count")).values == ("4",)
+    assert execute(medals, Program("count", conds=(Cond(2, ">=", "", 2.0),))).number == 3
+
+
+def test_argmax_returns_another_column_and_renders_readably(medals: TypedTable) -> None:
+    program = Program("argmax", 1, by=3)
+    assert execute(medals, program).values == ("France",)
+    assert render(medals, program) == "argmax(Nation, by Silver)"
+
+
+def test_select_on_equality_reports_the_rows_and_cells_it_read(medals: TypedTable) -> None:
+    e = execute(medals, _france(2))
+    assert e.values == ("3",) and e.rows == (1,) and e.cells == ((1, 2),)
+
+
+def test_next_and_prev_read_the_neighbouring_rows(medals: TypedTable) -> None:
+    assert execute(medals, Program("next", 1, (Cond(1, "=", "france"),))).values == ("Spain",)
+    assert execute(medals, Program("prev", 1, (Cond(1, "=", "france"),))).values == ("Italy",)
+
+
+def test_compare_picks_the_larger_and_diff_is_the_absolute_difference(medals: TypedTable) -> None:
+    compare = Program("compare_max", key=1, by=4, args=("france", "spain"))
+    assert execute(medals, compare).values == ("Spain",)
+    assert execute(medals, Program("diff", 2, key=1, args=("spain", "italy"))).values == ("3",)
+
+
+def test_sum_and_avg_skip_the_total_row(medals: TypedTable) -> None:
+    assert execute(medals, Program("sum", 2)).number == 10
+    assert execute(medals, Program("avg", 5)).number == 7
+
+
+def test_mode_returns_the_most_frequent_value(medals: TypedTable) -> None:
+    assert execute(medals, Program("mode", 3)).values == ("2",)
+
+
+def test_a_missing_reference_gives_an_empty_result_not_an_error(medals: TypedTable) -> None:
+    assert execute(medals, Program("select", 42)).values == ()
+
+
+def test_financial_cell_arithmetic_and_its_text(finance: TypedTable) -> None:
+    pct = Program("cpct", cells=((0, 1), (0, 2)))
+    assert execute(finance, pct).number == 20
+    assert render(finance, pct) == "(Revenue[2019] - Revenue[2018]) / Revenue[2018] * 100"
+    assert execute(finance, Program("csub", cells=((1, 1), (1, 2)))).number == -50
+    assert execute(finance, Program("year_of_max", cells=((0, 1), (0, 2)))).values == ("2019",)
+
+
+def test_multi_row_headers_flatten_to_one_name_per_column() -> None:
+    assert flatten_header([["", "2019", "2018"], ["", "Amount", "Amount"]]) == ["", "2019 Amount", "2018 Amount"]
+
+
+def test_leading_rows_of_years_are_header_rows() -> None:
+    header, body = split_header([FIN_HEADER, *FIN_ROWS])
+    assert header == [FIN_HEADER] and body == FIN_ROWS
+
+
+def test_question_numbers_read_digits_separators_and_words() -> None:
+    assert question_numbers("more than 10,000 people in two cities") == [10000.0, 2.0]
+
+
+def test_a_mentioned_cell_is_linked_exactly(medals: TypedTable) -> None:
+    links = link_cells(medals, normalize("How many gold did France win?"))
+    assert any(link.exact and link.col == 1 and link.value == "france" for link in links)
+
+
+def test_features_are_hashed_ids_below_the_dimension(medals: TypedTable) -> None:
+    ctx = make_context(medals, "which nation won the most silver?")
+    program = Program("argmax", 1, by=3)
+    ids = Featurizer(medals, ctx).extract(program, execute(medals, program))
+    assert ids.dtype == np.int32 and len(ids) > 0 and ids.max() < DIM
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("how many nations won at least 3 gold?", ["2"]),
+    ("which nation won the most silver medals?", ["France"]),
+    ("which nation came after france?", ["Spain"]),
+    ("did france or spain win more bronze?", ["Spain"]),
+    ("how many more gold did italy win than spain?", ["3"]),
+])
+def test_the_candidates_contain_the_right_program_for_common_questions(question: str, gold: list[str]) -> None:
+    assert _oracle_has(question, gold)
+
+
+def test_answer_table_returns_nothing_on_empty_or_ragged_tables() -> None:
+    model = Ranker()
+    assert answer_table("anything?", [], [], model) == []
+    assert isinstance(answer_table("who?", ["a"], [["x", "y", "z"], []], model), list)
+
+
+def test_candidates_for_keeps_only_programs_that_produce_values(medals: TypedTable) -> None:
+    scored = candidates_for(medals, "which nation won the most silver medals?")
+    assert scored.programs and all(e.values for e in scored.execs)
+    assert len(scored.group.lens) == len(scored.programs)
+
+
+def test_rank_gives_distinct_answers_best_first(medals: TypedTable) -> None:
+    results = rank(medals, candidates_for(medals, "which nation won the most silver medals?"), Ranker(), top=3)
+    assert len({r.values for r in results}) == len(results) <= 3
+    assert all(0.0 <= r.confidence <= 1.0 for r in results)
+
+
+def test_the_shipped_wtq_weights_answer_a_superlative_question() -> None:
+    model = Ranker.load(str(WEIGHTS / "wtq.npz"))
+    best = answer_table("which nation won the most silver medals?", HEADER, ROWS, model)[0]
+    assert best.values == ("France",) and best.text == "argmax(Nation, by Silver)"
+    assert answer_table("which nation came after france?", HEADER, ROWS, model)[0].values == ("Spain",)
+
+
+def test_the_shipped_tat_weights_answer_with_a_scale() -> None:
+    model = Ranker.load(str(WEIGHTS / "tat.npz"))
+    scales = json.loads((WEIGHTS / "tat_scale.json").read_text(encoding="utf-8"))
+    ask = "What was the percentage change in revenue between 2018 and 2019?"
+    best = answer_financial(ask, [FIN_HEADER], FIN_ROWS, model, "in thousands", scale_table=scales)[0]
+    assert best.result.values == ("20",) and best.scale == "percent"
+
+
+def test_wtq_scoring_matches_numbers_and_normalised_strings_as_sets() -> None:
+    assert wtq_correct(["2.0"], ["2"])
+    assert wtq_correct(["Bangkok, Thailand"], ["bangkok thailand"])
+    assert not wtq_correct(["a", "b"], ["a"])
+
+
+def test_tat_scoring_rounds_numbers_and_requires_the_scale() -> None:
+    assert tat_correct(["-9.031"], "percent", "-9.03", "percent")
+    assert not tat_correct(["5"], "", "5", "million")
