@@ -138,7 +138,7 @@ class Answerer:
         reads = None
         if kind == "passage" and best is not None:
             reads = read_hits(question, qvec, hits, (best.hit, best.span), self.lexicon, self.spans)
-            if best.hit.chunk.kind == "table_row" and not reads.answer:
+            if best.hit.chunk.kind == "table_row" and not (reads.answer and question.expected[0] in TYPED):
                 # An answer is never a table row read out as a sentence: a short value of the row ("$470B")
                 # may answer, the whole row may not; its value then comes from the table engine or nowhere.
                 kind, reads = ("table" if table is not None and t_conf >= TABLE_MIN else "none"), None
@@ -230,9 +230,7 @@ class Answerer:
         else (and when the reader finds nothing there) the evidence scorer's sentence or clause."""
         best, reads = decision.best, decision.reads
         assert best is not None and reads is not None
-        # A table row answers with a value of it, never as a whole row, whatever kind of thing is asked.
-        short = decision.question.expected[0] in TYPED or best.hit.chunk.kind == "table_row"
-        top = reads.answer[0] if reads.answer and short else None
+        top = reads.answer[0] if reads.answer and decision.question.expected[0] in TYPED else None
         hit, span = (top.hit, top.span) if top else (best.hit, best.span)
         chunk = hit.chunk
         cited = [hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]

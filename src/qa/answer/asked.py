@@ -22,6 +22,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bhow much\b.*\b(money|cost|spend|spent|pay|paid|price|worth|invest|fund|budget|revenue|earn|cash|income|"
      r"profit|sales|expense|dividend|debt|capital|loan|sell|sold|raise|raised)", ("money",)),
     (r"\b(what|which) (percentage|percent|share|proportion|rate|ratio)\b", ("percent",)),
+    (r"\b(what|which) (is|was|were|are) (the )?(\w+ ){0,3}(ratio|rate|margin|percentage|share|yield)\b", ("percent",)),
     (r"\bhow many\b", ("number", "quantity")),
     (r"\bhow much\b", ("quantity", "money", "percent", "number")),
     (r"\bhow (large|big)\b", ("quantity", "money", "number")),
