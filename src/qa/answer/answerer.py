@@ -131,7 +131,9 @@ class Answerer:
         table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=bool(sources))
         t_conf = self._table_confidence(question, table, best, p_conf)
         kind = "none"
-        if table is not None and t_conf >= TABLE_MIN and t_conf >= p_conf:
+        # A value read off one row loses to a sure table answer, which weighed every row of the table.
+        row_span = best is not None and best.hit.chunk.kind == "table_row"
+        if table is not None and t_conf >= TABLE_MIN and (t_conf >= p_conf or row_span):
             kind = "table"
         elif p_conf >= ABSTAIN_BELOW:
             kind = "passage"
