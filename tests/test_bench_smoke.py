@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,21 @@ def test_tableqa_scorers_follow_the_official_rules(monkeypatch: pytest.MonkeyPat
     assert splits.tatqa_em(5203.0, "5,203", "", "thousand", "arithmetic") == 0.0  # the scale is part of it
     assert splits.tatqa_em(["a b", "c"], ["c", "a b"], "", "", "multi-span") == 1.0
     assert 0.0 < splits.tatqa_f1("it used the modified method", ["the modified retrospective method"], "", "") < 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["wtq", "tat"])
+def test_the_table_ranker_trains_from_the_data_in_a_smoke_run(task: str, tmp_path: Path) -> None:
+    """The training script that made the shipped weights runs end to end (a few questions, one epoch) and writes
+    weights the engine loads; the shipped files are not touched."""
+    if not TRAINING_DATA.is_dir():
+        pytest.skip(f"no training data at {TRAINING_DATA}")
+    out = tmp_path / f"{task}.npz"
+    limits = ["--limit", "40", "--dev-limit", "20"] if task == "wtq" else []
+    result = subprocess.run([sys.executable, "-m", "bench.tableqa.train", "--task", task, "--epochs", "1",
+                             "--workers", "1", "--out", str(out), *limits],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    from qa.tableqa.ranker import Ranker
+
+    assert Ranker.load(str(out)).calib is not None
