@@ -63,6 +63,11 @@ _APPOSITIVE = re.compile(r"[A-Z][\w'’.-]*, ((?:an?|the|its|his|her) [^,;:()—
 _ITEM = re.compile(r"[\w'’&$%.-]+(?: [\w'’&$%.-]+){0,3}")
 
 
+# Spans are looked for in a sentence's first characters only: some patterns are quadratic, and a "sentence"
+# can be a table row of 10,000 cells (a real sentence is a few hundred characters).
+MAX_SCAN = 1500
+
+
 @dataclass(frozen=True)
 class TypedSpan:
     start: int  # offsets inside the sentence text
@@ -76,6 +81,7 @@ def typed_spans(sentence: str) -> tuple[TypedSpan, ...]:
 
     Cached: a sentence's spans do not depend on the question; the same sentences come back for every question."""
     found: dict[tuple[int, int], str] = {}
+    whole, sentence = sentence, sentence[:MAX_SCAN]
     for kind, rx in _COMPILED:
         for m in rx.finditer(sentence):
             a, b = m.span(1) if rx.groups else m.span()  # group 1 drops a leading preposition
@@ -90,7 +96,7 @@ def typed_spans(sentence: str) -> tuple[TypedSpan, ...]:
         _add(found, sentence, m.start(), m.end(), "clause")
     for a, b in _tails(sentence):
         _add(found, sentence, a, b, "clause")
-    _add(found, sentence, 0, len(sentence), "sentence")
+    _add(found, whole, 0, len(whole), "sentence")
     return tuple(TypedSpan(a, b, k) for (a, b), k in found.items())
 
 

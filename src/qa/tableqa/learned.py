@@ -33,6 +33,10 @@ OPERATIONS = {
 _AS_WRITTEN = frozenset({"count", "count_distinct", "ccount_gt", "ccount_lt", "col_years", "year_of_max",
                          "year_of_min", "clist"})
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+# Bounds on the tables programs are generated for: the training tables are far smaller, and the number of
+# candidates grows with rows times columns (a 10,000-column export is answered by label matching alone).
+MAX_COLUMNS = 100
+MAX_ROWS = 2000
 _YEAR_COLUMN = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
@@ -78,6 +82,8 @@ def is_financial(table: Table) -> bool:
 
 def learned_answer(question: str, table: Table) -> Learned | None:
     """The best program's answer on this table, or None when no program executes to a value."""
+    if len(table.columns) >= MAX_COLUMNS or len(table.rows) > MAX_ROWS:
+        return None
     grid, body = typed(table)
     if grid.n_rows == 0 or grid.n_cols < 2:
         return None
