@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from qa.lru import per_object
 from qa.records import Cell, TableAnswer
@@ -15,6 +17,8 @@ from qa.tableqa.plans import Built, build
 from qa.tables.model import Table, TableRow
 from qa.tables.values import CURRENCIES
 from qa.text.tokens import tokens
+
+R = TypeVar("R")
 
 log = logging.getLogger(__name__)
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
@@ -76,11 +80,7 @@ def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | No
 def _learned_best(question: str, tables: list[Table]) -> TableResult | None:
     best: TableResult | None = None
     for table in tables:
-        try:
-            found = learned_answer(question, table)
-        except Exception:  # one odd table must not fail the request
-            log.exception("table %s failed on %r; skipped", table.id, question[:200])
-            continue
+        found = _skipping_failures(lambda t, q: learned_answer(q, t), table, question)
         if found is not None and (best is None or found.confidence > best.confidence):
             best = TableResult(found.table_answer, found.answer, found.confidence, table, found.rows,
                                _words_in(question, table))
@@ -89,10 +89,16 @@ def _learned_best(question: str, tables: list[Table]) -> TableResult | None:
 
 def _words_in(question: str, table: Table) -> frozenset[str]:
     """The question's words that the table uses somewhere (labels, headers, cells)."""
-    grid, _ = typed(table)
-    used = {w for row in grid.norm for cell in row for w in cell.split()} | {w for h in grid.header
-                                                                           for w in h.lower().split()}
+    used = _table_words(table)
     return frozenset(w for w in (t.text.lower() for t in tokens(question)) if w in used)
+
+
+@per_object()
+def _table_words(table: Table) -> frozenset[str]:
+    """Every word of a table's labels, headers and cells, made once per loaded table."""
+    grid, _ = typed(table)
+    return frozenset({w for row in grid.norm for cell in row for w in cell.split()}
+                     | {w for h in grid.header for w in h.lower().split()})
 
 
 def _label_answer(question: str, tables: list[Table], meaning: Meaning | None) -> TableResult | None:
@@ -119,9 +125,14 @@ def _label_answer(question: str, tables: list[Table], meaning: Meaning | None) -
 
 
 def _isolated(table: Table, question: str, intent: Intent, meaning: Meaning | None) -> _Candidate | None:
-    """`_candidate`, with a failure on one odd table logged and skipped: it must not fail the request."""
+    """`_candidate`, with a failure on one odd table logged and skipped."""
+    return _skipping_failures(lambda t, q: _candidate(t, q, intent, meaning), table, question)
+
+
+def _skipping_failures(answer: Callable[[Table, str], R], table: Table, question: str) -> R | None:
+    """One table's answer, or None when answering it fails: one odd table must not fail the request."""
     try:
-        return _candidate(table, question, intent, meaning)
+        return answer(table, question)
     except Exception:
         log.exception("table %s failed on %r; skipped", table.id, question[:200])
         return None

@@ -51,18 +51,23 @@ def answer_financial(question: str, header_rows: list[list[str]], rows: list[lis
                      text: str = "", top: int = 3, scale_table: dict[str, str] | None = None) -> list[FinResult]:
     """Best first, each with a scale derived from the table/paragraph wording; never raises."""
     try:
-        t = make_table(flatten_header(header_rows), rows)
-        s = build_financial(t, question)
-        if not s.programs:
-            return []
-        cues = scale_cues(t, text)
-        table = scale_table or {}
-        p = softmax(model.scores(s.group))
-        out = []
-        for i in np.argsort(-p, kind="stable")[:top]:
-            prog, e = s.programs[i], s.execs[i]
-            res = Result(prog, render(t, prog), e.values, e.number, e.rows, e.cells, model.confidence(float(p[i])))
-            out.append(FinResult(res, predict_scale(t, prog, e, cues, table)))
-        return out
+        return rank_financial(make_table(flatten_header(header_rows), rows), question, model, text, top, scale_table)
     except Exception:  # odd tables degrade to no answer
         return []
+
+
+def rank_financial(t: TypedTable, question: str, model: Ranker, text: str = "", top: int = 3,
+                   scale_table: dict[str, str] | None = None) -> list[FinResult]:
+    """`answer_financial` over a table already typed (a loaded table is typed once, not per question)."""
+    s = build_financial(t, question)
+    if not s.programs:
+        return []
+    cues = scale_cues(t, text)
+    table = scale_table or {}
+    p = softmax(model.scores(s.group))
+    out = []
+    for i in np.argsort(-p, kind="stable")[:top]:
+        prog, e = s.programs[i], s.execs[i]
+        res = Result(prog, render(t, prog), e.values, e.number, e.rows, e.cells, model.confidence(float(p[i])))
+        out.append(FinResult(res, predict_scale(t, prog, e, cues, table)))
+    return out

@@ -10,13 +10,13 @@ from functools import lru_cache
 
 from qa.lru import per_object
 from qa.records import Cell, TableAnswer
-from qa.tableqa.financial_parser import answer_financial
+from qa.tableqa.financial_parser import rank_financial
 from qa.tableqa.grid import TypedTable, make_table
 from qa.tableqa.parser import Result, candidates_for, rank
 from qa.tableqa.ranker import WEIGHTS, Ranker
 from qa.tables.cells import exact
 from qa.tables.model import Table
-from qa.tables.values import parse_value, scale_name
+from qa.tables.values import SCALE_NAMES, parse_value, scale_name
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ OPERATIONS = {
 }  # fmt: skip
 _AS_WRITTEN = frozenset({"count", "count_distinct", "ccount_gt", "ccount_lt", "col_years", "year_of_max",
                          "year_of_min", "clist"})
-_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+_SCALES = {name: scale for scale, name in SCALE_NAMES.items()}  # "million" -> 1e6
 # Bounds on the tables programs are generated for: the training tables are far smaller, and the number of
 # candidates grows with rows times columns (a 10,000-column export is answered by label matching alone).
 MAX_COLUMNS = 100
@@ -90,20 +90,20 @@ def learned_answer(question: str, table: Table) -> Learned | None:
     m = models()
     if is_financial(table):
         context = " ".join([table.caption or "", table.heading, table.context, table.column_context])
-        found = answer_financial(question, [list(grid.header)], [list(r) for r in grid.rows], m.financial,
-                                 context, top=1, scale_table=m.scales)
-        return _shaped(table, grid, body, found[0].result, found[0].scale) if found else None
+        found = rank_financial(grid, question, m.financial, context, top=1, scale_table=m.scales)
+        return _shaped(table, grid, body, found[0].result, found[0].scale, True) if found else None
     ranked = rank(grid, candidates_for(grid, question), m.entities, top=1)
-    return _shaped(table, grid, body, ranked[0], "") if ranked else None
+    return _shaped(table, grid, body, ranked[0], "", False) if ranked else None
 
 
-def _shaped(table: Table, grid: TypedTable, body: list[int], result: Result, scale: str) -> Learned:
+def _shaped(table: Table, grid: TypedTable, body: list[int], result: Result, scale: str,
+            report: bool) -> Learned:
     values = list(result.values)
     operation = OPERATIONS.get(result.program.op, "select")
     unit = "%" if scale == "percent" else table.unit
     cells = [Cell(grid.rows[r][0], grid.header[c], grid.rows[r][c]) for r, c in result.cells]
     number = _number(result.number, scale, table)
-    shown = _shown(result, values, cells, unit, number, table) if is_financial(table) else ", ".join(values)
+    shown = _shown(result, values, cells, unit, number, table) if report else ", ".join(values)
     explanation = f"{result.text} = {shown}"
     answer = TableAnswer(operation, shown, number, unit, cells, explanation, table.id, table.caption,
                          table.source_note, result.text, values, sorted({body[r] for r in result.rows}))

@@ -6,12 +6,15 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qa.tables.values import SCALE_WORDS
+
 MONTHS = {m: i + 1 for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
      "december"])}
 MONTHS.update({k[:3]: v for k, v in list(MONTHS.items())})
 MONTHS["sept"] = 9
-SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "k": 1e3, "m": 1e6, "bn": 1e9}
+# The scale words typed cells take, read from the one table of scale words (values.SCALE_WORDS).
+SCALES = {w: SCALE_WORDS[w] for w in ("thousand", "million", "billion", "k", "m", "bn")}
 TOTAL_WORDS = {"total", "totals", "all", "overall", "sum", "grand total", "total:"}
 
 _NUM = re.compile(r"^[\(\-]?[$€£¥]?\s*[\(\-]?\d[\d,]*(\.\d+)?|^[\(\-]?[$€£¥]?\s*\.\d+")

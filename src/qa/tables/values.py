@@ -10,6 +10,7 @@ __all__ = [
     "CURRENCIES",
     "CURRENCY_PATTERNS",
     "SCALE_NAMES",
+    "SCALE_WORDS",
     "Value",
     "currency_in",
     "detect_scale",
@@ -42,7 +43,7 @@ _CURRENCY_CODES: dict[str, str] = {
     "cn¥": "CNY", "cny": "CNY", "rmb": "CNY",
 }  # fmt: skip
 _SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "%": "%", "×": "×"}
-_SCALE_WORDS: dict[str, float] = {
+SCALE_WORDS: dict[str, float] = {
     "k": 1e3, "thousand": 1e3, "thousands": 1e3, "000": 1e3, "000s": 1e3, "'000": 1e3,
     "m": 1e6, "mm": 1e6, "mn": 1e6, "mln": 1e6, "million": 1e6, "millions": 1e6,
     "b": 1e9, "bn": 1e9, "bln": 1e9, "billion": 1e9, "billions": 1e9,
@@ -147,7 +148,7 @@ def _unit_and_cell_scale(match: re.Match[str]) -> tuple[str | None, float | None
     if suffix in _UNIT_WORDS:
         # A currency amount cannot also be a percentage or a ratio.
         return None if currency else (_UNIT_WORDS[suffix], None)
-    return currency, _SCALE_WORDS[suffix]
+    return currency, SCALE_WORDS[suffix]
 
 
 def _scaled(digits: str, scale: float) -> float | None:
@@ -199,7 +200,7 @@ def detect_scale(text: str) -> float:
             found.append((match.start(), match["word"]))
     if not found:
         return 1.0
-    return _SCALE_WORDS[min(found)[1].lower()]
+    return SCALE_WORDS[min(found)[1].lower()]
 
 
 def unit_symbol(unit: str | None) -> str:
