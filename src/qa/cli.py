@@ -177,5 +177,27 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
             watcher.stop()
 
 
+@app.command()
+def mcp(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
+    """Serve the MCP tools answer, search and get_document over stdio (for an MCP client to start)."""
+    from contextlib import redirect_stdout
+
+    from qa.embed.embedder import ModelError
+    from qa.index.store import IndexUnavailable
+    from qa.serve.mcp_tools import build_server
+    from qa.serve.middleware import configure_logging
+    from qa.serve.service import Service
+
+    settings = _settings(corpus, index)
+    configure_logging(settings.log_level)
+    service = Service(settings)
+    try:
+        with redirect_stdout(sys.stderr):  # stdout carries the protocol: nothing else may be written there
+            service.start(build=True)
+    except (ModelError, IndexUnavailable, OSError) as exc:
+        _fail(str(exc))
+    build_server(lambda: service).run("stdio")
+
+
 def main() -> None:
     app()

@@ -12,8 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from qa import __version__
 from qa.serve.docs_ui import add_docs
 from qa.serve.errors import add_error_handlers
+from qa.serve.mcp_tools import McpEndpoint, build_server
+from qa.serve.metrics import Metrics
 from qa.serve.middleware import AccessLog, BodyLimit, SecurityHeaders, configure_logging
-from qa.serve.routes import answer, documents, index, pages
+from qa.serve.routes import answer, chat, documents, index, metrics, pages
 from qa.serve.service import Service
 from qa.settings import Settings, get_settings
 
@@ -22,12 +24,14 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     """The app over one service; tests pass their own settings or service."""
     settings = settings or get_settings()
     svc = service or Service(settings)
+    mcp = McpEndpoint(build_server(lambda: svc), settings.cors_origins)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not svc.started:
             svc.start(build=build)
-        yield
+        async with mcp.running():
+            yield
 
     app = FastAPI(title="qa", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Short exact answers from the corpus, with cited passages and table cells.")
@@ -36,8 +40,9 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     app.mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static")
     add_docs(app)
     add_error_handlers(app)
-    for module in (pages, index, answer, documents):
+    for module in (pages, index, answer, documents, chat, metrics):
         app.include_router(module.router)
+    app.router.routes.append(mcp.route())
     return app
 
 
@@ -56,3 +61,4 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(SecurityHeaders)
     if settings.access_log:
         app.add_middleware(AccessLog)
+    app.add_middleware(Metrics)

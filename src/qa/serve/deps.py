@@ -20,7 +20,7 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 
 
 def document_or_404(svc: Service, source: str) -> Document:
-    doc = svc.engine.index.data.documents.get(source)
+    doc = svc.document(source)
     if doc is None:
         raise HTTPException(404, "no such document in the corpus")
     return doc

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from qa.corpus.files import LoadError
 from qa.embed.embedder import Embedder, ModelError
 from qa.index.builder import BuildReport, build_index
 from qa.index.store import BuildLocked, IndexUnavailable
+from qa.serve.metrics import record_rebuild
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,17 +47,23 @@ class Rebuilder:
         """Build under `lock`, every failure mapped to RebuildInProgress or RebuildFailed (naming the
         generation still served, when there is one); `then` (loading and swapping) runs under the lock too."""
         if not self.lock.acquire(blocking=False):
+            record_rebuild("busy", 0.0)
             raise RebuildInProgress("a rebuild is already running; try again when it ends")
+        started, outcome = time.perf_counter(), "failed"
         try:
             try:
                 report = self.build(full)
             except Exception as exc:
-                raise rebuild_error(exc, serving) from exc
+                error = rebuild_error(exc, serving)
+                outcome = "busy" if isinstance(error, RebuildInProgress) else "failed"
+                raise error from exc
             if then is not None:
                 then(report)
+            outcome = "written" if report.written else "unchanged"
             return report
         finally:
             self.lock.release()
+            record_rebuild(outcome, time.perf_counter() - started)
 
 
 def rebuild_error(exc: Exception, serving: str | None) -> RebuildInProgress | RebuildFailed:

@@ -14,8 +14,9 @@ from qa.answer.followup import Turn
 from qa.embed.embedder import Embedder
 from qa.index.builder import BuildReport
 from qa.index.store import IndexUnavailable, LoadedIndex, current_name, load_latest
-from qa.records import Answer
+from qa.records import Answer, Document, Hit
 from qa.search.retrieval import Retriever
+from qa.serve.metrics import record_answer
 from qa.serve.rebuild import Rebuilder, RebuildFailed
 from qa.settings import Settings
 
@@ -146,7 +147,18 @@ class Service:
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None) -> Answer:
-        return self.engine.answerer.answer(question, messages, top_k, sources)
+        """The one answer path of every interface (/api/answer, /v1/chat/completions, MCP, `qa ask`)."""
+        answer = self.engine.answerer.answer(question, messages, top_k, sources)
+        record_answer(answer)
+        return answer
+
+    def search(self, query: str, top_k: int = 5, sources: Sequence[str] | None = None) -> list[Hit]:
+        """The best passages for a query, best first, without choosing an answer (MCP's `search`)."""
+        return self.engine.retriever.search(query, top_k, sources)
+
+    def document(self, source: str) -> Document | None:
+        """A corpus document by its corpus-relative path; None for anything else."""
+        return self.engine.index.data.documents.get(source)
 
     def suggestions(self, limit: int = 6) -> list[str]:
         """Starter questions taken from the corpus: question headings and table rows."""
