@@ -28,12 +28,19 @@ def api_schema(bundled: Service) -> schemathesis.BaseSchema:
 def assert_readable(status: int, content_type: str, body: bytes, headers: dict[str, str]) -> None:
     """The API's promise about every reply: JSON, security headers, and a sentence a person can read on refusal."""
     assert status < 500, f"server error {status}: {body[:300]!r}"
-    assert content_type.startswith("application/json"), content_type
+    streamed = status == 200 and content_type.startswith("text/event-stream")  # /v1/chat/completions, stream: true
+    assert streamed or content_type.startswith("application/json"), content_type
     assert headers.get("x-content-type-options") == "nosniff"
     if status >= 400:
-        detail = json.loads(body).get("detail")
+        detail = refusal(json.loads(body))
         assert isinstance(detail, str) and detail.strip(), body[:300]
         assert "Traceback" not in detail and "File \"" not in detail
+
+
+def refusal(body: Any) -> Any:
+    """The sentence of an error body: `detail`, or `error.message` on the OpenAI-compatible routes (/v1/)."""
+    error = body.get("error")
+    return error.get("message") if isinstance(error, dict) else body.get("detail")
 
 
 def check_case(case: schemathesis.Case[Any]) -> None:

@@ -114,9 +114,18 @@ class McpEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._foreign(scope):
-            body = b'{"detail": "requests from another origin are refused; list it in QA_CORS_ORIGINS"}'
-            await send({"type": "http.response.start", "status": 403,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": body})
-            return
-        await self.server.session_manager.handle_request(scope, receive, send)
+            await _refuse(send, 403, "requests from another origin are refused; list it in QA_CORS_ORIGINS")
+        elif scope.get("method") != "POST":
+            # Stateless: no stream for the server to send on of its own (GET), no session to end (DELETE). The
+            # SDK would hold a GET open without a byte; the protocol's answer for "no such stream" is 405.
+            await _refuse(send, 405, "this MCP endpoint takes POST only (stateless streamable HTTP)",
+                          [(b"allow", b"POST")])
+        else:
+            await self.server.session_manager.handle_request(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
