@@ -10,10 +10,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from qa import __version__
+from qa.serve.auth import Gate
 from qa.serve.docs_ui import add_docs
 from qa.serve.errors import add_error_handlers
 from qa.serve.middleware import AccessLog, BodyLimit, SecurityHeaders, configure_logging
-from qa.serve.routes import answer, documents, index, pages
+from qa.serve.routes import answer, corpus, documents, index, keys, pages
 from qa.serve.service import Service
 from qa.settings import Settings, get_settings
 
@@ -32,11 +33,12 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     app = FastAPI(title="qa", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Short exact answers from the corpus, with cited passages and table cells.")
     app.state.service = svc
+    app.state.gate = Gate(settings)
     _middleware(app, settings)
     app.mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static")
     add_docs(app)
     add_error_handlers(app)
-    for module in (pages, index, answer, documents):
+    for module in (pages, index, answer, corpus, documents, keys):
         app.include_router(module.router)
     return app
 
@@ -50,9 +52,10 @@ def served_app() -> FastAPI:
 def _middleware(app: FastAPI, settings: Settings) -> None:
     # Added innermost first: the access log sees every response, security headers go on all of them.
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization"])
-    app.add_middleware(BodyLimit)
+    # An upload may be a whole file (QA_MAX_FILE_MB) plus its multipart framing; the route counts exactly.
+    app.add_middleware(BodyLimit, upload_limit=int(settings.max_file_mb * 1e6) + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     if settings.access_log:
         app.add_middleware(AccessLog)

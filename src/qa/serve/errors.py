@@ -14,6 +14,10 @@ from starlette.responses import Response
 from qa.serve.schemas import ErrorResponse
 
 BAD_INPUT: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse, "description": "Bad input."}}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing (with QA_ANONYMOUS=none), unknown or revoked key."},
+    403: {"model": ErrorResponse, "description": "The key's role or folders do not allow it."},
+}
 
 
 def add_error_handlers(app: FastAPI) -> None:
