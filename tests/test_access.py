@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import make_settings
 from qa.embed.embedder import Embedder
 from qa.serve.app import create_app
 from qa.serve.auth import Caller
 from qa.serve.keys import KeyStore
 from qa.serve.service import Service
-from tests.conftest import make_settings
 
 ALPHA = """# Zorblat reactor
 
@@ -134,9 +134,10 @@ def test_sources_outside_the_scope_are_403_whether_or_not_they_exist(
     made_up = client.post("/api/answer", json={"question": "How long?", "sources": [f"{other}/nothing.md"]},
                           headers=_auth(keys[folder]))
     assert real.status_code == made_up.status_code == 403
-    assert real.json()["detail"].replace(f"{other}-notes.md", "X") == made_up.json()["detail"].replace("nothing.md", "X")
-    own = client.post("/api/answer", json={"question": QUESTIONS[folder][0], "sources": [f"{folder}/{folder}-notes.md"]},
-                      headers=_auth(keys[folder]))
+    detail = real.json()["detail"].replace(f"{other}-notes.md", "X")
+    assert detail == made_up.json()["detail"].replace("nothing.md", "X")
+    own = client.post("/api/answer", headers=_auth(keys[folder]),
+                      json={"question": QUESTIONS[folder][0], "sources": [f"{folder}/{folder}-notes.md"]})
     assert own.status_code == 200
 
 
@@ -176,7 +177,7 @@ LEAK_WORDS = [m for ms in MARKERS.values() for m in ms if "/" not in m]
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scope=st.sets(st.sampled_from(["alpha", "beta"]), max_size=2),
        question=st.one_of(st.sampled_from(QUESTIONS["alpha"] + QUESTIONS["beta"]),
-                          st.lists(st.sampled_from(LEAK_WORDS + ["how", "much", "what", "is", "the", "?"]),
+                          st.lists(st.sampled_from([*LEAK_WORDS, "how", "much", "what", "is", "the", "?"]),
                                    min_size=1, max_size=8).map(" ".join)))
 def test_random_scopes_and_questions_never_return_a_source_outside_the_scope(
         scoped: tuple[TestClient, dict[str, str]], scope: set[str], question: str) -> None:

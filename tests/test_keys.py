@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from conftest import make_settings
 from qa.cli import app as cli
 from qa.embed.embedder import Embedder
 from qa.serve.app import create_app
 from qa.serve.keys import KeyProblem, KeyStore
 from qa.serve.service import Service
-from tests.conftest import make_settings
 
 TOKEN = "admin-token-for-tests"
 
