@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -181,3 +182,33 @@ def test_concurrent_askers_see_no_failed_request_while_documents_are_uploaded(si
             thread.join(timeout=60)
         live.stop()
     assert failures == [] and answered[0] > 0
+
+
+def test_build_progress_is_streamed_as_server_sent_events_while_an_upload_builds(site: Site) -> None:
+    live = start_live_server(site.service)
+    events: list[dict[str, object]] = []
+    opened = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{live.url}/api/index/events", headers=site.reader, timeout=120) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    events.append(json.loads(line[6:]))
+                    opened.set()
+
+    listener = threading.Thread(target=listen)
+    try:
+        listener.start()
+        assert opened.wait(60)  # the stream's first event: the status when it was opened
+        response = httpx.post(f"{live.url}/api/documents", files={"file": ("kelp.md", KELP.encode())},
+                              data={"folder": "team"}, headers=site.editor, timeout=120)
+        assert response.status_code == 201
+        listener.join(timeout=120)  # the stream ends by itself once the build is over
+    finally:
+        live.stop()
+    states = [e["state"] for e in events]
+    assert states[0] == "idle" and "building" in states and states[-1] == "idle"
+    last = events[-1]["last"]
+    assert isinstance(last, dict) and last["added"] == 1
+    assert not listener.is_alive()

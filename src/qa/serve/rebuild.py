@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from qa.index.store import BuildLocked, IndexUnavailable
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
+HISTORY = 256  # progress changes remembered for event streams
 
 
 class RebuildInProgress(RuntimeError):
@@ -45,6 +47,9 @@ class Rebuilder:
         self.embedder = embedder
         self.lock = threading.Lock()
         self.progress = Progress()
+        # Recent changes, so an event stream that looks every quarter second still sends each one, even of a
+        # build that began and ended in between.
+        self._changes: deque[Progress] = deque(maxlen=HISTORY)
 
     def build(self, full: bool = False) -> BuildReport:
         """Build, log the summary and the skipped files, and let any error through as it is."""
@@ -61,16 +66,25 @@ class Rebuilder:
     @contextmanager
     def _building(self) -> Iterator[None]:
         """`progress` says "building" from the start of a build until its index is served (or it failed)."""
-        self.progress = Progress("building", version=self.progress.version + 1)
+        self._set(Progress("building"))
         try:
             yield
         finally:
-            self.progress = replace(self.progress, state="idle", done=self.progress.total,
-                                    version=self.progress.version + 1)
+            self._set(replace(self.progress, state="idle", done=self.progress.total))
 
     def _step(self, done: int, total: int) -> None:
+        self._set(replace(self.progress, done=done, total=total))
+
+    def _set(self, progress: Progress) -> None:
         # One attribute assignment of a frozen record: readers on other threads see the old or the new one.
-        self.progress = replace(self.progress, done=done, total=total, version=self.progress.version + 1)
+        fresh = replace(progress, version=self.progress.version + 1)
+        self._changes.append(fresh)
+        self.progress = fresh
+
+    def changes(self, after: int) -> list[Progress]:
+        """The recorded changes newer than version `after`, oldest first (the latest always among them)."""
+        found = [p for p in list(self._changes) if p.version > after]
+        return found or ([self.progress] if self.progress.version > after else [])
 
     def rebuild(self, full: bool = False, serving: str | None = None,
                 then: Callable[[BuildReport], None] | None = None, wait: float = 0.0) -> BuildReport:

@@ -19,7 +19,7 @@ from qa.records import Answer, Document
 from qa.search.retrieval import Retriever
 from qa.serve.audit import audit
 from qa.serve.auth import Caller
-from qa.serve.rebuild import LastBuild, Rebuilder, RebuildFailed, RebuildInProgress, scoped_report
+from qa.serve.rebuild import LastBuild, Progress, Rebuilder, RebuildFailed, RebuildInProgress, scoped_report
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,10 @@ class Service:
         files: dict[str, dict[str, object]] = self._engine.index.manifest["files"] if self._engine else {}
         return files
 
-    def status(self, caller: Caller) -> dict[str, object]:
-        """The build progress, the last rebuild's summary and the files the index skipped, as `caller` may
-        see them: a scoped caller's numbers count its own folders only."""
-        progress = self.rebuilder.progress
+    def status(self, caller: Caller, progress: Progress | None = None) -> dict[str, object]:
+        """The build progress (now, or the recorded `progress`), the last rebuild's summary and the files the
+        index skipped, as `caller` may see them: a scoped caller's numbers count its own folders only."""
+        progress = progress or self.rebuilder.progress
         skipped = [s for s in self.engine.index.manifest.get("skipped", []) if caller.covers(s["source"])]
         last = self.last and scoped_report(self.last, caller.covers if caller.scopes is not None else None)
         return {"state": progress.state, "done": progress.done, "total": progress.total, "last": last,

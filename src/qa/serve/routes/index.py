@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from qa.serve.auth import UNAUTHORIZED, Caller, CallerDep, OpenCallerDep, get_gate, require
 from qa.serve.deps import ServiceDep
 from qa.serve.errors import FORBIDDEN
-from qa.serve.rebuild import RebuildFailed, RebuildInProgress
+from qa.serve.rebuild import Progress, RebuildFailed, RebuildInProgress
 from qa.serve.schemas import ErrorResponse, Health, IndexStatus, RebuildReport
 from qa.serve.service import Service
 
@@ -76,15 +76,20 @@ async def _progress(request: Request, svc: Service, caller: Caller) -> AsyncIter
     yield _event(svc.status(caller))
     deadline = asyncio.get_running_loop().time() + IDLE_WAIT_S
     while not await request.is_disconnected():
-        progress = svc.rebuilder.progress
-        if progress.version != seen:
+        for progress in _worth_sending(svc.rebuilder.changes(seen)):
             seen = progress.version
-            yield _event(svc.status(caller))
+            yield _event(svc.status(caller, progress))
             if progress.state == "idle":
-                return  # the build seen (or begun and ended between two looks) is over
-        elif progress.version == first and asyncio.get_running_loop().time() > deadline:
+                return  # the build seen is over
+        if seen == first and asyncio.get_running_loop().time() > deadline:
             return
         await asyncio.sleep(POLL_S)
+
+
+def _worth_sending(changes: list[Progress]) -> list[Progress]:
+    """Every change of state, and the latest count of files: a quarter second of per-file steps is one event."""
+    return [p for i, p in enumerate(changes)
+            if i in (0, len(changes) - 1) or p.state != changes[i - 1].state or p.state != changes[i + 1].state]
 
 
 def _event(data: dict[str, object]) -> str:
