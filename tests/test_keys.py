@@ -80,8 +80,11 @@ def keyed(tmp_path: Path, embedder: Embedder) -> Iterator[TestClient]:
 
 def test_with_anonymous_none_every_request_but_health_needs_a_key(keyed: TestClient) -> None:
     for method, path in (("GET", "/api/documents"), ("GET", "/api/suggestions"), ("GET", "/api/index/status"),
-                         ("GET", "/api/documents/team/wells.md"), ("GET", "/view/team/wells.md")):
+                         ("GET", "/api/documents/team/wells.md")):
         assert keyed.request(method, path).status_code == 401, path
+    shell = keyed.get("/view/team/wells.md")  # the page without the text: the browser fetches it with its key
+    assert shell.status_code == 200 and "4,200" not in shell.text
+    assert 'data-api="/api/documents/team/wells.md"' in shell.text
     assert keyed.post("/api/answer", json={"question": "How deep is the Alpha well?"}).status_code == 401
     health = keyed.get("/api/health")
     assert health.status_code == 200 and health.json()["documents"] == 0  # nobody's folders: nothing counted

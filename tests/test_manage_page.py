@@ -87,6 +87,10 @@ def test_sign_in_upload_with_progress_ask_in_the_chat_then_delete(
     page.press("#question", "Enter")
     expect(page.locator("li.msg.assistant .answer-text").last).to_have_text("61 hectares", timeout=30_000)
 
+    page.goto(live.url + "/view/team/kelp.md?start=7&end=23")  # every request needs a key: the view fetches with it
+    expect(page.locator("#hl")).to_have_text("The Morrow kelp ")
+    expect(page.locator("#doc-title")).to_have_text("Kelp")
+
     page.goto(live.url + "/manage")
     expect(page.locator("#workspace")).to_be_visible()  # signed in again from sessionStorage
     asked: list[str] = []

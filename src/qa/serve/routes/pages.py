@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from qa.serve.auth import CallerDep
+from qa.serve.auth import NOBODY, OpenCallerDep
 from qa.serve.deps import ServiceDep, document_or_404
 
 WEB = Path(__file__).resolve().parents[4] / "web"
@@ -29,8 +29,14 @@ def manage(request: Request) -> HTMLResponse:
 
 
 @router.get("/view/{source:path}", response_class=HTMLResponse)
-def view(request: Request, source: str, svc: ServiceDep, caller: CallerDep, start: int = Query(0, ge=0),
+def view(request: Request, source: str, svc: ServiceDep, caller: OpenCallerDep, start: int = Query(0, ge=0),
          end: int = Query(0, ge=0)) -> HTMLResponse:
+    if caller is NOBODY:
+        # A link opened from the page carries no Authorization header: the page fetches the text with the
+        # tab's key instead (doc.js), and shows nothing without one.
+        api = request.url_for("document", source=source).path
+        return templates.TemplateResponse(request, "document.html", {
+            "title": "Document", "source": source, "deferred": {"api": api, "start": start, "end": end}})
     doc = document_or_404(svc, source, caller)
     start, end = min(start, len(doc.text)), max(min(end, len(doc.text)), min(start, len(doc.text)))
     context = {"title": doc.title, "source": doc.source, "before": doc.text[:start],
