@@ -130,7 +130,10 @@ class Answerer:
             return self.lexicon
         found = self._lexicons.get(allowed)
         if found is None:
-            found = Lexicon(c.search_text for c in self.retriever.index.data.chunks if c.source in allowed)
+            # The scope's own chunks only (by id): the cost grows with the scope, not with the corpus.
+            ids = self.retriever.allowed(None, allowed)
+            chunks = self.retriever.index.data.chunks
+            found = Lexicon(chunks[int(i)].search_text for i in (ids if ids is not None else range(len(chunks))))
             self._lexicons.put(allowed, found)
         return found
 

@@ -28,28 +28,21 @@ CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/documents", status_code=201, response_model=Uploaded, responses=CHANGE_ERRORS)
 def upload(svc: ServiceDep, caller: CallerDep, file: Annotated[UploadFile, File(description="The document.")],
            folder: Annotated[str | None, Form(description="Corpus folder to put it in.")] = None) -> dict[str, Any]:
-    require(caller, "editor")
+    name = file.filename or ""
     try:
-        source = upload_source(folder, file.filename or "")
-        require_scope(caller, [source])
+        source = upload_source(folder, name)
+        _allow(caller, "upload", source)
         replaced = save(corpus_path(svc.settings.corpus_dir, source), file.file, int(svc.settings.max_file_mb * 1e6))
-    except BadUpload as exc:
-        audit("upload", caller.name, file.filename or "", "refused", reason=str(exc))
-        raise HTTPException(422, str(exc)) from exc
-    except TooLarge as exc:
-        audit("upload", caller.name, source, "refused", reason=str(exc))
-        raise HTTPException(413, str(exc)) from exc
-    except HTTPException:
-        audit("upload", caller.name, file.filename or "", "forbidden")
-        raise
+    except (BadUpload, TooLarge) as exc:
+        audit("upload", caller.name, name, "refused", reason=str(exc))
+        raise HTTPException(413 if isinstance(exc, TooLarge) else 422, str(exc)) from exc
     audit("upload", caller.name, source, "ok", replaced=replaced)
     return {"source": source, "replaced": replaced, "rebuild": _rebuild(svc, caller, source)}
 
 
 @router.delete("/documents/{source:path}", response_model=Removed, responses=CHANGE_ERRORS)
 def delete(source: str, svc: ServiceDep, caller: CallerDep) -> dict[str, Any]:
-    require(caller, "editor")
-    require_scope(caller, [source])
+    _allow(caller, "delete", source)
     try:
         remove(corpus_path(svc.settings.corpus_dir, source))
     except (BadUpload, FileNotFoundError) as exc:
@@ -57,6 +50,16 @@ def delete(source: str, svc: ServiceDep, caller: CallerDep) -> dict[str, Any]:
         raise HTTPException(404, "no such file in the corpus") from exc
     audit("delete", caller.name, source, "ok")
     return {"removed": source, "rebuild": _rebuild(svc, caller, source)}
+
+
+def _allow(caller: Caller, event: str, source: str) -> None:
+    """403 unless the caller is an editor whose folders hold `source`; a refusal is audited too."""
+    try:
+        require(caller, "editor")
+        require_scope(caller, [source])
+    except HTTPException:
+        audit(event, caller.name, source, "forbidden")
+        raise
 
 
 def _rebuild(svc: Service, caller: Caller, source: str) -> dict[str, object]:
