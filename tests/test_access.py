@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_settings
+from qa.answer.followup import Turn
 from qa.embed.embedder import Embedder
 from qa.serve.app import create_app
 from qa.serve.auth import Caller
@@ -176,15 +177,17 @@ LEAK_WORDS = [m for ms in MARKERS.values() for m in ms if "/" not in m]
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scope=st.sets(st.sampled_from(["alpha", "beta"]), max_size=2),
+       earlier=st.lists(st.sampled_from(QUESTIONS["alpha"] + QUESTIONS["beta"]), max_size=2),
        question=st.one_of(st.sampled_from(QUESTIONS["alpha"] + QUESTIONS["beta"]),
                           st.lists(st.sampled_from([*LEAK_WORDS, "how", "much", "what", "is", "the", "?"]),
                                    min_size=1, max_size=8).map(" ".join)))
 def test_random_scopes_and_questions_never_return_a_source_outside_the_scope(
-        scoped: tuple[TestClient, dict[str, str]], scope: set[str], question: str) -> None:
+        scoped: tuple[TestClient, dict[str, str]], scope: set[str], earlier: list[str], question: str) -> None:
     client, _ = scoped
     svc: Service = client.app.state.service  # type: ignore[attr-defined]
     allowed = svc.allowed_for(Caller("prop", "reader", frozenset(scope)))
-    answer = svc.answer(question, top_k=20, allowed=allowed).to_json()
+    turns = [Turn("user", q) for q in earlier]  # follow-ups resolved against either folder's questions
+    answer = svc.answer(question, turns, top_k=20, allowed=allowed).to_json()
     named = [c["source"] for c in answer["citations"]]
     if answer["answer_span"]:
         named.append(answer["answer_span"]["source"])
@@ -193,4 +196,5 @@ def test_random_scopes_and_questions_never_return_a_source_outside_the_scope(
     assert all(s.split("/")[0] in scope for s in named), (scope, question, named)
     for folder in {"alpha", "beta"} - scope:
         text = _strings(answer, ("question", "resolved_question"))
-        assert [m for m in MARKERS[folder] if m in text and m not in question] == [], (scope, question)
+        asked = " ".join([*earlier, question])
+        assert [m for m in MARKERS[folder] if m in text and m not in asked] == [], (scope, earlier, question)

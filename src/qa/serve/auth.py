@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 
 from qa.serve.keys import ROLES, KeyStore
 from qa.settings import Settings
@@ -32,6 +33,8 @@ class Caller:
         """Whether a corpus-relative path lies under one of the caller's folders (whether it exists or not)."""
         if self.scopes is None:
             return True
+        if ".." in source.split("/"):
+            return False  # "team/../other/x.md" names no file of the team's folder
         return any(source.startswith(folder + "/") for folder in self.scopes)
 
     def may_grant(self, scopes: Iterable[str]) -> bool:
@@ -94,13 +97,21 @@ def get_gate(request: Request) -> Gate:
 
 
 async def get_caller(request: Request) -> Caller:
-    # async: no thread hop for the anonymous case; a key's first scrypt check (~50 ms) runs once per key
-    return get_gate(request).caller(request.headers.get("authorization"))
+    """The caller of a request; 401 when it sends a wrong key, or none where one is required."""
+    return await _caller(request, required=True)
 
 
 async def get_open_caller(request: Request) -> Caller:
     """The caller of an endpoint open to everyone (/api/health): anonymous is NOBODY, never a 401."""
-    return get_gate(request).caller(request.headers.get("authorization"), required=False)
+    return await _caller(request, required=False)
+
+
+async def _caller(request: Request, required: bool) -> Caller:
+    gate, header = get_gate(request), request.headers.get("authorization")
+    if not header:
+        return gate.caller(None, required)  # no thread hop and no database: asking anonymously stays fast
+    # A key's first check runs scrypt (~50 ms) and may read the keys file: off the event loop.
+    return await run_in_threadpool(gate.caller, header, required)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

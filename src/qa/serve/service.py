@@ -23,6 +23,7 @@ from qa.serve.rebuild import LastBuild, Progress, Rebuilder, RebuildFailed, Rebu
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
+RETRY_S = 0.5  # an update waiting on another process's build tries again this often
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,16 @@ class Service:
 
     def update(self, caller: Caller, wait: float = 0.0) -> dict[str, object]:
         """Rebuild after a change to the corpus; the summary as `caller` may see it (its folders' counts)."""
-        done = self._run(False, wait, caller.name)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                done = self._run(False, max(deadline - time.monotonic(), 0.0), caller.name)
+                break
+            except RebuildInProgress:
+                # Another process (`qa index`, another worker) holds the index: its build may predate the change.
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(RETRY_S)
         summary = scoped_report(done.last, caller.covers if caller.scopes is not None else None)
         return {**summary, "index_generation": self.engine.generation}
 
