@@ -91,8 +91,8 @@ class KeyStore:
     def create(self, name: str, role: str = "reader", scopes: Sequence[str] = ()) -> tuple[str, KeyInfo]:
         """A new key and its record; the key itself is returned once and never stored."""
         name = name.strip()
-        if not name or len(name) > 100 or not name.isprintable():
-            raise KeyProblem("a key name is 1 to 100 printable characters")
+        if not name or len(name) > 100 or not name.isprintable() or "/" in name:
+            raise KeyProblem("a key name is 1 to 100 printable characters, without '/'")
         if role not in ROLES:
             raise KeyProblem(f"unknown role {role!r}: one of {', '.join(ROLES)}")
         folders = tuple(sorted({scope_folder(s) for s in scopes}))

@@ -98,6 +98,10 @@ async function createKey(event) {
 }
 
 async function signIn(key) {
+  if (!key) {
+    $("signin-error").textContent = "Enter a key (qa_…).";
+    return;
+  }
   setKey(key);
   try {
     me = await call("GET", "api/me");
