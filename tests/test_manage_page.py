@@ -128,3 +128,13 @@ def test_an_admin_creates_a_key_shown_once_and_revokes_it(
     other.fill("#key-input", new_key)
     other.click("#signin-form button[type=submit]")
     expect(other.locator("#signin-error")).to_contain_text("unknown or revoked")
+
+
+def test_the_manage_page_fits_a_phone_without_sideways_scrolling(
+        keyed_server: tuple[LiveServer, dict[str, str]], open_page: Callable[..., Page]) -> None:
+    live, keys = keyed_server
+    page = open_page(live.url + "/manage", viewport={"width": 375, "height": 800})
+    sign_in(page, keys["admin"])
+    expect(page.locator("#key-rows tr")).to_have_count(2)
+    expect(page.locator("#doc-rows tr")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
