@@ -122,3 +122,18 @@ def test_a_scoped_admin_cannot_hand_out_keys_beyond_its_folders(keyed: TestClien
     assert keyed.post("/api/keys", json={"name": "o", "scopes": ["other"]}, headers=scoped).status_code == 403
     assert keyed.post("/api/keys", json={"name": "sub", "scopes": ["team/sub"]}, headers=scoped).status_code == 201
     assert keyed.delete("/api/keys/boss", headers=scoped).status_code == 200
+
+
+def test_anonymous_questions_never_touch_the_keys_file(tmp_path: Path, embedder: Embedder) -> None:
+    """QA_ANONYMOUS=read and no header: no database read at all (a keys path that cannot be opened is fine)."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "wells.md").write_text("# Wells\n\nThe Alpha well is 4,200 metres deep.\n")
+    unreadable = tmp_path / "keys-is-a-folder"
+    unreadable.mkdir()
+    settings = make_settings(tmp_path / "corpus", tmp_path / "index", keys_db=unreadable)
+    with TestClient(create_app(settings, Service(settings, embedder), build=True)) as client:
+        asked = client.post("/api/answer", json={"question": "How deep is the Alpha well?"})
+        assert asked.status_code == 200 and asked.json()["answer"] == "4,200 metres"
+        keyed = client.post("/api/answer", json={"question": "How deep?"}, headers={"Authorization": "Bearer qa_x_y"})
+        assert keyed.status_code == 503  # a key check reads it, fails closed, and says so
+        assert "cannot be checked" in keyed.json()["detail"]

@@ -85,7 +85,7 @@ class Gate:
         admin = self.settings.admin_token.get_secret_value() if self.settings.admin_token is not None else ""
         if admin and hmac.compare_digest(given.encode(), admin.encode()):
             return Caller("admin-token", "admin", None)
-        info = self.store.verify(given)
+        info = self.store.verify(given)  # KeysUnavailable: 503 (serve/errors.py)
         if info is None:
             raise HTTPException(401, "unknown or revoked key", headers=UNAUTHORIZED)
         return Caller(info.name, info.role, frozenset(info.scopes) if info.scopes else None)

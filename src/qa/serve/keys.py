@@ -26,6 +26,10 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS keys (
     salt BLOB NOT NULL, hash BLOB NOT NULL, created TEXT NOT NULL, revoked TEXT)"""
 
 
+class KeysUnavailable(RuntimeError):
+    """The keys file cannot be read (damaged, locked, not a file): keys cannot be checked, so none pass."""
+
+
 class KeyProblem(ValueError):
     """A key cannot be created or revoked as asked (bad name, role or scope, name taken or unknown)."""
 
@@ -122,8 +126,10 @@ class KeyStore:
         """The live keys, by name."""
         if not self.path.exists():
             return []
-        with self._db() as conn:
-            return sorted((r.info for r in self._read(conn).values()), key=lambda i: i.name)
+        try:
+            return sorted((r.info for r in self._load().values()), key=lambda i: i.name)
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            raise KeysUnavailable(f"the keys file {self.path} cannot be read: {exc}") from exc
 
     @staticmethod
     def _read(conn: sqlite3.Connection) -> dict[str, _Row]:
@@ -136,16 +142,20 @@ class KeyStore:
         now = self._clock()
         with self._lock:
             if self._read_at is None or now - self._read_at >= self.ttl:
-                if self.path.exists():
-                    with self._db() as conn:
-                        self._rows = self._read(conn)
-                else:
-                    self._rows = {}
+                try:
+                    self._rows = self._load() if self.path.exists() else {}
+                except (sqlite3.Error, OSError, ValueError) as exc:
+                    raise KeysUnavailable(f"the keys file {self.path} cannot be read: {exc}") from exc
                 self._read_at = now
             return self._rows
 
+    def _load(self) -> dict[str, _Row]:
+        with self._db() as conn:
+            return self._read(conn)
+
     def verify(self, presented: str) -> KeyInfo | None:
-        """The live key `presented` is, or None. scrypt runs once per key (then its sha256 is remembered)."""
+        """The live key `presented` is, or None. scrypt runs once per key (then its sha256 is remembered).
+        Raises KeysUnavailable when the keys file cannot be read."""
         if not presented.startswith(PREFIX):
             return None
         key_id, _, secret = presented[len(PREFIX):].partition("_")
