@@ -198,3 +198,15 @@ def test_random_scopes_and_questions_never_return_a_source_outside_the_scope(
         text = _strings(answer, ("question", "resolved_question"))
         asked = " ".join([*earlier, question])
         assert [m for m in MARKERS[folder] if m in text and m not in asked] == [], (scope, earlier, question)
+
+
+def test_the_answerer_keeps_to_allowed_even_when_named_sources_lie_outside(
+        scoped: tuple[TestClient, dict[str, str]]) -> None:
+    """Defence in depth for interfaces that call the answerer directly: `sources` outside `allowed` select
+    nothing (the service refuses them with 403 before this)."""
+    client, _ = scoped
+    svc: Service = client.app.state.service  # type: ignore[attr-defined]
+    allowed = svc.allowed_for(Caller("direct", "reader", frozenset({"alpha"})))
+    for question in QUESTIONS["beta"]:
+        answer = svc.engine.answerer.answer(question, (), 20, ["beta/beta-notes.md"], allowed).to_json()
+        assert _leaks(answer, "alpha", question) == [] and answer["citations"] == [], question

@@ -106,12 +106,14 @@ class Answerer:
         result.timing_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def candidate_tables(self, hits: Sequence[Hit], sources: Sequence[str] | None = None) -> list[Table]:
+    def candidate_tables(self, hits: Sequence[Hit], sources: Sequence[str] | None = None,
+                         allowed: frozenset[str] | None = None) -> list[Table]:
         """The tables a question may be answered from: those of its retrieved table rows (a few, best first),
-        and with `sources` every table of those files; never a scan of every table."""
+        and with `sources` every table of those files (within `allowed`); never a scan of every table."""
         found = [self.tables[h.chunk.table_id] for h in hits if h.chunk.table_id in self.tables]
         found = list({t.id: t for t in found}.values())[:MAX_TABLES]
-        scoped = [t for s in sources or () for t in self._tables_of_source.get(s, [])][:MAX_SCOPED_TABLES]
+        named = [s for s in sources or () if allowed is None or s in allowed]
+        scoped = [t for s in named for t in self._tables_of_source.get(s, [])][:MAX_SCOPED_TABLES]
         return list({t.id: t for t in [*scoped, *found]}.values())
 
     def _followup_tables(self, messages: Sequence[Turn], sources: Sequence[str] | None,
@@ -121,7 +123,7 @@ class Answerer:
         if not earlier:
             return []
         return self.candidate_tables(self.retriever.search(earlier[-1], TABLE_HITS, sources, allowed=allowed),
-                                     sources)
+                                     sources, allowed)
 
     def lexicon_of(self, allowed: frozenset[str] | None) -> Lexicon:
         """The corpus statistics of the sources a caller may see: which words exist, and how rare they are,
@@ -151,7 +153,7 @@ class Answerer:
         # The confidence stays the evidence model's: the reader's answerability, used instead or blended, made
         # the bundled evaluation worse (docs/ANSWERING.md); the reader shapes the answer.
         p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
-        pool = self.candidate_tables(hits, sources)
+        pool = self.candidate_tables(hits, sources, allowed)
         table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=bool(sources))
         t_conf = self._table_confidence(question, table, best, p_conf)
         kind = "none"
