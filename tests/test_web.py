@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, Route, expect
 
 from conftest import LiveServer, make_settings, start_live_server
 from qa.embed.embedder import Embedder
@@ -18,9 +16,6 @@ from qa.serve.service import Service
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TABLE_QUESTION = "How much did the United States spend on R&D?"
 PASSAGE_QUESTION = "How deep is the borehole in the Taklimakan Desert?"
 SCRIPT_PAYLOAD = "<script>alert(1)</script>"
@@ -38,38 +33,6 @@ The image probe string is {IMG_PAYLOAD} and it must never load anything.
 | Script tag | {SCRIPT_PAYLOAD} |
 | Image tag | {IMG_PAYLOAD} |
 """
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One headless Debian Chromium for the session; skipped without it unless QA_REQUIRE_BROWSER=1 (CI)."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run browser tests"
-        if os.environ.get("QA_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"QA_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Opens pages in fresh browser contexts (own storage, own viewport); all are closed after the test."""
-    contexts = []
-
-    def open_(url: str, **options: Any) -> Page:
-        options.setdefault("viewport", {"width": 1000, "height": 800})
-        context = browser.new_context(**options)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

@@ -184,7 +184,8 @@ def mcp(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
 
     from qa.embed.embedder import ModelError
     from qa.index.store import IndexUnavailable
-    from qa.serve.mcp_tools import build_server
+    from qa.serve.auth import ANONYMOUS
+    from qa.serve.mcp_tools import CALLER, build_server
     from qa.serve.middleware import configure_logging
     from qa.serve.service import Service
 
@@ -196,7 +197,62 @@ def mcp(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
             service.start(build=True)
     except (ModelError, IndexUnavailable, OSError) as exc:
         _fail(str(exc))
+    CALLER.set(ANONYMOUS)  # stdio: the local user, who may read the corpus folder itself
     build_server(lambda: service).run("stdio")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys: create (printed once), list, revoke.")
+app.add_typer(keys_app, name="keys")
+DbOpt = Annotated[Path | None, typer.Option("--db", help="Keys database (default: ./keys.db or QA_KEYS_DB).")]
+
+
+def _store(db: Path | None) -> Any:
+    from qa.serve.keys import KeyStore
+    from qa.serve.middleware import configure_logging
+
+    settings = Settings() if db is None else Settings(keys_db=db)
+    configure_logging(settings.log_level)  # the audit lines go to stderr, the key alone to stdout
+    return KeyStore(settings.keys_db, ttl=0)
+
+
+@keys_app.command("create")
+def keys_create(name: Annotated[str, typer.Argument(help="A name for the key (who holds it; shown in the audit log).")],
+                role: Annotated[str, typer.Option(help="reader (asks), editor (also uploads and deletes) or admin "
+                                                  "(also manages keys and rebuilds).")] = "reader",
+                scope: Annotated[list[str] | None, typer.Option("--scope", help="A corpus folder the key sees; "
+                                                                "repeat for more; none: the whole corpus.")] = None,
+                db: DbOpt = None) -> None:
+    """Create a key and print it, once: only its salted hash is kept."""
+    from qa.serve.audit import audit
+    from qa.serve.keys import KeyProblem
+
+    try:
+        key, info = _store(db).create(name, role, scope or [])
+    except (KeyProblem, OSError) as exc:
+        audit("key.create", "cli", name, "refused", reason=str(exc))
+        _fail(str(exc))
+    audit("key.create", "cli", info.name, "ok", role=info.role, scopes=list(info.scopes))
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(db: DbOpt = None) -> None:
+    """The live keys: name, role, folders, created (never the keys)."""
+    for info in _store(db).list():
+        typer.echo(f"{info.name}\t{info.role}\t{','.join(info.scopes) or '(whole corpus)'}\t{info.created}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The name of the key to revoke.")], db: DbOpt = None) -> None:
+    """Revoke a key; a running server refuses it within QA_KEYS_CACHE_SECONDS."""
+    from qa.serve.audit import audit
+    from qa.serve.keys import KeyProblem
+
+    try:
+        _store(db).revoke(name)
+    except (KeyProblem, OSError) as exc:
+        audit("key.revoke", "cli", name, "refused", reason=str(exc))
+        _fail(str(exc))
+    audit("key.revoke", "cli", name, "ok")
+    typer.echo(f"revoked {name}")
 
 
 def main() -> None:

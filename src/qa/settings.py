@@ -24,7 +24,14 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="sentence-transformers model path or name; the default is the bundled all-MiniLM-L6-v2.",
     )
-    admin_token: SecretStr | None = Field(None, description="Bearer token enabling POST /api/index/rebuild.")
+    admin_token: SecretStr | None = Field(None, description="Bearer token enabling POST /api/index/rebuild; "
+                                          "an admin key over the whole corpus.")
+    keys_db: Path = Field(Path("keys.db"), description="SQLite file of the API keys (`qa keys`); missing: no keys.")
+    anonymous: Literal["read", "none"] = Field(
+        "read", description="read: asking needs no key (whole corpus); none: every request but /api/health needs one.")
+    keys_cache_seconds: float = Field(
+        2.0, ge=0, description="How long a running server trusts its copy of the keys table: a revoked key stops "
+        "working within this many seconds.")
     # Measured on both eval sets (docs/BENCHMARKS.md): weighted 0.5 beats RRF and BM25 alone at top-1.
     fusion: Literal["rrf", "weighted"] = Field("weighted", description="How dense and BM25 rankings are fused.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")

@@ -11,6 +11,7 @@ from qa.answer.asked import TYPED
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
 from qa.answer.followup import Turn, resolve
 from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
+from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
 from qa.search.retrieval import Retriever, question_words
 from qa.tableqa.engine import TableResult, answer_from_tables
@@ -57,6 +58,7 @@ class Decision:
     kind: str  # "table", "passage" or "none"
     spans: dict[str, Span] = field(default_factory=dict)  # the best span of each chunk weighed, by chunk id
     reads: Reads | None = None  # the reader's spans (passage.py)
+    lexicon: Lexicon | None = None  # the statistics weighed with: the caller's sources only, when scoped
 
 
 def _best_per_chunk(candidates: Sequence[Candidate]) -> dict[str, Span]:
@@ -83,14 +85,17 @@ class Answerer:
         for table in data.tables:
             self._tables_of_source.setdefault(table.source, []).append(table)
         self.lexicon = Lexicon(c.search_text for c in data.chunks)
+        self._lexicons: Lru[frozenset[str], Lexicon] = Lru(16)
         self.spans = SpanVectors(retriever.embedder, span_cache)
         self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
-               sources: Sequence[str] | None = None) -> Answer:
+               sources: Sequence[str] | None = None, allowed: frozenset[str] | None = None) -> Answer:
+        """The answer from the corpus, or from `allowed` sources only when given: nothing else is retrieved,
+        matched, resolved against or counted (`sources` must lie within `allowed`)."""
         started = time.perf_counter()
-        resolved = resolve(question, messages, self._followup_tables(messages, sources))
-        decision = self.decide(resolved, top_k, sources)
+        resolved = resolve(question, messages, self._followup_tables(messages, sources, allowed))
+        decision = self.decide(resolved, top_k, sources, allowed)
         if decision.kind == "table" and decision.table is not None:
             result = self._table_answer(question, resolved, decision, top_k)
         elif decision.kind == "passage" and decision.best is not None:
@@ -101,33 +106,54 @@ class Answerer:
         result.timing_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def candidate_tables(self, hits: Sequence[Hit], sources: Sequence[str] | None = None) -> list[Table]:
+    def candidate_tables(self, hits: Sequence[Hit], sources: Sequence[str] | None = None,
+                         allowed: frozenset[str] | None = None) -> list[Table]:
         """The tables a question may be answered from: those of its retrieved table rows (a few, best first),
-        and with `sources` every table of those files; never a scan of every table."""
+        and with `sources` every table of those files (within `allowed`); never a scan of every table."""
         found = [self.tables[h.chunk.table_id] for h in hits if h.chunk.table_id in self.tables]
         found = list({t.id: t for t in found}.values())[:MAX_TABLES]
-        scoped = [t for s in sources or () for t in self._tables_of_source.get(s, [])][:MAX_SCOPED_TABLES]
+        named = [s for s in sources or () if allowed is None or s in allowed]
+        scoped = [t for s in named for t in self._tables_of_source.get(s, [])][:MAX_SCOPED_TABLES]
         return list({t.id: t for t in [*scoped, *found]}.values())
 
-    def _followup_tables(self, messages: Sequence[Turn], sources: Sequence[str] | None) -> list[Table]:
+    def _followup_tables(self, messages: Sequence[Turn], sources: Sequence[str] | None,
+                         allowed: frozenset[str] | None = None) -> list[Table]:
         """Tables for resolving a follow-up: those the last earlier question retrieves."""
         earlier = [m.content for m in messages if m.role == "user" and m.content.strip()]
         if not earlier:
             return []
-        return self.candidate_tables(self.retriever.search(earlier[-1], TABLE_HITS, sources), sources)
+        return self.candidate_tables(self.retriever.search(earlier[-1], TABLE_HITS, sources, allowed=allowed),
+                                     sources, allowed)
 
-    def decide(self, resolved: str, top_k: int = 5, sources: Sequence[str] | None = None) -> Decision:
+    def lexicon_of(self, allowed: frozenset[str] | None) -> Lexicon:
+        """The corpus statistics of the sources a caller may see: which words exist, and how rare they are,
+        must not depend on documents outside them (a name "missing" lowers the confidence)."""
+        if allowed is None:
+            return self.lexicon
+        found = self._lexicons.get(allowed)
+        if found is None:
+            # The scope's own chunks only (by id): the cost grows with the scope, not with the corpus.
+            ids = self.retriever.allowed(None, allowed)
+            chunks = self.retriever.index.data.chunks
+            found = Lexicon(chunks[int(i)].search_text for i in (ids if ids is not None else range(len(chunks))))
+            self._lexicons.put(allowed, found)
+        return found
+
+    def decide(self, resolved: str, top_k: int = 5, sources: Sequence[str] | None = None,
+               allowed: frozenset[str] | None = None) -> Decision:
         """Weigh the passage evidence against the table answer and pick one, or none."""
-        question = self.lexicon.analyse(resolved)
+        lexicon = self.lexicon_of(allowed)
+        question = lexicon.analyse(resolved)
         qvec = self.retriever.embedder.encode_query(resolved)
-        hits = self.retriever.search(resolved, max(top_k, CANDIDATES, TABLE_HITS), sources, query_vector=qvec)
-        unknown = self.lexicon.unknown_share(question)
-        candidates = self._candidates(question, qvec, hits[:CANDIDATES])
+        hits = self.retriever.search(resolved, max(top_k, CANDIDATES, TABLE_HITS), sources, query_vector=qvec,
+                                     allowed=allowed)
+        unknown = lexicon.unknown_share(question)
+        candidates = self._candidates(question, qvec, hits[:CANDIDATES], lexicon)
         best = max(candidates, key=lambda c: c.evidence.pick_score(), default=None)
         # The confidence stays the evidence model's: the reader's answerability, used instead or blended, made
         # the bundled evaluation worse (docs/ANSWERING.md); the reader shapes the answer.
         p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
-        pool = self.candidate_tables(hits, sources)
+        pool = self.candidate_tables(hits, sources, allowed)
         table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=bool(sources))
         t_conf = self._table_confidence(question, table, best, p_conf)
         kind = "none"
@@ -139,13 +165,13 @@ class Answerer:
             kind = "passage"
         reads = None
         if kind == "passage" and best is not None:
-            reads = read_hits(question, qvec, hits, (best.hit, best.span), self.lexicon, self.spans)
+            reads = read_hits(question, qvec, hits, (best.hit, best.span), lexicon, self.spans)
             if best.hit.chunk.kind == "table_row" and not (reads.answer and question.expected[0] in TYPED):
                 # An answer is never a table row read out as a sentence: a short value of the row ("$470B")
                 # may answer, the whole row may not; its value then comes from the table engine or nowhere.
                 kind, reads = ("table" if table is not None and t_conf >= TABLE_MIN else "none"), None
         return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates),
-                        reads)
+                        reads, lexicon)
 
     def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
         """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
@@ -182,15 +208,17 @@ class Answerer:
             return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
         return table.confidence
 
-    def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit]) -> list[Candidate]:
+    def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit],
+                    lexicon: Lexicon | None = None) -> list[Candidate]:
         """Every span of the given hits, with its evidence."""
+        lexicon = lexicon or self.lexicon
         spans = [(hit, span, self.span_text(hit.chunk, span)) for hit in hits for span in self._units(hit.chunk)]
         cosines = self.spans.cosines(qvec, [text for _, _, text in spans]) if spans else []
-        covers = {id(h): self.lexicon.coverage(question, h.chunk.search_text) for h in hits}
+        covers = {id(h): lexicon.coverage(question, h.chunk.search_text) for h in hits}
         ranks = {id(h): i for i, h in enumerate(hits)}
         asked = question_words(question.text)
-        return [Candidate(hit, span, Evidence(cos, self.lexicon.coverage(question, text),
-                                              self.lexicon.focus_cover(question, text), covers[id(hit)],
+        return [Candidate(hit, span, Evidence(cos, lexicon.coverage(question, text),
+                                              lexicon.focus_cover(question, text), covers[id(hit)],
                                               hit.dense or 0.0, has_expected(question, text),
                                               year_clash(question, text, hit.chunk.search_text),
                                               novelty(question, text), ranks[id(hit)],
@@ -217,7 +245,7 @@ class Answerer:
         if not rest:
             return decision.spans
         qvec = self.retriever.embedder.encode_query(decision.question.text)
-        return {**decision.spans, **_best_per_chunk(self._candidates(decision.question, qvec, rest))}
+        return {**decision.spans, **_best_per_chunk(self._candidates(decision.question, qvec, rest, decision.lexicon))}
 
     def _citations(self, decision: Decision, hits: Sequence[Hit], pinned: dict[str, Span] | None = None
                    ) -> list[Citation]:

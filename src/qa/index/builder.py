@@ -35,6 +35,8 @@ from qa.tables.model import Table, find_tables
 
 log = logging.getLogger(__name__)
 
+Step = Callable[[int, int], None]
+
 
 @dataclass
 class BuildReport:
@@ -112,11 +114,13 @@ def _split_previous(prev: IndexData | None) -> _Parts:
 
 
 def _refresh(entries: list[corpus.FileEntry], old: _Parts, settings: Settings, report: BuildReport,
-             progress: bool = False) -> _Parts:
+             progress: bool = False, step: Step | None = None) -> _Parts:
     """Reuse what is unchanged; read, parse and chunk the rest."""
     new = _Parts()
     # The bar only shows on builds long enough to need one (tqdm's mininterval), and only on a terminal.
-    for entry in tqdm(entries, desc="reading", unit="file", disable=not progress, delay=1.0):
+    for done, entry in enumerate(tqdm(entries, desc="reading", unit="file", disable=not progress, delay=1.0)):
+        if step is not None:
+            step(done, len(entries))
         src = entry.source
         if src in old.docs and old.fingerprints[src] == entry.fingerprint:
             _carry(old, new, src, entry.fingerprint)
@@ -183,8 +187,10 @@ def _vectors(chunks: list[Chunk], prev: IndexData | None, embed: Callable[[list[
 
 
 def build_index(settings: Settings, embedder: Callable[[], Embedder], full: bool = False,
-                progress: bool = False, corpus_dir: Path | None = None, index_dir: Path | None = None) -> BuildReport:
-    """Bring the index up to date with the corpus; writes a new generation only when something changed."""
+                progress: bool = False, corpus_dir: Path | None = None, index_dir: Path | None = None,
+                step: Step | None = None) -> BuildReport:
+    """Bring the index up to date with the corpus; writes a new generation only when something changed.
+    `step(done, total)` is called before each corpus file is looked at (the server's build progress)."""
     started = time.perf_counter()
     corpus_dir = corpus_dir or settings.corpus_dir
     index_dir = index_dir or settings.index_dir
@@ -196,7 +202,7 @@ def build_index(settings: Settings, embedder: Callable[[], Embedder], full: bool
         prev = _previous(index_dir, settings.model, full, report)
         report.message = " ".join([*repaired, report.message]).strip()
         report.full = prev is None
-        parts = _refresh(entries, _split_previous(prev), settings, report, progress)
+        parts = _refresh(entries, _split_previous(prev), settings, report, progress, step)
         if prev is not None and not (report.added or report.changed or report.removed):
             report.chunks, report.tables = len(prev.chunks), len(prev.tables)
             report.seconds = time.perf_counter() - started

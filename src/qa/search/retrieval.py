@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from qa.embed.embedder import Embedder
 from qa.index.store import LoadedIndex
+from qa.lru import Lru
 from qa.records import Chunk, Hit, Vectors
 from qa.search.fusion import rrf, weighted
 from qa.settings import Settings
@@ -41,28 +42,45 @@ class Retriever:
             ids.setdefault(chunk.source, []).append(i)
         self._by_source = {s: np.asarray(v, dtype=np.int64) for s, v in ids.items()}
         self._tables = {t.id: t for t in index.data.tables}
+        self._scopes: Lru[frozenset[str], npt.NDArray[np.int64]] = Lru(64)
         self._row_words = {chunk.id: words for chunk in index.data.chunks
                            if (label := self.row_label(chunk)) and (words := question_words(label))}
 
-    def allowed(self, sources: Iterable[str] | None) -> npt.NDArray[np.int64] | None:
-        """Chunk ids of the named sources; None means every chunk."""
+    def allowed(self, sources: Iterable[str] | None,
+                scope: frozenset[str] | None = None) -> npt.NDArray[np.int64] | None:
+        """Chunk ids of the named sources, within `scope` (the caller's sources; None: every source); None
+        means every chunk. A source outside the scope selects nothing: callers refuse it before (403)."""
+        if scope is not None:
+            names = [s for s in dict.fromkeys(sources or ()) if s in scope] if sources else None
+            return self._scope_ids(scope) if names is None else self._ids(names)
         if not sources:
             return None
         names = list(dict.fromkeys(sources))
         missing = [s for s in names if s not in self.index.data.documents]
         if missing:
             raise UnknownSource(missing)
+        return self._ids(names)
+
+    def _ids(self, names: Iterable[str]) -> npt.NDArray[np.int64]:
         arrays = [self._by_source[s] for s in names if s in self._by_source]
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
 
+    def _scope_ids(self, scope: frozenset[str]) -> npt.NDArray[np.int64]:
+        """A scope's chunk ids, kept for the few scopes in use: a key's every question filters by them."""
+        ids = self._scopes.get(scope)
+        if ids is None:
+            ids = np.sort(self._ids(scope))
+            self._scopes.put(scope, ids)
+        return ids
+
     def search(self, question: str, top_k: int = 5, sources: Iterable[str] | None = None,
-               query_vector: Vectors | None = None) -> list[Hit]:
-        """The best `top_k` chunks for a question, best first."""
-        allowed = self.allowed(sources)
+               query_vector: Vectors | None = None, allowed: frozenset[str] | None = None) -> list[Hit]:
+        """The best `top_k` chunks for a question, best first; no chunk outside `allowed` sources is a candidate."""
+        ids = self.allowed(sources, allowed)
         qvec = query_vector if query_vector is not None else self.embedder.encode_query(question)
         n = self.settings.candidates
-        dense = self.index.dense.search(qvec, n, allowed)
-        sparse = self.index.sparse.search(question, n, allowed)
+        dense = self.index.dense.search(qvec, n, ids)
+        sparse = self.index.sparse.search(question, n, ids)
         fused = self.fuse(question, dense, sparse, self.settings.fusion, self.settings.dense_weight)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
         bm25 = dict(zip(*sparse, strict=True))

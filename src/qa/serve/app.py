@@ -10,12 +10,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from qa import __version__
+from qa.serve.auth import Gate
 from qa.serve.docs_ui import add_docs
 from qa.serve.errors import add_error_handlers
 from qa.serve.mcp_tools import McpEndpoint, build_server
 from qa.serve.metrics import Metrics
 from qa.serve.middleware import AccessLog, BodyLimit, SecurityHeaders, configure_logging
-from qa.serve.routes import answer, chat, documents, index, metrics, pages
+from qa.serve.routes import answer, chat, corpus, documents, index, keys, metrics, pages
 from qa.serve.service import Service
 from qa.settings import Settings, get_settings
 
@@ -24,7 +25,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     """The app over one service; tests pass their own settings or service."""
     settings = settings or get_settings()
     svc = service or Service(settings)
-    mcp = McpEndpoint(build_server(lambda: svc), settings.cors_origins)
+    gate = Gate(settings)
+    mcp = McpEndpoint(build_server(lambda: svc), settings.cors_origins, gate)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,11 +38,12 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     app = FastAPI(title="qa", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Short exact answers from the corpus, with cited passages and table cells.")
     app.state.service = svc
+    app.state.gate = gate
     _middleware(app, settings)
     app.mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static")
     add_docs(app)
     add_error_handlers(app)
-    for module in (pages, index, answer, documents, chat, metrics):
+    for module in (pages, index, answer, corpus, documents, keys, chat, metrics):
         app.include_router(module.router)
     app.router.routes.append(mcp.route())
     return app
@@ -55,9 +58,10 @@ def served_app() -> FastAPI:
 def _middleware(app: FastAPI, settings: Settings) -> None:
     # Added innermost first: the access log sees every response, security headers go on all of them.
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Authorization"])
-    app.add_middleware(BodyLimit)
+    # An upload may be a whole file (QA_MAX_FILE_MB) plus its multipart framing; the route counts exactly.
+    app.add_middleware(BodyLimit, upload_limit=int(settings.max_file_mb * 1e6) + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     if settings.access_log:
         app.add_middleware(AccessLog)

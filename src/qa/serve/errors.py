@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,14 +12,28 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from qa.serve.keys import KeysUnavailable
 from qa.serve.schemas import ErrorResponse
 
+log = logging.getLogger(__name__)
+
 BAD_INPUT: dict[int | str, dict[str, Any]] = {422: {"model": ErrorResponse, "description": "Bad input."}}
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "Missing (with QA_ANONYMOUS=none), unknown or revoked key."},
+    403: {"model": ErrorResponse, "description": "The key's role or folders do not allow it."},
+}
 
 
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _readable_422)  # type: ignore[arg-type]
+    app.add_exception_handler(KeysUnavailable, _keys_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _readable_body_error)  # type: ignore[arg-type]
+
+
+async def _keys_unavailable(request: Request, exc: KeysUnavailable) -> JSONResponse:
+    """The keys file cannot be read: nothing that needs it is allowed, and the reason goes to the log only."""
+    log.error("%s", exc)
+    return JSONResponse({"detail": "keys cannot be checked right now; try again later"}, status_code=503)
 
 
 async def _readable_422(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from fastapi import HTTPException
+from fastapi.concurrency import run_in_threadpool
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
@@ -19,10 +22,18 @@ from starlette.routing import Route
 from qa import __version__
 from qa.records import Hit
 from qa.search.retrieval import UnknownSource
+from qa.serve.auth import Caller, Gate
+from qa.serve.keys import KeysUnavailable
 from qa.serve.middleware import Receive, Scope, Send
 from qa.serve.openai_chat import reply_text
 from qa.serve.schemas import AnswerRequest
-from qa.serve.service import Service
+from qa.serve.service import OutOfScope, Service
+
+# Who calls the tools: set per HTTP request from its key (`McpEndpoint`), to ANONYMOUS by `qa mcp` (stdio is
+# the local user, who can read the corpus folder anyway). The default sees nothing, so a context that did not
+# reach a tool fails closed.
+UNSET = Caller("unset", "reader", frozenset())
+CALLER: ContextVar[Caller] = ContextVar("qa_mcp_caller", default=UNSET)
 
 INSTRUCTIONS = ("Answers questions from one document corpus with short exact answers and the numbered passages "
                 "they come from; no language model writes them. `answer` for a question, `search` for passages, "
@@ -48,9 +59,12 @@ def build_server(service: Callable[[], Service]) -> MCPServer:
         (citations with offsets, table cells and arithmetic, confidence) as structured content."""
         try:
             asked = AnswerRequest(question=question, top_k=top_k, sources=sources)
-            result = service().answer(asked.question.strip(), (), asked.top_k, asked.sources)
+            svc = service()
+            result = svc.answer(asked.question.strip(), (), asked.top_k, asked.sources, svc.allowed_for(CALLER.get()))
         except ValidationError as exc:
             raise ToolError(_readable(exc)) from exc
+        except OutOfScope as exc:
+            raise ToolError(str(exc)) from exc
         except UnknownSource as exc:
             raise ToolError(f"{exc}; `search` or an answer's sources give the names of the corpus") from exc
         data = {**result.to_json(), "question": question}
@@ -61,14 +75,17 @@ def build_server(service: Callable[[], Service]) -> MCPServer:
         """Find the corpus passages that best match a query, best first, each with its document and offsets."""
         if not query.strip():
             raise ToolError("the query is empty")
-        hits = [_hit(n, hit) for n, hit in enumerate(service().search(query.strip()[:2000], top_k), 1)]
+        svc = service()
+        found = svc.search(query.strip()[:2000], top_k, allowed=svc.allowed_for(CALLER.get()))
+        hits = [_hit(n, hit) for n, hit in enumerate(found, 1)]
         text = "\n\n".join(f"[{h['n']}] {h['title']} ({h['source']}):\n{h['text']}" for h in hits) or "nothing found"
         return CallToolResult(content=[TextContent(type="text", text=text)], structured_content={"hits": hits})
 
     @server.tool(annotations=READ_ONLY)
     def get_document(source: Source) -> CallToolResult:
         """A whole document's text, the text that citation offsets index into."""
-        doc = service().document(source)
+        svc = service()
+        doc = svc.document(source, svc.allowed_for(CALLER.get()))
         if doc is None:
             raise ToolError(f"no such document in the corpus: {json.dumps(source)}")
         data = {"source": doc.source, "title": doc.title, "text": doc.text}
@@ -89,9 +106,10 @@ class McpEndpoint:
     another origin is refused (DNS rebinding), unless QA_CORS_ORIGINS lists it; clients that send no Origin
     (programs) are not affected."""
 
-    def __init__(self, server: MCPServer, origins: list[str]) -> None:
+    def __init__(self, server: MCPServer, origins: list[str], gate: Gate) -> None:
         self.server = server
         self.origins = frozenset(origins)
+        self.gate = gate
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -121,7 +139,26 @@ class McpEndpoint:
             await _refuse(send, 405, "this MCP endpoint takes POST only (stateless streamable HTTP)",
                           [(b"allow", b"POST")])
         else:
-            await self.server.session_manager.handle_request(scope, receive, send)
+            try:
+                caller = await self._caller(scope)
+            except HTTPException as exc:
+                await _refuse(send, exc.status_code, str(exc.detail), [(b"www-authenticate", b"Bearer")])
+                return
+            except KeysUnavailable as exc:
+                await _refuse(send, 503, str(exc))
+                return
+            token = CALLER.set(caller)  # the tools run in tasks of this request, which inherit it
+            try:
+                await self.server.session_manager.handle_request(scope, receive, send)
+            finally:
+                CALLER.reset(token)
+
+    async def _caller(self, scope: Scope) -> Caller:
+        """The request's caller, as every other route gets it (CallerDep): 401 for a wrong or missing key."""
+        header = dict(scope.get("headers", [])).get(b"authorization")
+        if not header:
+            return self.gate.caller(None)
+        return await run_in_threadpool(self.gate.caller, header.decode("latin-1"))
 
 
 async def _refuse(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:

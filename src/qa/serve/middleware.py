@@ -11,6 +11,8 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 
+from qa.serve.audit import audit_log
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -25,6 +27,7 @@ DOCS_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
             "connect-src 'self'; worker-src 'self' blob:; base-uri 'none'; frame-ancestors 'none'; "
             "form-action 'self'")
 DOCS_PATHS = ("/docs", "/redoc")
+UPLOAD_PATH = "/api/documents"
 access_log = logging.getLogger("qa.access")
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
            (b"x-frame-options", b"DENY")]
@@ -52,15 +55,18 @@ class SecurityHeaders:
 
 
 class BodyLimit:
-    """Refuses request bodies over `limit` bytes with a readable 422, declared or streamed."""
+    """Refuses request bodies over `limit` bytes with a readable 422, declared or streamed; uploads
+    (`POST /api/documents`) may be up to `upload_limit` bytes, and get 413 past it."""
 
-    def __init__(self, app: ASGIApp, limit: int = 64 * 1024) -> None:
+    def __init__(self, app: ASGIApp, limit: int = 64 * 1024, upload_limit: int = 64 * 1024) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body too large: at most {self.limit // 1024} KB"}).encode()
-        await send({"type": "http.response.start", "status": 422,
+    @staticmethod
+    async def _refuse(send: Send, limit: int, status: int) -> None:
+        body = json.dumps({"detail": f"request body too large: at most {limit // 1024} KB"}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
@@ -68,9 +74,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope.get("method") == "POST" and scope.get("path") == UPLOAD_PATH
+        limit, status = (self.upload_limit, 413) if upload else (self.limit, 422)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit, status)
             return
         seen = 0
 
@@ -78,32 +86,33 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise BodyTooLarge(self.limit)
+            if seen > limit:
+                raise BodyTooLarge(limit, status)
             return message
 
         try:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
-            await self._refuse(send)
+            await self._refuse(send, limit, status)
 
 
 class BodyTooLarge(HTTPException):
     """A streamed body passed the limit; an HTTPException, so FastAPI's body parsing re-raises it unchanged."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(422, f"request body too large: at most {limit // 1024} KB")
+    def __init__(self, limit: int, status: int = 422) -> None:
+        super().__init__(status, f"request body too large: at most {limit // 1024} KB")
 
 
 def configure_logging(level: str = "info") -> None:
-    """Plain log lines for everything, bare JSON lines for the access log (one per request); idempotent."""
+    """Plain log lines for everything, bare JSON lines for the access and audit logs; idempotent."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not access_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access_log.addHandler(handler)
-        access_log.propagate = False
-    access_log.setLevel(logging.INFO)
+    for json_log in (access_log, audit_log):
+        if not json_log.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            json_log.addHandler(handler)
+            json_log.propagate = False
+        json_log.setLevel(logging.INFO)
     for noisy in ("bm25s", "watchfiles"):  # per-build chatter; qa logs one line per build itself
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -194,3 +194,61 @@ class RebuildReport(BaseModel):
     skipped: list[SkippedFile] = Field(default_factory=list, description="Files left out, with the reason.")
     message: str = ""
     index_generation: str = Field("", description="The index generation served after the rebuild.")
+
+
+class Uploaded(BaseModel):
+    """A document added or replaced, and the rebuild that took it in (counts of the key's folders)."""
+
+    source: str
+    replaced: bool = Field(description="Whether a file of that name was replaced.")
+    rebuild: RebuildReport
+
+
+class Removed(BaseModel):
+    """A document removed, and the rebuild that took it out."""
+
+    removed: str
+    rebuild: RebuildReport
+
+
+class IndexStatus(BaseModel):
+    """Where the index build stands, and the files it skipped (within the key's folders)."""
+
+    state: Literal["idle", "building"]
+    done: int = Field(description="Corpus files looked at by the running build.")
+    total: int
+    last: RebuildReport | None = Field(description="The last rebuild this server ran.")
+    skipped: list[SkippedFile] = Field(default_factory=list, description="Files the served index left out.")
+
+
+class Me(BaseModel):
+    """Who a key is."""
+
+    name: str
+    role: str
+    scopes: list[str] | None = Field(description="Corpus folders the key sees; null: the whole corpus.")
+
+
+class KeyModel(BaseModel):
+    """A key as listed: never the key itself."""
+
+    name: str
+    role: Literal["reader", "editor", "admin"]
+    scopes: list[str] = Field(description="Corpus folders; empty: the whole corpus.")
+    created: str
+
+
+class KeyRequest(BaseModel):
+    """A key to create."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["reader", "editor", "admin"] = "reader"
+    scopes: list[str] = Field(default_factory=list, max_length=100, description="Corpus folders; empty: all.")
+
+
+class KeyCreated(KeyModel):
+    """The new key, shown once."""
+
+    key: str = Field(description="Send as Authorization: Bearer <key>. Shown only now.")

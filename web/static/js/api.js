@@ -1,4 +1,6 @@
-// The server API: POST api/answer and GET api/suggestions, with errors turned into readable sentences.
+// The server API: POST api/answer and GET api/suggestions (with the tab's key, if any), errors as sentences.
+
+import { authHeaders } from "./auth.js";
 
 // Relative to the chat page, so the app also works mounted under a path prefix.
 const ANSWER_URL = "api/answer";
@@ -11,7 +13,7 @@ export async function postAnswer(question, messages, signal) {
   try {
     response = await fetch(ANSWER_URL, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: authHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
       body: JSON.stringify({ question, messages, top_k: 5 }),
       signal,
     });
@@ -39,7 +41,7 @@ function errorMessage(status, body) {
 /** The starter questions (at most six non-blank strings); [] on any failure, the page works without them. */
 export async function fetchSuggestions() {
   try {
-    const response = await fetch(SUGGESTIONS_URL, { headers: { Accept: "application/json" } });
+    const response = await fetch(SUGGESTIONS_URL, { headers: authHeaders({ Accept: "application/json" }) });
     const body = response.ok ? await response.json() : null;
     const list = body && Array.isArray(body.questions) ? body.questions : [];
     return list.filter((q) => typeof q === "string" && q.trim()).slice(0, MAX_SUGGESTIONS);

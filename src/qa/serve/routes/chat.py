@@ -12,14 +12,17 @@ from fastapi.responses import StreamingResponse
 
 from qa.answer.followup import Turn
 from qa.search.retrieval import UnknownSource
+from qa.serve.auth import CallerDep
 from qa.serve.deps import ServiceDep
 from qa.serve.openai_chat import OpenAIError, OpenAIRoute, Reply, prompt_text, to_answer_request
 from qa.serve.openai_schemas import MODEL_ID, ChatCompletion, ChatRequest, ModelCard, ModelList, OpenAIErrorResponse
-from qa.serve.service import Service
+from qa.serve.service import OutOfScope, Service
 
 router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": OpenAIErrorResponse, "description": "Bad messages or parameters."},
+    401: {"model": OpenAIErrorResponse, "description": "A wrong or revoked key, or none where one is required."},
+    403: {"model": OpenAIErrorResponse, "description": "`sources` outside the key's folders."},
     404: {"model": OpenAIErrorResponse, "description": "Unknown model."},
 }
 STREAM = {"description": "With `stream: true`: server-sent events, one `chat.completion.chunk` each, then "
@@ -27,13 +30,15 @@ STREAM = {"description": "With `stream: true`: server-sent events, one `chat.com
 
 
 @router.post("/chat/completions", response_model=ChatCompletion, responses={**ERRORS, 200: STREAM})
-def chat_completions(body: ChatRequest, svc: ServiceDep) -> Any:
+def chat_completions(body: ChatRequest, svc: ServiceDep, caller: CallerDep) -> Any:
     asked = to_answer_request(body)
     try:
         result = svc.answer(asked.question.strip(), [Turn(m.role, m.content) for m in asked.messages], asked.top_k,
-                            asked.sources)
+                            asked.sources, svc.allowed_for(caller))
     except UnknownSource as exc:
         raise OpenAIError(400, str(exc), param="sources", code="unknown_source") from exc
+    except OutOfScope as exc:
+        raise OpenAIError(403, str(exc), param="sources", code="permission_denied", kind="permission_error") from exc
     reply = Reply(result, asked.question, svc.engine.generation, prompt_text(body))
     if body.stream:
         include_usage = body.stream_options is not None and body.stream_options.include_usage
@@ -43,12 +48,12 @@ def chat_completions(body: ChatRequest, svc: ServiceDep) -> Any:
 
 
 @router.get("/models", response_model=ModelList)
-def list_models(svc: ServiceDep) -> ModelList:
+def list_models(svc: ServiceDep, caller: CallerDep) -> ModelList:
     return ModelList(data=[_card(svc)])
 
 
 @router.get("/models/{model}", response_model=ModelCard, responses=ERRORS)
-def retrieve_model(model: str, svc: ServiceDep) -> ModelCard:
+def retrieve_model(model: str, svc: ServiceDep, caller: CallerDep) -> ModelCard:
     if model != MODEL_ID:
         raise OpenAIError(404, f"the model {model!r} does not exist", param="model", code="model_not_found")
     return _card(svc)
