@@ -46,7 +46,7 @@ def test_the_openai_api_answers_a_key_from_its_own_folder_only(teams: tuple[Live
     chat = _chat(live, keys[folder])
     for question in QUESTIONS["alpha"] + QUESTIONS["beta"]:
         completion = chat.chat.completions.create(model="qa", messages=[{"role": "user", "content": question}])
-        whole: dict[str, Any] = {"content": completion.choices[0].message.content, "qa": completion.model_extra["qa"]}
+        whole = {"content": completion.choices[0].message.content, "qa": (completion.model_extra or {})["qa"]}
         assert _leaks(whole, folder, question) == [], (question, whole["content"])
 
 
@@ -61,7 +61,7 @@ def test_the_openai_api_refuses_sources_outside_the_scope_and_wrong_keys(
     with pytest.raises(openai.AuthenticationError):
         _chat(live, "qa_wrong_key").chat.completions.create(model="qa", messages=asked)  # type: ignore[arg-type]
     own = _chat(live, keys["beta"]).chat.completions.create(model="qa", messages=asked)  # type: ignore[arg-type]
-    assert own.model_extra["qa"]["answer"] == "9,310 meters"
+    assert (own.model_extra or {})["qa"]["answer"] == "9,310 meters"
 
 
 def _over_mcp(live: LiveServer, key: str, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
@@ -86,11 +86,19 @@ def test_mcp_tools_see_only_the_keys_folder(teams: tuple[LiveServer, dict[str, s
     results = _over_mcp(live, keys[folder], calls)
     for (_, args), result in zip(calls[:-3], results[:-3], strict=True):
         seen = {"text": [c.text for c in result.content], "data": result.structured_content}
-        assert not result.is_error and _leaks(seen, folder, args.get("question", args.get("query", ""))) == []
+        assert not result.is_error and _leaks(seen, folder, str(args.get("question", args.get("query")))) == []
     hidden, outside, own = results[-3:]
     assert hidden.is_error and "no such document" in hidden.content[0].text
     assert outside.is_error and "outside" in outside.content[0].text
     assert not own.is_error and MARKERS[folder][0] in own.structured_content["text"]
+
+
+def test_a_placeholder_api_key_asks_anonymously_but_a_wrong_qa_key_is_refused(
+        teams: tuple[LiveServer, dict[str, str]]) -> None:
+    live, _ = teams
+    asked = [{"role": "user", "content": "How long is the Quenvar bridge?"}]
+    anonymous = _chat(live, "unused").chat.completions.create(model="qa", messages=asked)  # type: ignore[arg-type]
+    assert (anonymous.model_extra or {})["qa"]["answer"] == "9,310 meters"  # QA_ANONYMOUS=read: the whole corpus
 
 
 def test_mcp_over_http_refuses_a_wrong_key_with_401(teams: tuple[LiveServer, dict[str, str]]) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from qa.serve.keys import ROLES, KeyStore
+from qa.serve.keys import PREFIX, ROLES, KeyStore
 from qa.settings import Settings
 
 UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
@@ -70,8 +70,10 @@ class Gate:
         token = self.settings.admin_token
         return bool(token and token.get_secret_value()) or any(k.role == "admin" for k in self.store.list())
 
-    def caller(self, authorization: str | None, required: bool = True) -> Caller:
-        """The caller; 401 for a wrong, revoked or (with QA_ANONYMOUS=none, when `required`) missing key."""
+    def caller(self, authorization: str | None, required: bool = True, placeholder: bool = False) -> Caller:
+        """The caller; 401 for a wrong, revoked or (with QA_ANONYMOUS=none, when `required`) missing key.
+        `placeholder`: with QA_ANONYMOUS=read, a token that is no qa key at all (OpenAI clients must send some
+        api_key) asks anonymously; a qa key still has to be a live one."""
         if not authorization:
             if self.settings.anonymous == "read":
                 return ANONYMOUS  # the common case touches no database: asking stays as fast as before
@@ -85,6 +87,8 @@ class Gate:
         admin = self.settings.admin_token.get_secret_value() if self.settings.admin_token is not None else ""
         if admin and hmac.compare_digest(given.encode(), admin.encode()):
             return Caller("admin-token", "admin", None)
+        if placeholder and self.settings.anonymous == "read" and not given.startswith(PREFIX):
+            return ANONYMOUS
         info = self.store.verify(given)  # KeysUnavailable: 503 (serve/errors.py)
         if info is None:
             raise HTTPException(401, "unknown or revoked key", headers=UNAUTHORIZED)
@@ -106,16 +110,26 @@ async def get_open_caller(request: Request) -> Caller:
     return await _caller(request, required=False)
 
 
-async def _caller(request: Request, required: bool) -> Caller:
-    gate, header = get_gate(request), request.headers.get("authorization")
+async def get_client_caller(request: Request) -> Caller:
+    """The caller of an interface whose clients always send a key (the OpenAI API, MCP): see `Gate.caller`."""
+    return await _caller(request, required=True, placeholder=True)
+
+
+async def _caller(request: Request, required: bool, placeholder: bool = False) -> Caller:
+    return await caller_of(get_gate(request), request.headers.get("authorization"), required, placeholder)
+
+
+async def caller_of(gate: Gate, header: str | None, required: bool = True, placeholder: bool = False) -> Caller:
+    """The caller sending `header`, checked off the event loop when it carries a key."""
     if not header:
         return gate.caller(None, required)  # no thread hop and no database: asking anonymously stays fast
     # A key's first check runs scrypt (~50 ms) and may read the keys file: off the event loop.
-    return await run_in_threadpool(gate.caller, header, required)
+    return await run_in_threadpool(gate.caller, header, required, placeholder)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 OpenCallerDep = Annotated[Caller, Depends(get_open_caller)]
+ClientCallerDep = Annotated[Caller, Depends(get_client_caller)]
 
 
 def require(caller: Caller, role: str) -> None:

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException
-from fastapi.concurrency import run_in_threadpool
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
@@ -22,7 +21,7 @@ from starlette.routing import Route
 from qa import __version__
 from qa.records import Hit
 from qa.search.retrieval import UnknownSource
-from qa.serve.auth import Caller, Gate
+from qa.serve.auth import Caller, Gate, caller_of
 from qa.serve.keys import KeysUnavailable
 from qa.serve.middleware import Receive, Scope, Send
 from qa.serve.openai_chat import reply_text
@@ -154,11 +153,9 @@ class McpEndpoint:
                 CALLER.reset(token)
 
     async def _caller(self, scope: Scope) -> Caller:
-        """The request's caller, as every other route gets it (CallerDep): 401 for a wrong or missing key."""
+        """The request's caller, as the OpenAI API gets it (ClientCallerDep): 401 for a wrong or missing key."""
         header = dict(scope.get("headers", [])).get(b"authorization")
-        if not header:
-            return self.gate.caller(None)
-        return await run_in_threadpool(self.gate.caller, header.decode("latin-1"))
+        return await caller_of(self.gate, header.decode("latin-1") if header else None, placeholder=True)
 
 
 async def _refuse(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:

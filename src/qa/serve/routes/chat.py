@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from qa.answer.followup import Turn
 from qa.search.retrieval import UnknownSource
-from qa.serve.auth import CallerDep
+from qa.serve.auth import ClientCallerDep
 from qa.serve.deps import ServiceDep
 from qa.serve.openai_chat import OpenAIError, OpenAIRoute, Reply, prompt_text, to_answer_request
 from qa.serve.openai_schemas import MODEL_ID, ChatCompletion, ChatRequest, ModelCard, ModelList, OpenAIErrorResponse
@@ -30,7 +30,7 @@ STREAM = {"description": "With `stream: true`: server-sent events, one `chat.com
 
 
 @router.post("/chat/completions", response_model=ChatCompletion, responses={**ERRORS, 200: STREAM})
-def chat_completions(body: ChatRequest, svc: ServiceDep, caller: CallerDep) -> Any:
+def chat_completions(body: ChatRequest, svc: ServiceDep, caller: ClientCallerDep) -> Any:
     asked = to_answer_request(body)
     try:
         result = svc.answer(asked.question.strip(), [Turn(m.role, m.content) for m in asked.messages], asked.top_k,
@@ -48,12 +48,12 @@ def chat_completions(body: ChatRequest, svc: ServiceDep, caller: CallerDep) -> A
 
 
 @router.get("/models", response_model=ModelList)
-def list_models(svc: ServiceDep, caller: CallerDep) -> ModelList:
+def list_models(svc: ServiceDep, caller: ClientCallerDep) -> ModelList:
     return ModelList(data=[_card(svc)])
 
 
 @router.get("/models/{model}", response_model=ModelCard, responses=ERRORS)
-def retrieve_model(model: str, svc: ServiceDep, caller: CallerDep) -> ModelCard:
+def retrieve_model(model: str, svc: ServiceDep, caller: ClientCallerDep) -> ModelCard:
     if model != MODEL_ID:
         raise OpenAIError(404, f"the model {model!r} does not exist", param="model", code="model_not_found")
     return _card(svc)
