@@ -13,7 +13,7 @@ from qa import __version__
 from qa.serve.docs_ui import add_docs
 from qa.serve.errors import add_error_handlers
 from qa.serve.middleware import AccessLog, BodyLimit, SecurityHeaders, configure_logging
-from qa.serve.routes import answer, documents, index, pages
+from qa.serve.routes import answer, documents, index, page_images, pages
 from qa.serve.service import Service
 from qa.settings import Settings, get_settings
 
@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     app.mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static")
     add_docs(app)
     add_error_handlers(app)
-    for module in (pages, index, answer, documents):
+    # page_images before documents: its paths would otherwise match documents' {source:path}.
+    for module in (pages, index, answer, page_images, documents):
         app.include_router(module.router)
     return app
 
