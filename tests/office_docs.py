@@ -108,6 +108,13 @@ def handbook_docx(path: Path) -> None:
     document.save(str(path))
 
 
+def memo_docx(path: Path) -> None:
+    document = docx.Document()
+    document.add_heading("Cafeteria memo", 1)
+    document.add_paragraph("The Orchard Labs cafeteria was opened in 2011 by the chef Marta Quell.")
+    document.save(str(path))
+
+
 def sales_xlsx(path: Path) -> None:
     """Two sheets: Revenue (a merged year header over two half-years, dollar formats), Staff (a percent)."""
     book = openpyxl.Workbook()
@@ -133,12 +140,12 @@ def sales_xlsx(path: Path) -> None:
     book.save(str(path))
 
 
-def deck_pptx(path: Path) -> None:
+def deck_pptx(path: Path, drones: str = "3,400") -> None:
     """Slide 1: a shipping fact; slide 2: a stock table."""
     deck = pptx.Presentation()
     first = deck.slides.add_slide(deck.slide_layouts[1])
     first.shapes.title.text = "Quarterly Update for Falcon Robotics"
-    first.placeholders[1].text = "Falcon Robotics shipped 3,400 delivery drones in the third quarter."
+    first.placeholders[1].text = f"Falcon Robotics shipped {drones} delivery drones in the third quarter."
     second = deck.slides.add_slide(deck.slide_layouts[5])
     second.shapes.title.text = "Warehouse stock"
     rows = [["Item", "Units"], ["Rotors", "5,200"], ["Batteries", "3,900"], ["Frames", "2,750"]]
@@ -161,3 +168,12 @@ def zip_bomb_docx(path: Path, megabytes: int) -> None:
             for _ in range(megabytes):
                 pad.write(block)
     path.write_bytes(buffer.getvalue())
+
+
+def long_table_pdf(path: Path, rows: int) -> None:
+    """A ruled table too long for one page: reportlab splits it and repeats its header row on the next."""
+    styles = getSampleStyleSheet()
+    data = [["Item", "Stock"], *([f"Item {n}", str(10 * n)] for n in range(1, rows + 1))]
+    table = Table(data, repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.75, colors.black)]))
+    SimpleDocTemplate(str(path), pagesize=A4).build([Paragraph("Stock by item", styles["BodyText"]), table])

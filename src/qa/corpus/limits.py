@@ -36,7 +36,8 @@ class Limits:
 
 
 def sniff(raw: bytes) -> str | None:
-    """The format the bytes hold ("pdf", "docx", "xlsx", "pptx", "zip"), or None for anything else."""
+    """The format the bytes hold ("pdf", "docx", "xlsx", "pptx", "zip", "damaged zip"), or None for anything
+    else."""
     if b"%PDF-" in raw[:1024]:  # the header may follow a little junk; readers accept that too
         return "pdf"
     if not raw.startswith(b"PK\x03\x04"):
@@ -45,7 +46,7 @@ def sniff(raw: bytes) -> str | None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        return "zip"
+        return "damaged zip"
     return next((fmt for part, fmt in OOXML_PARTS.items() if part in names), "zip")
 
 

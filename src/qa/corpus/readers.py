@@ -21,6 +21,8 @@ NAMES = {"pdf": "a PDF", "docx": "a Word document", "xlsx": "an Excel workbook",
 def read_binary(raw: bytes, fmt: str, limits: Limits) -> PagedText:
     """Read a PDF or Office file within the limits; a file whose extension lies is read as what it is."""
     real = sniff(raw)
+    if real == "damaged zip":
+        raise LoadError(f"damaged or truncated file (.{fmt} files are zip archives, and this one cannot be read)")
     if real is None or real == "zip":
         what = NAMES["zip"] if real else "text or an unknown format"
         raise LoadError(f"not {NAMES[fmt]}: the file is {what} (its extension says .{fmt}); skipped")

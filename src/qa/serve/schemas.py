@@ -177,10 +177,17 @@ class DocumentSummary(BaseModel):
     tables: int
 
 
+class PageSize(BaseModel):
+    width: float = Field(description="In PDF points, as citation boxes are.")
+    height: float
+
+
 class DocumentText(BaseModel):
     source: str
     title: str
     text: str = Field(description="The text that citation offsets index into.")
+    pages: list[PageSize] = Field(default_factory=list, description="Paged documents (PDF, PowerPoint): each "
+                                  "page's size, the frame of its citation boxes.")
 
 
 class Suggestions(BaseModel):

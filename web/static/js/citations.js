@@ -57,7 +57,8 @@ export function forgetOpenPanel() {
 function fillPassage(panel, citation, n) {
   const meta = el("p", { class: "passage-meta" }, `[${n}] `,
     el("strong", {}, citation.title || citation.source || ""), " · ",
-    el("span", { class: "passage-source" }, citation.source || ""));
+    el("span", { class: "passage-source" }, citation.source || ""),
+    Number.isInteger(citation.page) ? el("span", { class: "passage-page" }, ` · page ${citation.page}`) : "");
   const link = el("a", { class: "open-doc", href: docHref(citation) }, "Open in document");
   panel.replaceChildren(meta, renderPassage(String(citation.text || ""), citation.highlight), link);
 }

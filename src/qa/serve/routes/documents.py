@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from qa.serve.deps import ServiceDep, document_or_404
-from qa.serve.schemas import DocumentSummary, DocumentText, ErrorResponse
+from qa.serve.schemas import DocumentSummary, DocumentText, ErrorResponse, PageSize
 
 router = APIRouter(prefix="/api", tags=["documents"])
 
@@ -22,4 +22,5 @@ def documents(svc: ServiceDep) -> list[DocumentSummary]:
             responses={404: {"model": ErrorResponse, "description": "Not a file of the corpus."}})
 def document(source: str, svc: ServiceDep) -> DocumentText:
     doc = document_or_404(svc, source)
-    return DocumentText(source=doc.source, title=doc.title, text=doc.text)
+    return DocumentText(source=doc.source, title=doc.title, text=doc.text,
+                        pages=[PageSize(width=w, height=h) for w, h in doc.pages])
