@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, expect, sync_playwright
 
-from conftest import LiveServer, make_settings, start_live_server
+from conftest import LiveServer, OfficeCorpus, make_settings, start_live_server
 from qa.embed.embedder import Embedder
 from qa.serve.service import Service
 
@@ -431,4 +431,42 @@ def test_normal_ask_has_no_csp_violation_or_script_error(chat: Page) -> None:
     chat.wait_for_selector("#hl")
     chat.go_back()
     expect(last_answer(chat)).to_be_visible()
+    assert problems == []
+
+
+@pytest.fixture(scope="module")
+def office_server(office: OfficeCorpus) -> Iterator[LiveServer]:
+    """A real uvicorn over the generated PDF and Office corpus."""
+    live = start_live_server(office.service)
+    yield live
+    live.stop()
+
+
+def test_pdf_citation_opens_on_its_page_image_with_the_cited_text_highlighted(
+        office_server: LiveServer, open_page: Callable[..., Page]) -> None:
+    problems: list[str] = []
+    page = open_page(office_server.url + "/")
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    ask(page, "How tall is the main lighthouse?")
+    answer = last_answer(page)
+    answer.locator("button.chip").first.click()
+    expect(answer.locator(".passage-page")).to_have_text(" · page 2")
+    answer.locator("a.open-doc").click()
+    page.wait_for_url("**/view/report.pdf?start=*")
+    image = page.locator("img.page-image")
+    expect(image).to_be_visible()
+    expect(page.locator(".page-count")).to_have_text("Page 2 of 3")
+    page.wait_for_function("document.querySelector('img.page-image').naturalWidth > 0")
+    frame = image.bounding_box()
+    boxes = page.locator(".page-box")
+    assert frame is not None and boxes.count() >= 1
+    first = boxes.first.bounding_box()
+    assert first is not None and first["width"] > 0 and first["height"] > 0
+    assert frame["x"] <= first["x"] and first["x"] + first["width"] <= frame["x"] + frame["width"]
+    assert frame["y"] <= first["y"] and first["y"] + first["height"] <= frame["y"] + frame["height"] / 3
+    page.locator("#tab-text").click()
+    expect(page.locator("#hl")).to_be_visible()
+    expect(page.locator("#hl")).to_contain_text("42 meters")
+    expect(image).to_be_hidden()
     assert problems == []

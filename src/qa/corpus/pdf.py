@@ -8,7 +8,6 @@ import logging
 import statistics
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pdfplumber
 import pypdfium2
@@ -17,15 +16,12 @@ from tqdm import tqdm
 
 from qa.corpus.limits import Limits, LoadError
 from qa.corpus.ocr import OCR_DPI, Word, ocr_words, tesseract_available
-from qa.corpus.paged import PagedText, header_depth
+from qa.corpus.paged import PagedText
+from qa.corpus.pdf_tables import PdfTable, aligned_tables, ruled_tables
 from qa.records import Box
 
 log = logging.getLogger(__name__)
 
-# docs/FORMATS.md: on generated tables the line finder gets ruled tables right and finds no false tables in
-# prose; the text finder also finds unruled tables but cuts prose into bogus ones, so unruled tables are
-# read as text lines.
-TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 HEADING_RATIO = 1.2  # a line this much larger than the page's body text is a heading
 PARAGRAPH_GAP = 0.6  # a vertical gap over this share of the line height starts a new paragraph
 
@@ -127,9 +123,7 @@ class _Ocr:
 def _read_page(page: Page, out: PagedText, ocr: _Ocr) -> None:
     number = int(page.page_number)
     if page.chars:
-        tables = page.find_tables(TABLE_SETTINGS)
-        regions = [t.bbox for t in tables]
-        words = [w for w in _words(page) if not any(_inside(w, r) for r in regions)]
+        tables, words = page_tables(page)
         blocks = [*_paragraphs(_lines(words), number), *(_table_block(t, number) for t in tables)]
     elif page.images:
         blocks = list(_paragraphs(_lines(ocr.words(number)), number))
@@ -142,6 +136,17 @@ def _read_page(page: Page, out: PagedText, ocr: _Ocr) -> None:
             out.heading(" ".join(ln.text for ln in block.lines), 2, number, block.lines[0].box(number))
         elif block.lines:
             out.paragraph([(ln.text, ln.box(number)) for ln in block.lines], number)
+
+
+def page_tables(page: Page) -> tuple[list[PdfTable], list[Word]]:
+    """The tables of a page with a text layer, and the words outside them.
+
+    docs/FORMATS.md: ruled tables by the line finder, then unruled ones among the lines left.
+    """
+    tables = ruled_tables(page)
+    words = [w for w in _words(page) if not any(_inside(w, t.bbox) for t in tables)]
+    tables += aligned_tables([ln.words for ln in _lines(words)])
+    return tables, [w for w in words if not any(_inside(w, t.bbox) for t in tables)]
 
 
 def _words(page: Page) -> list[Word]:
@@ -192,10 +197,6 @@ def _paragraphs(lines: list[_Line], page: int) -> Iterator[_Block]:
         yield current
 
 
-def _table_block(table: Any, page: int) -> _Block:
-    rows = table.extract()
-    boxes = [Box(page, *(round(float(v), 2) for v in row.bbox)) for row in table.rows]
-    # pdfplumber gives None for the cells a merged cell covers: a header row with one spans columns.
-    merged = [any(c is None for c in row[1:]) for row in rows]
-    return _Block(float(table.bbox[1]), rows=[[c or "" for c in row] for row in rows], row_boxes=boxes,
-                  header=header_depth(merged))
+def _table_block(table: PdfTable, page: int) -> _Block:
+    boxes = [Box(page, *(round(v, 2) for v in box)) for box in table.row_boxes]
+    return _Block(table.bbox[1], rows=table.rows, row_boxes=boxes, header=table.header)
