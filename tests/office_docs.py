@@ -177,3 +177,13 @@ def long_table_pdf(path: Path, rows: int) -> None:
     table = Table(data, repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.75, colors.black)]))
     SimpleDocTemplate(str(path), pagesize=A4).build([Paragraph("Stock by item", styles["BodyText"]), table])
+
+
+def unruled_pdf(path: Path, rows: list[list[str]], prose: str) -> None:
+    """A table drawn without lines under a justified paragraph."""
+    from reportlab.lib.enums import TA_JUSTIFY
+    from reportlab.lib.styles import ParagraphStyle
+
+    styles = getSampleStyleSheet()
+    justified = ParagraphStyle("justified", parent=styles["BodyText"], alignment=TA_JUSTIFY)
+    SimpleDocTemplate(str(path), pagesize=A4).build([Paragraph(prose, justified), Spacer(1, 12), Table(rows)])

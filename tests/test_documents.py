@@ -193,3 +193,37 @@ def test_rebuild_reads_only_the_changed_office_file_and_embeds_only_its_new_chun
     third = build_index(settings, lambda: embedder)
     assert (third.changed, third.unchanged, third.written) == (1, 1, True)
     assert third.embedded == 1  # the changed sentence; the slide table's rows come from the embedding cache
+
+
+def test_an_unruled_pdf_table_is_read_whole_and_justified_prose_is_not_a_table(tmp_path: Path) -> None:
+    rows = [["Vessel", "Crew", "Tonnage"], ["Grey Heron", "14", "2,300"], ["Sea Lark", "9", "1,150"],
+            ["North Star", "22", "4,875"]]
+    prose = ("The fleet was renewed over the decade, and the older hulls were sold to yards along the coast. " * 6)
+    make.unruled_pdf(tmp_path / "fleet.pdf", rows, prose)
+    doc = load(scan(tmp_path)[0][0], 10_000_000)
+    tables = find_tables(doc)
+    assert len(tables) == 1
+    assert tables[0].columns == ["Crew", "Tonnage"]
+    assert [[r.label, *r.cells] for r in tables[0].rows] == rows[1:]
+    assert "The fleet was renewed" in doc.text and "|" not in doc.text[: doc.text.index("| Vessel")]
+    assert doc.title == "Fleet"  # the writer's "(anonymous)" is no title
+
+
+@pytest.mark.parametrize(("value", "number_format", "shown"), [
+    (1234567, '"$"#,##0', "$1,234,567"),
+    (0.125, "0.0%", "12.5%"),
+    (1234567, '$#,##0.0,,"M"', "$1.2M"),  # a format scaling by millions keeps its scale
+    (1234567, "#,##0,", "1,235K"),
+    (-1200, "#,##0;(#,##0)", "(1,200)"),
+    (1200.5, "[$€-407]#,##0.00", "€1,200.50"),
+    (3.5, "General", "3.5"),
+])
+def test_spreadsheet_number_formats_keep_currency_percent_and_scale(value: float, number_format: str,
+                                                                     shown: str) -> None:
+    from qa.corpus.numformat import display
+    from qa.tables.values import parse_value
+
+    assert display(value, number_format) == shown
+    parsed = parse_value(shown)
+    assert parsed is not None and parsed.number == pytest.approx(
+        {"$1.2M": 1.2e6, "1,235K": 1_235_000, "12.5%": 12.5}.get(shown, value))

@@ -22,6 +22,7 @@ from qa.records import Box
 
 log = logging.getLogger(__name__)
 
+PLACEHOLDER_TITLES = {"", "(anonymous)", "anonymous", "untitled", "(untitled)"}
 HEADING_RATIO = 1.2  # a line this much larger than the page's body text is a heading
 PARAGRAPH_GAP = 0.6  # a vertical gap over this share of the line height starts a new paragraph
 
@@ -71,7 +72,7 @@ def read_pdf(raw: bytes, limits: Limits) -> PagedText:
         if count > wanted:
             out.warnings.append(f"read the first {wanted:,} of {count:,} pages (QA_MAX_PAGES)")
         with pdfplumber.open(io.BytesIO(raw), pages=list(range(1, wanted + 1))) as pdf:
-            out.title = str(pdf.metadata.get("Title") or "").strip() or None
+            out.title = _title(pdf.metadata.get("Title"))
             ocr = _Ocr(limits, rendered, out)
             for page in _progress(pdf.pages, wanted):
                 out.pages.append((float(page.width), float(page.height)))
@@ -80,6 +81,12 @@ def read_pdf(raw: bytes, limits: Limits) -> PagedText:
         return out
     finally:
         rendered.close()
+
+
+def _title(value: object) -> str | None:
+    """The title the PDF declares, unless it is a writer's placeholder ("(anonymous)", "untitled")."""
+    title = str(value or "").strip()
+    return None if title.lower() in PLACEHOLDER_TITLES else title
 
 
 def _open_checked(raw: bytes) -> pypdfium2.PdfDocument:

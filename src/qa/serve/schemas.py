@@ -128,10 +128,10 @@ class CitationModel(BaseModel):
     end: int
     highlight: SpanModel | None = Field(description="The answer span or best sentence, offsets within `text`.")
     score: float = Field(description="Retrieval score (fused ranks); citation 1 holds the answer.")
-    page: int | None = Field(None, description="1-based page (slide) the text starts on; null when the "
-                             "document has no pages.")
-    boxes: list[BoxModel] = Field(default_factory=list, description="The cited text's boxes on its pages "
-                                  "(a table row: the row's).")
+    page: int | None = Field(description="1-based page (slide) the text starts on; null when the document has "
+                             "no pages.")
+    boxes: list[BoxModel] = Field(description="The cited text's boxes on its pages (a table row: the row's); "
+                                  "empty when not known.")
 
 
 class AnswerResponse(BaseModel):
