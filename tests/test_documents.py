@@ -227,3 +227,26 @@ def test_spreadsheet_number_formats_keep_currency_percent_and_scale(value: float
     parsed = parse_value(shown)
     assert parsed is not None and parsed.number == pytest.approx(
         {"$1.2M": 1.2e6, "1,235K": 1_235_000, "12.5%": 12.5}.get(shown, value))
+
+
+def test_a_pdf_read_past_its_time_limit_keeps_the_pages_read_and_says_so(tmp_path: Path) -> None:
+    make.long_pdf(tmp_path / "ledger.pdf", pages=30)
+    doc = load(scan(tmp_path)[0][0], 10_000_000, Limits(max_seconds=1e-9))
+    assert len(doc.pages) == 1 and "shipment number 1001" in doc.text
+    assert doc.warnings == ["read the first 1 of 30 pages: reading took over 1e-09 s (QA_MAX_FILE_SECONDS)"]
+
+
+def test_an_office_file_added_while_serving_is_answered_after_the_swap_with_its_page(
+        tmp_path: Path, small_service: Any) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make.handbook_docx(corpus / "handbook.docx")
+    service = small_service()
+    before = service.engine
+    make.deck_pptx(corpus / "deck.pptx")
+    report = service.rebuild()
+    assert (report.added, report.unchanged, report.written) == (1, 1, True)
+    answer = service.answer("How many rotors are in warehouse stock?")
+    assert (answer.answer, answer.citations[0].source, answer.citations[0].page) == ("5,200", "deck.pptx", 2)
+    # A request holding the old engine finishes on it: the swap never pulls the index from under it.
+    assert before.answerer.answer("What was the Support headcount in 2025?").answer == "11"

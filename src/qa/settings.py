@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped with a warning.")
     max_pages: int = Field(500, ge=1, description="Most pages (slides) read from one PDF or PowerPoint file; "
                            "the rest are left out with a warning.")
+    max_file_seconds: float = Field(300.0, gt=0, description="Reading one PDF or deck stops after the page "
+                                    "being read when this many seconds have passed; the rest is left out with "
+                                    "a warning.")
     max_unzipped_mb: float = Field(100.0, gt=0, description="A .docx, .xlsx or .pptx expanding past this many MB "
                                    "is refused as a possible zip bomb, before it is opened.")
     max_zip_entries: int = Field(10_000, ge=1, description="A .docx, .xlsx or .pptx holding more zip entries "

@@ -27,12 +27,13 @@ class Limits:
     max_cells: int = 200_000
     ocr: Literal["auto", "off"] = "auto"
     ocr_max_pages: int = 50
+    max_seconds: float = 300.0  # reading a PDF or deck stops at the first page after this, with a warning
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(max_pages=settings.max_pages, max_unzipped_bytes=int(settings.max_unzipped_mb * 1e6),
                    max_zip_entries=settings.max_zip_entries, max_cells=settings.max_cells, ocr=settings.ocr,
-                   ocr_max_pages=settings.ocr_max_pages)
+                   ocr_max_pages=settings.ocr_max_pages, max_seconds=settings.max_file_seconds)
 
 
 def sniff(raw: bytes) -> str | None:

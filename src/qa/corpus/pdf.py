@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import statistics
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -74,10 +75,15 @@ def read_pdf(raw: bytes, limits: Limits) -> PagedText:
         with pdfplumber.open(io.BytesIO(raw), pages=list(range(1, wanted + 1))) as pdf:
             out.title = _title(pdf.metadata.get("Title"))
             ocr = _Ocr(limits, rendered, out)
+            deadline = time.monotonic() + limits.max_seconds
             for page in _progress(pdf.pages, wanted):
                 out.pages.append((float(page.width), float(page.height)))
                 _read_page(page, out, ocr)
                 page.close()  # pdfplumber caches each page's objects: a long PDF would keep them all
+                if time.monotonic() > deadline and len(out.pages) < wanted:
+                    out.warnings.append(f"read the first {len(out.pages):,} of {count:,} pages: reading took over "
+                                        f"{limits.max_seconds:g} s (QA_MAX_FILE_SECONDS)")
+                    break
         return out
     finally:
         rendered.close()
