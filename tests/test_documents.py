@@ -250,3 +250,23 @@ def test_an_office_file_added_while_serving_is_answered_after_the_swap_with_its_
     assert (answer.answer, answer.citations[0].source, answer.citations[0].page) == ("5,200", "deck.pptx", 2)
     # A request holding the old engine finishes on it: the swap never pulls the index from under it.
     assert before.answerer.answer("What was the Support headcount in 2025?").answer == "11"
+
+
+def test_a_one_column_sheet_is_read_as_lines_and_trailing_empty_columns_are_dropped(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "Notes"
+    for line in ["The audit closed in March.", "The board approved the budget."]:
+        notes.append([line])
+    wide = book.create_sheet("Wide")
+    wide.append(["Office", "Rooms"])
+    wide.append(["Lisbon", 12])
+    wide.cell(1, 40).number_format = "0.0"  # a formatted, empty cell far to the right
+    wide.append(["Oslo", 9])
+    book.save(str(tmp_path / "book.xlsx"))
+    doc = load(scan(tmp_path)[0][0], 10_000_000)
+    assert "The audit closed in March.\n\nThe board approved the budget." in doc.text
+    assert "| Office | Rooms |\n|---|---|\n| Lisbon | 12 |\n| Oslo | 9 |" in doc.text

@@ -87,9 +87,12 @@ class PagedText:
         the table that ended the previous page (same width), its repeated header row dropped."""
         grid = [[cell_text(c) for c in row] for row in rows]
         keep = [i for i, row in enumerate(grid) if any(row)]
-        if not keep or max(len(grid[i]) for i in keep) < 2:
+        # Trailing empty columns are layout (a sheet formatted to its last column), not data.
+        width = max((max(j for j, c in enumerate(grid[i]) if c) + 1 for i in keep), default=0)
+        if width < 2:  # one column is a list, not a table: its cells are paragraphs
+            for i in keep:
+                self.paragraph([(grid[i][0], boxes[i] if i < len(boxes) else None)], page)
             return
-        width = max(len(grid[i]) for i in keep)
         lines = [("| " + " | ".join((grid[i] + [""] * width)[:width]) + " |",
                   boxes[i] if i < len(boxes) else None) for i in keep]
         header = min(max(1, header), MAX_HEADER_ROWS, len(lines))
