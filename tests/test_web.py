@@ -470,3 +470,20 @@ def test_pdf_citation_opens_on_its_page_image_with_the_cited_text_highlighted(
     expect(page.locator("#hl")).to_contain_text("42 meters")
     expect(image).to_be_hidden()
     assert problems == []
+
+
+def test_table_citation_page_marks_its_cited_row_strongest(office_server: LiveServer,
+                                                            open_page: Callable[..., Page]) -> None:
+    page = open_page(office_server.url + "/")
+    ask(page, "What was the cargo volume of Southbay in 2024?")
+    answer = last_answer(page)
+    answer.locator("button.chip").first.click()
+    answer.locator("a.open-doc").click()
+    page.wait_for_url("**/view/report.pdf?start=*&focus_start=*")
+    page.wait_for_function("document.querySelector('img.page-image').naturalWidth > 0")
+    focus = page.locator(".page-box.focus")
+    expect(focus).to_have_count(1)
+    assert page.locator(".page-box").count() > 1  # the rest of the table, marked lighter
+    row, frame = focus.bounding_box(), page.locator("img.page-image").bounding_box()
+    assert row is not None and frame is not None
+    assert 0 < row["height"] < frame["height"] / 20  # one row, not the whole table

@@ -100,7 +100,7 @@ def _open_checked(raw: bytes) -> pypdfium2.PdfDocument:
         return pypdfium2.PdfDocument(raw)
     except pypdfium2.PdfiumError as exc:
         if "password" in str(exc).lower():
-            raise LoadError("encrypted PDF (it needs a password); skipped") from exc
+            raise LoadError("encrypted PDF (it needs a password)") from exc
         raise LoadError(f"damaged or truncated PDF ({exc})") from exc
 
 

@@ -25,7 +25,7 @@ def read_binary(raw: bytes, fmt: str, limits: Limits) -> PagedText:
         raise LoadError(f"damaged or truncated file (.{fmt} files are zip archives, and this one cannot be read)")
     if real is None or real == "zip":
         what = NAMES["zip"] if real else "text or an unknown format"
-        raise LoadError(f"not {NAMES[fmt]}: the file is {what} (its extension says .{fmt}); skipped")
+        raise LoadError(f"not {NAMES[fmt]}: the file is {what} (its extension says .{fmt})")
     try:
         out = _read(raw, real, limits)
     except LoadError:

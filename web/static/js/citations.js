@@ -83,7 +83,12 @@ function docHref(citation) {
   const path = String(citation.source || "").split("/").map(encodeURIComponent).join("/");
   const start = Math.max(0, parseInt(citation.start, 10) || 0);
   const end = Math.max(start, parseInt(citation.end, 10) || 0);
-  return `view/${path}?start=${start}&end=${end}`;
+  const href = `view/${path}?start=${start}&end=${end}`;
+  const hl = citation.highlight;
+  if (!Number.isInteger(citation.page) || !hl) return href;
+  // On a page image, the highlight (a table's cited row, a passage's best sentence) is marked the strongest.
+  const from = start + Math.max(0, parseInt(hl.start, 10) || 0);
+  return `${href}&focus_start=${from}&focus_end=${Math.max(from, start + (parseInt(hl.end, 10) || 0))}`;
 }
 
 /** Escape closes the open citation (the focused one first) and returns focus to its chip. */

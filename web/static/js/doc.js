@@ -7,7 +7,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (figure && tabs) {
     placeBoxes(figure);
     wireTabs(tabs);
-    const first = figure.querySelector(".page-box");
+    const first = figure.querySelector(".page-box.focus") || figure.querySelector(".page-box");
     if (first) first.scrollIntoView({ block: "center" });
     return;
   }

@@ -24,20 +24,25 @@ def chat(request: Request) -> HTMLResponse:
 
 @router.get("/view/{source:path}", response_class=HTMLResponse)
 def view(request: Request, source: str, svc: ServiceDep, start: int = Query(0, ge=0),
-         end: int = Query(0, ge=0), page: int | None = Query(None, ge=1)) -> HTMLResponse:
+         end: int = Query(0, ge=0), page: int | None = Query(None, ge=1),
+         focus_start: int = Query(0, ge=0), focus_end: int = Query(0, ge=0)) -> HTMLResponse:
     doc = document_or_404(svc, source)
     start, end = min(start, len(doc.text)), max(min(end, len(doc.text)), min(start, len(doc.text)))
     context = {"title": doc.title, "source": doc.source, "before": doc.text[:start], "start": start, "end": end,
-               "highlight": doc.text[start:end], "after": doc.text[end:], **_page_view(doc, start, end, page)}
+               "highlight": doc.text[start:end], "after": doc.text[end:], "focus_start": focus_start,
+               "focus_end": focus_end, **_page_view(doc, (start, end), (focus_start, focus_end), page)}
     return templates.TemplateResponse(request, "document.html", context)
 
 
-def _page_view(doc: Document, start: int, end: int, page: int | None) -> dict[str, object]:
-    """A PDF opens on the page the cited text starts on (or the one asked for), its boxes on that page."""
+def _page_view(doc: Document, cited: tuple[int, int], focus: tuple[int, int], page: int | None) -> dict[str, object]:
+    """A PDF opens on the page the focus (a table's cited row) or else the cited text starts on, or the one
+    asked for; the cited boxes of that page are marked, the focus's the strongest."""
     if doc.fmt != "pdf" or not doc.pages:
         return {}
-    found, boxes = Locator(doc.layout).find(start, end)
-    shown = min(page or found or 1, len(doc.pages))
+    locator = Locator(doc.layout)
+    found, boxes = locator.find(*cited)
+    focus_page, focused = locator.find(*focus)
+    shown = min(page or focus_page or found or 1, len(doc.pages))
     width, height = doc.pages[shown - 1]
-    return {"page": shown, "pages": len(doc.pages), "width": width, "height": height,
-            "boxes": [b for b in boxes if b.page == shown]}
+    marks = [(b, b in focused) for b in dict.fromkeys([*boxes, *focused]) if b.page == shown]
+    return {"page": shown, "pages": len(doc.pages), "width": width, "height": height, "boxes": marks}
