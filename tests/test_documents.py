@@ -270,3 +270,26 @@ def test_a_one_column_sheet_is_read_as_lines_and_trailing_empty_columns_are_drop
     doc = load(scan(tmp_path)[0][0], 10_000_000)
     assert "The audit closed in March.\n\nThe board approved the budget." in doc.text
     assert "| Office | Rooms |\n|---|---|\n| Lisbon | 12 |\n| Oslo | 9 |" in doc.text
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "handbook.docx", "sales.xlsx", "deck.pptx"])
+def test_a_damaged_file_is_read_or_refused_with_a_reason_never_an_error(tmp_path: Path, name: str) -> None:
+    maker = {"report.pdf": make.report_pdf, "handbook.docx": make.handbook_docx, "sales.xlsx": make.sales_xlsx,
+             "deck.pptx": make.deck_pptx}[name]
+    maker(tmp_path / name)
+    whole = (tmp_path / name).read_bytes()
+    damaged = [whole[: len(whole) * k // 8] for k in range(1, 8)]
+    damaged += [whole[:i] + bytes(b ^ 0xFF for b in whole[i : i + 64]) + whole[i + 64 :]
+                for i in range(200, len(whole), max(1, len(whole) // 6))]
+    outcomes = []
+    for n, raw in enumerate(damaged):
+        path = tmp_path / "damaged" / f"{n}-{name}"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(raw)
+        entry = next(e for e in scan(path.parent)[0] if e.source == path.name)
+        try:  # anything but LoadError escaping here would fail the build's reading of this one file
+            load(entry, 10_000_000, Limits(ocr="off"))
+            outcomes.append("read")
+        except LoadError as exc:
+            outcomes.append(str(exc))
+    assert any(o != "read" for o in outcomes)  # the truncations at least are noticed

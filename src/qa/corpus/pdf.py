@@ -78,7 +78,11 @@ def read_pdf(raw: bytes, limits: Limits) -> PagedText:
             deadline = time.monotonic() + limits.max_seconds
             for page in _progress(pdf.pages, wanted):
                 out.pages.append((float(page.width), float(page.height)))
-                _read_page(page, out, ocr)
+                try:
+                    _read_page(page, out, ocr)
+                except Exception as exc:  # one damaged page (a broken content stream) must not lose the others
+                    out.warnings.append(f"page {page.page_number} could not be read and was skipped "
+                                        f"({type(exc).__name__}: {exc})")
                 page.close()  # pdfplumber caches each page's objects: a long PDF would keep them all
                 if time.monotonic() > deadline and len(out.pages) < wanted:
                     out.warnings.append(f"read the first {len(out.pages):,} of {count:,} pages: reading took over "
