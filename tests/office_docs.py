@@ -187,3 +187,17 @@ def unruled_pdf(path: Path, rows: list[list[str]], prose: str) -> None:
     styles = getSampleStyleSheet()
     justified = ParagraphStyle("justified", parent=styles["BodyText"], alignment=TA_JUSTIFY)
     SimpleDocTemplate(str(path), pagesize=A4).build([Paragraph(prose, justified), Spacer(1, 12), Table(rows)])
+
+
+def two_column_pdf(path: Path, left: str, right: str) -> None:
+    """A page set in two columns of justified prose."""
+    from reportlab.lib.enums import TA_JUSTIFY
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate
+
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=styles["BodyText"], alignment=TA_JUSTIFY)
+    width, height = A4
+    frames = [Frame(50, 50, width / 2 - 60, height - 100), Frame(width / 2 + 10, 50, width / 2 - 60, height - 100)]
+    doc = BaseDocTemplate(str(path), pagesize=A4, pageTemplates=[PageTemplate(frames=frames)])
+    doc.build([Paragraph(left, body), FrameBreak(), Paragraph(right, body)])

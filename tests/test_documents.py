@@ -293,3 +293,15 @@ def test_a_damaged_file_is_read_or_refused_with_a_reason_never_an_error(tmp_path
         except LoadError as exc:
             outcomes.append(str(exc))
     assert any(o != "read" for o in outcomes)  # the truncations at least are noticed
+
+
+def test_a_page_set_in_two_columns_is_read_down_each_column_not_across_as_a_table(tmp_path: Path) -> None:
+    left = " ".join(f"The left column sentence number {n} tells of the western pier and its cranes."
+                    for n in range(12))
+    right = " ".join(f"The right column sentence number {n} tells of the eastern dock and its ships."
+                     for n in range(12))
+    make.two_column_pdf(tmp_path / "paper.pdf", left, right)
+    doc = load(scan(tmp_path)[0][0], 10_000_000)
+    assert find_tables(doc) == []
+    assert left in doc.text and right in doc.text
+    assert doc.text.index(left) < doc.text.index(right)

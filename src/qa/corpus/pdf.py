@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 PLACEHOLDER_TITLES = {"", "(anonymous)", "anonymous", "untitled", "(untitled)"}
 HEADING_RATIO = 1.2  # a line this much larger than the page's body text is a heading
 PARAGRAPH_GAP = 0.6  # a vertical gap over this share of the line height starts a new paragraph
+MIN_COLUMN_LINES = 8  # fewer lines side by side are a table or a letterhead, not a page set in columns
+GUTTER = 4.0  # points of white, at least, each side of the line between two columns
 
 
 @dataclass
@@ -61,6 +63,7 @@ class _Block:
     row_boxes: list[Box] | None = None
     header: int = 1
     heading: bool = False
+    column: int = 0  # on a page set in columns, which column (left first); 0 also for tables
 
 
 def read_pdf(raw: bytes, limits: Limits) -> PagedText:
@@ -141,12 +144,13 @@ def _read_page(page: Page, out: PagedText, ocr: _Ocr) -> None:
     number = int(page.page_number)
     if page.chars:
         tables, words = page_tables(page)
-        blocks = [*_paragraphs(_lines(words), number), *(_table_block(t, number) for t in tables)]
+        blocks = [*(_table_block(t, number) for t in tables), *_column_blocks(words, float(page.width), number)]
     elif page.images:
         blocks = list(_paragraphs(_lines(ocr.words(number)), number))
     else:
         return  # a blank page
-    for i, block in enumerate(sorted(blocks, key=lambda b: b.top)):
+    # Stable: a column's blocks stay after the blocks of the columns to its left (see _column_blocks).
+    for i, block in enumerate(sorted(blocks, key=lambda b: (b.column, b.top))):
         if block.rows is not None:
             out.table(block.rows, block.header, number, block.row_boxes or [], continues=i == 0)
         elif block.heading and block.lines:
@@ -189,6 +193,34 @@ def _lines(words: Sequence[Word]) -> list[_Line]:
     for line in lines:
         line.words.sort(key=lambda w: w.x0)
     return lines
+
+
+def _column_blocks(words: list[Word], width: float, page: int) -> list[_Block]:
+    """Paragraphs of a page, column by column when it is set in two (read down the left, then the right)."""
+    gutter = _gutter(_lines(words), width)
+    if gutter is None:
+        return list(_paragraphs(_lines(words), page))
+    left = [w for w in words if w.x1 <= gutter]
+    right = [w for w in words if w.x1 > gutter]
+    blocks = list(_paragraphs(_lines(left), page))
+    for block in _paragraphs(_lines(right), page):
+        block.column = 1
+        blocks.append(block)
+    return blocks
+
+
+def _gutter(lines: list[_Line], width: float) -> float | None:
+    """The x of the white strip between two columns of text, or None: most lines have words on both sides
+    of it and (almost) none has a word across it."""
+    if len(lines) < MIN_COLUMN_LINES:
+        return None
+    best, best_both = None, 0
+    for x in range(int(width * 0.3), int(width * 0.7), 2):
+        crossing = sum(any(w.x0 - GUTTER < x < w.x1 + GUTTER for w in ln.words) for ln in lines)
+        both = sum(ln.words[0].x1 < x < ln.words[-1].x0 for ln in lines)
+        if crossing <= 0.1 * len(lines) and both >= 0.5 * len(lines) and both > best_both:
+            best, best_both = float(x), both
+    return best
 
 
 def _paragraphs(lines: list[_Line], page: int) -> Iterator[_Block]:

@@ -18,6 +18,7 @@ LINES: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "l
 COLUMN_GAP = 1.0  # a gap between words this many times the text height separates columns (word spaces: ~0.3)
 ROW_GAP = 1.0  # rows of one table are at most this many text heights apart
 MIN_ROWS = 3  # a header and two rows: fewer aligned lines are more likely a form or a signature block
+PROSE_WORDS = 4  # cells of more words than this, as a median, are columns of prose, not a table
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,14 @@ def ruled_tables(page: Page) -> list[PdfTable]:
 
 def aligned_tables(lines: Sequence[Sequence[Word]]) -> list[PdfTable]:
     """Unruled tables: each run of column-aligned lines, its cells the stretches between wide gaps."""
-    return [_grid(run) for run in _aligned_runs(lines)]
+    grids = [_grid(run) for run in _aligned_runs(lines)]
+    return [g for g in grids if not _prose(g)]
+
+
+def _prose(table: PdfTable) -> bool:
+    """Side-by-side columns of text (a two-column page), which line up like a table of long cells."""
+    words = sorted(len(c.split()) for row in table.rows for c in row if c)
+    return bool(words) and words[len(words) // 2] > PROSE_WORDS
 
 
 def _segments(line: Sequence[Word]) -> list[list[Word]]:
