@@ -201,3 +201,23 @@ def two_column_pdf(path: Path, left: str, right: str) -> None:
     frames = [Frame(50, 50, width / 2 - 60, height - 100), Frame(width / 2 + 10, 50, width / 2 - 60, height - 100)]
     doc = BaseDocTemplate(str(path), pagesize=A4, pageTemplates=[PageTemplate(frames=frames)])
     doc.build([Paragraph(left, body), FrameBreak(), Paragraph(right, body)])
+
+
+def formula_xlsx(path: Path, cached: str | None) -> None:
+    """A sheet whose total is a formula; `cached`: the value Excel would have saved with it (None: never
+    computed, as when a program wrote the file)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [["Office", "Staff"], ["Lisbon", 120], ["Oslo", 90], ["Total", "=SUM(B2:B3)"]]:
+        sheet.append(row)
+    book.save(str(path))
+    if cached is None:
+        return
+    with zipfile.ZipFile(path) as src:
+        parts = {info.filename: src.read(info) for info in src.infolist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = parts[name].replace(b"<f>SUM(B2:B3)</f><v></v>", f"<f>SUM(B2:B3)</f><v>{cached}</v>".encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for filename, data in parts.items():
+            out.writestr(filename, data)

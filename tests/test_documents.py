@@ -305,3 +305,29 @@ def test_a_page_set_in_two_columns_is_read_down_each_column_not_across_as_a_tabl
     assert find_tables(doc) == []
     assert left in doc.text and right in doc.text
     assert doc.text.index(left) < doc.text.index(right)
+
+
+def test_qa_index_prints_each_skipped_file_and_each_warning_with_its_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from qa.cli import app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make.report_pdf(corpus / "report.pdf")
+    make.encrypted_pdf(corpus / "locked.pdf")
+    monkeypatch.setenv("QA_OCR", "off")
+    result = CliRunner().invoke(app, ["index", "--corpus", str(corpus), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 0, result.output
+    assert "skipped locked.pdf: encrypted PDF (it needs a password)" in result.output
+    assert "warning report.pdf: page 3 has no text layer and was skipped (QA_OCR=off)" in result.output
+    assert "1 added" in result.output
+
+
+def test_a_formula_reads_as_the_value_excel_saved_with_it(tmp_path: Path) -> None:
+    make.formula_xlsx(tmp_path / "saved.xlsx", cached="210")
+    make.formula_xlsx(tmp_path / "unsaved.xlsx", cached=None)
+    docs = {e.source: load(e, 10_000_000) for e in scan(tmp_path)[0]}
+    assert "| Total | 210 |" in docs["saved.xlsx"].text
+    assert "SUM" not in docs["unsaved.xlsx"].text  # never computed: empty, not the formula's text
