@@ -331,3 +331,10 @@ def test_a_formula_reads_as_the_value_excel_saved_with_it(tmp_path: Path) -> Non
     docs = {e.source: load(e, 10_000_000) for e in scan(tmp_path)[0]}
     assert "| Total | 210 |" in docs["saved.xlsx"].text
     assert "SUM" not in docs["unsaved.xlsx"].text  # never computed: empty, not the formula's text
+
+
+def test_a_pdf_named_as_markdown_is_read_as_a_pdf_with_a_warning(tmp_path: Path) -> None:
+    make.long_pdf(tmp_path / "ledger.md", pages=2)
+    doc = load(scan(tmp_path)[0][0], 10_000_000)
+    assert doc.fmt == "pdf" and len(doc.pages) == 2 and "shipment number 1002" in doc.text
+    assert doc.warnings == ["the file is a PDF, though its extension says .md; read as .pdf"]

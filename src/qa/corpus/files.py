@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.corpus.html import html_to_text
-from qa.corpus.limits import Limits
+from qa.corpus.limits import Limits, sniff
 from qa.corpus.limits import LoadError as LoadError  # where callers have always found it
 from qa.corpus.readers import BINARY_FORMATS, read_binary
 from qa.records import Document
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".csv": "csv",
            **BINARY_FORMATS}
 SIDECAR_SUFFIX = ".meta.json"
+BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04")  # how a PDF and a zip (every Office file) begin
 MAX_SIDECAR_BYTES = 1_000_000
 
 
@@ -147,7 +148,8 @@ def load(entry: FileEntry, max_bytes: int, limits: Limits | None = None) -> Docu
         raise LoadError(f"file is {entry.size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
     raw = _read_bounded(entry.path, max_bytes)
     fmt = FORMATS[entry.path.suffix.lower()]
-    if fmt in BINARY_FORMATS.values():
+    # A PDF or Office file named .md or .txt is read as what it is (with a warning), not refused as binary.
+    if fmt in BINARY_FORMATS.values() or (raw.startswith(BINARY_MAGIC) and sniff(raw) in BINARY_FORMATS.values()):
         return _load_binary(entry, raw, fmt, limits or Limits())
     meta = _read_sidecar(entry.path) if fmt == "csv" else {}
     digest = hashlib.sha256(raw + json.dumps(meta, sort_keys=True).encode()).hexdigest()
