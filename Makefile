@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: serve test install install-dev index lint typecheck bench screenshots clean
+.PHONY: serve test install install-dev index lint typecheck bench screenshots clean ocr
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,10 @@ install-dev: $(VENV)/.installed-dev
 serve: install  ## install if needed, index the corpus, serve the chat on http://$(HOST):$(PORT)/
 	$(VENV)/bin/qa serve --host $(HOST) --port $(PORT)
 
-test: install-dev  ## install with dev tools, run every test (browser tests need /usr/bin/chromium)
+ocr:  ## (as root) Debian's Tesseract, for PDF pages without a text layer (QA_OCR=auto); the OCR tests need it
+	command -v tesseract >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng
+
+test: install-dev  ## install with dev tools, run every test (browser tests need /usr/bin/chromium, OCR tests `make ocr`)
 	$(PY) -m pytest
 
 index: install

@@ -166,3 +166,42 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     yield open_
     for context in contexts:
         context.close()
+@dataclass
+class OfficeCorpus:
+    """A service over generated PDF, Word, Excel and PowerPoint files and bad files, and its first build."""
+
+    service: Service
+    report: BuildReport
+
+
+@pytest.fixture(scope="session")
+def office(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> OfficeCorpus:
+    """Indexed once per session: report.pdf (3 pages, the last scanned), handbook.docx, sales.xlsx (2 sheets),
+    deck.pptx, and bad files: encrypted, truncated, a zip bomb, 2,000 pages, lying extensions."""
+    import office_docs as make
+
+    base = tmp_path_factory.mktemp("office")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    make.report_pdf(corpus / "report.pdf")
+    make.handbook_docx(corpus / "handbook.docx")
+    make.sales_xlsx(corpus / "sales.xlsx")
+    make.deck_pptx(corpus / "deck.pptx")
+    make.encrypted_pdf(corpus / "locked.pdf")
+    (corpus / "truncated.pdf").write_bytes((corpus / "report.pdf").read_bytes()[:3000])
+    make.zip_bomb_docx(corpus / "bomb.docx", megabytes=30)
+    (corpus / "broken.docx").write_bytes((corpus / "handbook.docx").read_bytes()[:3000])
+    make.long_pdf(corpus / "ledger.pdf", pages=2000)
+    make.memo_docx(corpus / "notes.pdf")  # a Word file named .pdf
+    (corpus / "fake.xlsx").write_text("Region,Revenue\nNorth,12\n", encoding="utf-8")  # a CSV named .xlsx
+    settings = make_settings(corpus, base / "index", max_pages=20, max_unzipped_mb=20)
+    report = build_index(settings, lambda: embedder)
+    service = Service(settings, embedder)
+    service.start(build=False)
+    return OfficeCorpus(service, report)
+
+
+@pytest.fixture(scope="session")
+def office_client(office: OfficeCorpus) -> Iterator[TestClient]:
+    with TestClient(create_app(office.service.settings, office.service, build=False)) as test_client:
+        yield test_client

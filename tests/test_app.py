@@ -23,7 +23,7 @@ OPERATIONS = {"lookup", "difference", "ratio", "percent_change", "share", "max",
               "compare", "select", "argmax", "argmin", "first", "last", "next", "previous", "list"}
 ANSWER_FIELDS = {"question", "resolved_question", "answer", "kind", "confidence", "table_answer", "citations",
                  "timing_ms", "answer_span", "context", "alternatives"}
-CITATION_FIELDS = {"n", "source", "title", "chunk_id", "text", "start", "end", "highlight", "score"}
+CITATION_FIELDS = {"n", "source", "title", "chunk_id", "text", "start", "end", "highlight", "score", "page", "boxes"}
 TABLE_FIELDS = {"operation", "value", "number", "unit", "cells", "explanation", "table_id", "caption", "source_note",
                 "program", "values", "rows"}
 TOKEN = "contract-token-5d1e"
@@ -65,7 +65,8 @@ def test_documents_lists_corpus_files_with_titles_and_counts(client: TestClient)
 
 def test_document_text_is_the_text_citations_index(client: TestClient) -> None:
     body = client.get("/api/documents/china-us-metrics.csv").json()
-    assert set(body) == {"source", "title", "text"} and body["text"].startswith("Metric,China,United States")
+    assert set(body) == {"source", "title", "text", "pages"} and body["pages"] == []
+    assert body["text"].startswith("Metric,China,United States")
 
 
 def test_document_outside_corpus_is_404(client: TestClient) -> None:

@@ -123,3 +123,10 @@ def test_the_table_ranker_trains_from_the_data_in_a_smoke_run(task: str, tmp_pat
     from qa.tableqa.ranker import Ranker
 
     assert Ranker.load(str(out)).calib is not None
+
+
+def test_formats_tables_bench_scores_every_strategy_on_ruled_and_unruled_tables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("formats_tables", tmp_path, monkeypatch)["by_kind_and_strategy"]
+    assert set(results) == {f"{k}/{s}" for k in ("ruled", "unruled") for s in ("lines", "text", "qa")}
+    assert results["ruled/qa"]["cells_right"] == 1.0 and results["unruled/qa"]["false_tables_on_prose_pages"] == 0

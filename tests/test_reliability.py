@@ -72,11 +72,11 @@ def test_file_deleted_or_rewritten_during_a_build_is_caught_up_next_build(
         _write(folder, name, f"# {name}\n\nThe {name[0]} file says the ferry leaves at noon.\n")
     real_load = corpus.load
 
-    def load_while_files_change(entry: corpus.FileEntry, max_bytes: int) -> object:
+    def load_while_files_change(entry: corpus.FileEntry, max_bytes: int, *limits: object) -> object:
         if entry.source == "a.md":  # after the scan, before b and c are read: another program edits the corpus
             (folder / "b.md").unlink()
             _write(folder, "c.md", "# c\n\nThe ferry timetable moved: it leaves at dusk.\n")
-        return real_load(entry, max_bytes)
+        return real_load(entry, max_bytes, *limits)  # type: ignore[arg-type]
 
     monkeypatch.setattr(corpus, "load", load_while_files_change)
     report = served.rebuild()

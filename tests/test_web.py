@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, Route, expect
 
-from conftest import LiveServer, make_settings, start_live_server
+from conftest import LiveServer, OfficeCorpus, make_settings, start_live_server
 from qa.embed.embedder import Embedder
 from qa.serve.service import Service
 
@@ -395,3 +395,58 @@ def test_normal_ask_has_no_csp_violation_or_script_error(chat: Page) -> None:
     chat.go_back()
     expect(last_answer(chat)).to_be_visible()
     assert problems == []
+
+
+@pytest.fixture(scope="module")
+def office_server(office: OfficeCorpus) -> Iterator[LiveServer]:
+    """A real uvicorn over the generated PDF and Office corpus."""
+    live = start_live_server(office.service)
+    yield live
+    live.stop()
+
+
+def test_pdf_citation_opens_on_its_page_image_with_the_cited_text_highlighted(
+        office_server: LiveServer, open_page: Callable[..., Page]) -> None:
+    problems: list[str] = []
+    page = open_page(office_server.url + "/")
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    ask(page, "How tall is the main lighthouse?")
+    answer = last_answer(page)
+    answer.locator("button.chip").first.click()
+    expect(answer.locator(".passage-page")).to_have_text(" · page 2")
+    answer.locator("a.open-doc").click()
+    page.wait_for_url("**/view/report.pdf?start=*")
+    image = page.locator("img.page-image")
+    expect(image).to_be_visible()
+    expect(page.locator(".page-count")).to_have_text("Page 2 of 3")
+    page.wait_for_function("document.querySelector('img.page-image').naturalWidth > 0")
+    frame = image.bounding_box()
+    boxes = page.locator(".page-box")
+    assert frame is not None and boxes.count() >= 1
+    first = boxes.first.bounding_box()
+    assert first is not None and first["width"] > 0 and first["height"] > 0
+    assert frame["x"] <= first["x"] and first["x"] + first["width"] <= frame["x"] + frame["width"]
+    assert frame["y"] <= first["y"] and first["y"] + first["height"] <= frame["y"] + frame["height"] / 3
+    page.locator("#tab-text").click()
+    expect(page.locator("#hl")).to_be_visible()
+    expect(page.locator("#hl")).to_contain_text("42 meters")
+    expect(image).to_be_hidden()
+    assert problems == []
+
+
+def test_table_citation_page_marks_its_cited_row_strongest(office_server: LiveServer,
+                                                            open_page: Callable[..., Page]) -> None:
+    page = open_page(office_server.url + "/")
+    ask(page, "What was the cargo volume of Southbay in 2024?")
+    answer = last_answer(page)
+    answer.locator("button.chip").first.click()
+    answer.locator("a.open-doc").click()
+    page.wait_for_url("**/view/report.pdf?start=*&focus_start=*")
+    page.wait_for_function("document.querySelector('img.page-image').naturalWidth > 0")
+    focus = page.locator(".page-box.focus")
+    expect(focus).to_have_count(1)
+    assert page.locator(".page-box").count() > 1  # the rest of the table, marked lighter
+    row, frame = focus.bounding_box(), page.locator("img.page-image").bounding_box()
+    assert row is not None and frame is not None
+    assert 0 < row["height"] < frame["height"] / 20  # one row, not the whole table

@@ -51,6 +51,8 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
         _fail(str(exc))
     for skip in report.skipped:
         typer.secho(f"skipped {skip['source']}: {skip['reason']}", fg=typer.colors.YELLOW, err=True)
+    for note in report.warnings:
+        typer.secho(f"warning {note['source']}: {note['reason']}", fg=typer.colors.YELLOW, err=True)
     typer.echo(report.summary())
 
 

@@ -20,6 +20,27 @@ class Span:
     end: int
 
 
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page, in PDF points from the page's top-left corner (1-based page)."""
+
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A stretch [start, end) of a document's text and where it stands: its page and, when known, its box."""
+
+    start: int
+    end: int
+    page: int
+    box: Box | None = None
+
+
 @dataclass
 class Document:
     """One corpus file as text: the text that every citation offset indexes into."""
@@ -28,8 +49,25 @@ class Document:
     title: str
     text: str
     sha256: str
-    fmt: str  # "md", "txt", "html" or "csv"
+    fmt: str  # "md", "txt", "html", "csv", "pdf", "docx", "xlsx" or "pptx"
     meta: dict[str, Any] = field(default_factory=dict)  # sidecar metadata (CSV captions, source notes)
+    layout: list[Placed] = field(default_factory=list)  # paged documents: each line's page and box
+    pages: list[tuple[float, float]] = field(default_factory=list)  # (width, height) of each page, in points
+    warnings: list[str] = field(default_factory=list)  # what was left out or read within limits, and why
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        # Compact rows: a long PDF has one per line, and documents.jsonl is read at every start.
+        data["layout"] = [[p.start, p.end, p.page, *((b.x0, b.y0, b.x1, b.y1) if (b := p.box) else ())]
+                          for p in self.layout]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Document:
+        layout = [Placed(r[0], r[1], r[2], Box(r[2], *r[3:7]) if len(r) == 7 else None)
+                  for r in data.get("layout", [])]
+        pages = [(float(w), float(h)) for w, h in data.get("pages", [])]
+        return cls(**{**data, "layout": layout, "pages": pages})
 
 
 @dataclass(frozen=True)
@@ -48,6 +86,8 @@ class Chunk:
     highlight: Span | None = None  # for table rows: the row's line within the table block
     table_id: str | None = None
     row: int | None = None
+    page: int | None = None  # paged documents: the page the chunk (a table row: its row) starts on
+    boxes: tuple[Box, ...] = ()  # where its text (a table row: the row) stands on its pages
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +95,8 @@ class Chunk:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Chunk:
         hl = data.get("highlight")
-        return cls(**{**data, "highlight": Span(**hl) if hl else None})
+        boxes = tuple(Box(**b) for b in data.get("boxes", ()))
+        return cls(**{**data, "highlight": Span(**hl) if hl else None, "boxes": boxes})
 
 
 @dataclass(frozen=True)
@@ -126,6 +167,8 @@ class Citation:
     end: int
     highlight: Span | None
     score: float
+    page: int | None = None
+    boxes: list[Box] = field(default_factory=list)
 
 
 @dataclass

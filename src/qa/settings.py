@@ -44,6 +44,24 @@ class Settings(BaseSettings):
     hnsw_threshold: int = Field(50_000, ge=1, description="Chunk count from which 'auto' picks an approximate "
                                 "index (ivf_sq8: exact search is past 10 ms there on two cores).")
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped with a warning.")
+    max_pages: int = Field(500, ge=1, description="Most pages (slides) read from one PDF or PowerPoint file; "
+                           "the rest are left out with a warning.")
+    max_file_seconds: float = Field(300.0, gt=0, description="Reading one PDF or deck stops after the page "
+                                    "being read when this many seconds have passed; the rest is left out with "
+                                    "a warning.")
+    max_unzipped_mb: float = Field(100.0, gt=0, description="A .docx, .xlsx or .pptx expanding past this many MB "
+                                   "is refused as a possible zip bomb, before it is opened.")
+    max_zip_entries: int = Field(10_000, ge=1, description="A .docx, .xlsx or .pptx holding more zip entries "
+                                 "than this is refused, before it is opened.")
+    max_cells: int = Field(200_000, ge=1, description="Most spreadsheet cells read from one workbook; rows past "
+                           "it are left out with a warning.")
+    ocr: Literal["auto", "off"] = Field("auto", description="PDF pages without a text layer: auto (read by "
+                                        "Tesseract when it is installed), off (skipped with a warning).")
+    ocr_max_pages: int = Field(50, ge=0, description="Most pages of one PDF read by OCR; later scanned pages "
+                               "are skipped with a warning.")
+    page_image_px: int = Field(1600, ge=200, le=4000, description="Longest side, in pixels, of the page images "
+                               "GET /api/documents/{source}/pages/{n}.png renders.")
+    page_cache_size: int = Field(64, ge=0, description="Rendered page images kept in memory (an LRU).")
     max_words: int = Field(120, ge=20, description="Most words in one passage chunk.")
     query_cache_size: int = Field(1024, ge=0, description="Query embeddings kept in an LRU cache.")
     torch_threads: int = Field(1, ge=1, description="Threads torch (or ONNX Runtime) uses for one model call "

@@ -252,7 +252,7 @@ class Answerer:
         spans = {**self._best_spans(decision, [h for h in hits if not pinned or h.chunk.id not in pinned]),
                  **(pinned or {})}
         return [Citation(n, h.chunk.source, h.chunk.title, h.chunk.id, h.chunk.text, h.chunk.start, h.chunk.end,
-                         spans.get(h.chunk.id), round(h.score, 6))
+                         spans.get(h.chunk.id), round(h.score, 6), h.chunk.page, list(h.chunk.boxes))
                 for n, h in enumerate(hits, start=1)]
 
     def _passage_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:

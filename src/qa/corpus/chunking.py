@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from qa.corpus.paged import Locator
 from qa.records import Chunk, Document, Span
 from qa.tables.model import Table, render_row, split_lines
 from qa.text.sentences import HEADING, sentence_spans
@@ -133,7 +134,20 @@ def chunk_document(doc: Document, tables: list[Table], max_words: int = 120) -> 
                                 start, end, heading, _search_text(doc, heading, text)))
     for table in tables:
         chunks.extend(_row_chunks(doc, table, seen))
-    return sorted(chunks, key=lambda c: (c.start, c.highlight.start if c.highlight else 0))
+    chunks.sort(key=lambda c: (c.start, c.highlight.start if c.highlight else 0))
+    return _placed(doc, chunks) if doc.layout else chunks
+
+
+def _placed(doc: Document, chunks: list[Chunk]) -> list[Chunk]:
+    """Chunks of a paged document with their page and boxes; a table row's are its own row's."""
+    locator = Locator(doc.layout)
+    out = []
+    for chunk in chunks:
+        hl = chunk.highlight
+        start, end = (chunk.start + hl.start, chunk.start + hl.end) if hl else (chunk.start, chunk.end)
+        page, boxes = locator.find(start, end)
+        out.append(replace(chunk, page=page, boxes=boxes))
+    return out
 
 
 def _row_chunks(doc: Document, table: Table, seen: dict[str, int]) -> list[Chunk]:

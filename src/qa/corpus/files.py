@@ -1,4 +1,5 @@
-"""Finding and reading corpus files: Markdown, text, HTML and CSV, refusing what cannot be read safely."""
+"""Finding and reading corpus files: Markdown, text, HTML, CSV, PDF and Office files, refusing what cannot be
+read safely."""
 
 from __future__ import annotations
 
@@ -12,19 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from qa.corpus.html import html_to_text
+from qa.corpus.limits import Limits, sniff
+from qa.corpus.limits import LoadError as LoadError  # where callers have always found it
+from qa.corpus.readers import BINARY_FORMATS, read_binary
 from qa.records import Document
 from qa.tables.csv_records import CsvError, read_table
 from qa.text.sentences import heading_text
 
 log = logging.getLogger(__name__)
 
-FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".csv": "csv"}
+FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".csv": "csv",
+           **BINARY_FORMATS}
 SIDECAR_SUFFIX = ".meta.json"
+BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04")  # how a PDF and a zip (every Office file) begin
 MAX_SIDECAR_BYTES = 1_000_000
-
-
-class LoadError(Exception):
-    """A corpus file that is skipped; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -140,12 +142,15 @@ def _sidecar_path(path: Path) -> Path:
     return path.with_name(path.stem + SIDECAR_SUFFIX)
 
 
-def load(entry: FileEntry, max_bytes: int) -> Document:
+def load(entry: FileEntry, max_bytes: int, limits: Limits | None = None) -> Document:
     """Read one file into a Document, or raise LoadError saying why it is skipped."""
     if entry.size > max_bytes:
         raise LoadError(f"file is {entry.size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
     raw = _read_bounded(entry.path, max_bytes)
     fmt = FORMATS[entry.path.suffix.lower()]
+    # A PDF or Office file named .md or .txt is read as what it is (with a warning), not refused as binary.
+    if fmt in BINARY_FORMATS.values() or (raw.startswith(BINARY_MAGIC) and sniff(raw) in BINARY_FORMATS.values()):
+        return _load_binary(entry, raw, fmt, limits or Limits())
     meta = _read_sidecar(entry.path) if fmt == "csv" else {}
     digest = hashlib.sha256(raw + json.dumps(meta, sort_keys=True).encode()).hexdigest()
     text = _decode(raw)
@@ -158,6 +163,19 @@ def load(entry: FileEntry, max_bytes: int) -> Document:
         _check_csv(text)
     title = title or _title(text, fmt, meta, entry.source)
     return Document(source=entry.source, title=title, text=text, sha256=digest, fmt=fmt, meta=meta)
+
+
+def _load_binary(entry: FileEntry, raw: bytes, fmt: str, limits: Limits) -> Document:
+    paged = read_binary(raw, fmt, limits)
+    text = paged.text
+    if not text.strip():
+        why = "; ".join(paged.warnings)
+        raise LoadError("file has no readable text" + (f" ({why})" if why else ""))
+    for warning in paged.warnings:
+        log.warning("%s: %s", entry.source, warning)
+    return Document(source=entry.source, title=paged.title or _title(text, "md", {}, entry.source), text=text,
+                    sha256=hashlib.sha256(raw).hexdigest(), fmt=paged.fmt, layout=paged.layout, pages=paged.pages,
+                    warnings=paged.warnings)
 
 
 def _read_bounded(path: Path, max_bytes: int) -> bytes:

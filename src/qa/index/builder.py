@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from qa.corpus import files as corpus
 from qa.corpus.chunking import chunk_document
+from qa.corpus.limits import Limits
 from qa.embed.embedder import Embedder
 from qa.index.dense import DenseIndex, choose_type
 from qa.index.sparse import SparseIndex
@@ -53,6 +54,7 @@ class BuildReport:
     full: bool = False
     written: bool = False
     skipped: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)  # files read in part: pages or sheets left out
     message: str = ""
 
     def summary(self) -> str:
@@ -127,11 +129,12 @@ def _refresh(entries: list[corpus.FileEntry], old: _Parts, settings: Settings, r
             report.unchanged += 1
             continue
         try:
-            doc = corpus.load(entry, int(settings.max_file_mb * 1e6))
+            doc = corpus.load(entry, int(settings.max_file_mb * 1e6), Limits.from_settings(settings))
         except corpus.LoadError as exc:
             log.warning("skipped %s: %s", src, exc)
             report.skipped.append({"source": src, "reason": str(exc)})
             continue
+        report.warnings += [{"source": src, "reason": w} for w in doc.warnings]
         if src in old.docs and old.docs[src].sha256 == doc.sha256:
             _carry(old, new, src, entry.fingerprint)
             report.unchanged += 1

@@ -24,9 +24,10 @@ from qa.index.sparse import SparseIndex
 from qa.records import Chunk, Document, Vectors
 from qa.tables.model import Table
 
-FORMAT_VERSION = 4  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
+FORMAT_VERSION = 5  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
 # 3: every chunk's search text carries the document title; paragraphs are not split across chunks (chunking.py)
 # 4: BM25 indexes the terms of the one tokenizer (qa.text.tokens): phrases, heavier stems, one stop list
+# 5: paged documents (PDF, Office): documents carry layout, pages and warnings; chunks carry page and boxes
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
 MANIFEST = "manifest.json"
@@ -125,7 +126,7 @@ def write_generation(index_dir: Path, data: IndexData, dense: DenseIndex, sparse
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        _write_jsonl(tmp / "documents.jsonl", (_doc_json(d) for d in data.documents.values()))
+        _write_jsonl(tmp / "documents.jsonl", (d.to_json() for d in data.documents.values()))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_json() for c in data.chunks))
         _write_jsonl(tmp / "tables.jsonl", (t.to_json() for t in data.tables))
         np.save(tmp / "vectors.npy", data.vectors, allow_pickle=False)
@@ -170,11 +171,6 @@ def _prune(index_dir: Path, keep: str) -> None:
                 shutil.rmtree(junk, ignore_errors=True)
             else:
                 junk.unlink()
-
-
-def _doc_json(doc: Document) -> dict[str, Any]:
-    return {"source": doc.source, "title": doc.title, "text": doc.text, "sha256": doc.sha256, "fmt": doc.fmt,
-            "meta": doc.meta}
 
 
 def current_name(index_dir: Path) -> str:
@@ -237,7 +233,7 @@ def read_data(gen: Path) -> IndexData:
     """The data of one generation, checked for consistency; raises IndexUnavailable when it is damaged."""
     manifest = verify(gen)
     try:
-        docs = {d["source"]: Document(**d) for d in _read_jsonl(gen / "documents.jsonl")}
+        docs = {d["source"]: Document.from_json(d) for d in _read_jsonl(gen / "documents.jsonl")}
         chunks = [Chunk.from_json(c) for c in _read_jsonl(gen / "chunks.jsonl")]
         tables = [Table.from_json(t) for t in _read_jsonl(gen / "tables.jsonl")]
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)

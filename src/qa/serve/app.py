@@ -16,7 +16,7 @@ from qa.serve.errors import add_error_handlers
 from qa.serve.mcp_tools import McpEndpoint, build_server
 from qa.serve.metrics import Metrics
 from qa.serve.middleware import AccessLog, BodyLimit, SecurityHeaders, configure_logging
-from qa.serve.routes import answer, chat, corpus, documents, index, keys, metrics, pages
+from qa.serve.routes import answer, chat, corpus, documents, index, keys, metrics, page_images, pages
 from qa.serve.service import Service
 from qa.settings import Settings, get_settings
 
@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, service: Service | None = None,
     app.mount("/static", StaticFiles(directory=pages.WEB / "static"), name="static")
     add_docs(app)
     add_error_handlers(app)
-    for module in (pages, index, answer, corpus, documents, keys, chat, metrics):
+    # page_images before documents: its paths would otherwise match documents' {source:path}.
+    for module in (pages, index, answer, corpus, page_images, documents, keys, chat, metrics):
         app.include_router(module.router)
     app.router.routes.append(mcp.route())
     return app

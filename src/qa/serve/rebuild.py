@@ -63,6 +63,8 @@ class Rebuilder:
         log.info("index: %s", report.summary())
         for skip in report.skipped:
             log.warning("skipped %s: %s", skip["source"], skip["reason"])
+        for note in report.warnings:
+            log.warning("read %s in part: %s", note["source"], note["reason"])
         return report
 
     @contextmanager

@@ -106,6 +106,16 @@ class AlternativeModel(BaseModel):
     citation: int = Field(description="The `n` of the citation it comes from.")
 
 
+class BoxModel(BaseModel):
+    """Where cited text stands on a page: PDF points from the page's top-left corner."""
+
+    page: int = Field(ge=1)
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
 class CitationModel(BaseModel):
     """A numbered piece of evidence; `document.text[start:end] == text`."""
 
@@ -118,6 +128,10 @@ class CitationModel(BaseModel):
     end: int
     highlight: SpanModel | None = Field(description="The answer span or best sentence, offsets within `text`.")
     score: float = Field(description="Retrieval score (fused ranks); citation 1 holds the answer.")
+    page: int | None = Field(description="1-based page (slide) the text starts on; null when the document has "
+                             "no pages.")
+    boxes: list[BoxModel] = Field(description="The cited text's boxes on its pages (a table row: the row's); "
+                                  "empty when not known.")
 
 
 class AnswerResponse(BaseModel):
@@ -163,10 +177,17 @@ class DocumentSummary(BaseModel):
     tables: int
 
 
+class PageSize(BaseModel):
+    width: float = Field(description="In PDF points, as citation boxes are.")
+    height: float
+
+
 class DocumentText(BaseModel):
     source: str
     title: str
     text: str = Field(description="The text that citation offsets index into.")
+    pages: list[PageSize] = Field(default_factory=list, description="Paged documents (PDF, PowerPoint): each "
+                                  "page's size, the frame of its citation boxes.")
 
 
 class Suggestions(BaseModel):
@@ -192,6 +213,8 @@ class RebuildReport(BaseModel):
     full: bool = False
     written: bool = Field(False, description="Whether a new index generation was written.")
     skipped: list[SkippedFile] = Field(default_factory=list, description="Files left out, with the reason.")
+    warnings: list[SkippedFile] = Field(default_factory=list, description="Files read in part (pages, sheets "
+                                        "or slides left out, pages read by OCR), with the reason.")
     message: str = ""
     index_generation: str = Field("", description="The index generation served after the rebuild.")
 

@@ -57,7 +57,8 @@ export function forgetOpenPanel() {
 function fillPassage(panel, citation, n) {
   const meta = el("p", { class: "passage-meta" }, `[${n}] `,
     el("strong", {}, citation.title || citation.source || ""), " · ",
-    el("span", { class: "passage-source" }, citation.source || ""));
+    el("span", { class: "passage-source" }, citation.source || ""),
+    Number.isInteger(citation.page) ? el("span", { class: "passage-page" }, ` · page ${citation.page}`) : "");
   const link = el("a", { class: "open-doc", href: docHref(citation) }, "Open in document");
   panel.replaceChildren(meta, renderPassage(String(citation.text || ""), citation.highlight), link);
 }
@@ -82,7 +83,12 @@ function docHref(citation) {
   const path = String(citation.source || "").split("/").map(encodeURIComponent).join("/");
   const start = Math.max(0, parseInt(citation.start, 10) || 0);
   const end = Math.max(start, parseInt(citation.end, 10) || 0);
-  return `view/${path}?start=${start}&end=${end}`;
+  const href = `view/${path}?start=${start}&end=${end}`;
+  const hl = citation.highlight;
+  if (!Number.isInteger(citation.page) || !hl) return href;
+  // On a page image, the highlight (a table's cited row, a passage's best sentence) is marked the strongest.
+  const from = start + Math.max(0, parseInt(hl.start, 10) || 0);
+  return `${href}&focus_start=${from}&focus_end=${Math.max(from, start + (parseInt(hl.end, 10) || 0))}`;
 }
 
 /** Escape closes the open citation (the focused one first) and returns focus to its chip. */

@@ -1,6 +1,8 @@
-// Document view: bring the cited passage (#hl) into view and give it focus for keyboard users. When every
-// request needs a key, the page comes without the text, which is fetched here with the tab's key.
+// Document view: the page image with the cited boxes (PDFs), else the cited passage (#hl) brought into view and
+// given focus for keyboard users. When every request needs a key, the page comes without the text, which is
+// fetched here with the tab's key (the text view only: an <img> cannot send the key).
 import { authHeaders } from "./auth.js";
+import { placeBoxes, wireTabs } from "./pageview.js";
 
 function focusHighlight() {
   const hl = document.getElementById("hl");
@@ -30,7 +32,19 @@ async function fill(article) {
   box.replaceChildren(doc.text.slice(0, start), ...(end > start ? [mark] : []), doc.text.slice(end));
 }
 
+function showPage() {
+  const figure = document.querySelector(".doc-page");
+  const tabs = document.querySelector(".doc-views");
+  if (!figure || !tabs) return false;
+  placeBoxes(figure);
+  wireTabs(tabs);
+  const first = figure.querySelector(".page-box.focus") || figure.querySelector(".page-box");
+  if (first) first.scrollIntoView({ block: "center" });
+  return true;
+}
+
 document.addEventListener("DOMContentLoaded", async () => {
+  if (showPage()) return;
   const article = document.getElementById("deferred");
   if (article) await fill(article);
   focusHighlight();

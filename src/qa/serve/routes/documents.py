@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from qa.serve.auth import CallerDep
 from qa.serve.deps import ServiceDep, document_or_404
 from qa.serve.errors import FORBIDDEN
-from qa.serve.schemas import DocumentSummary, DocumentText, ErrorResponse
+from qa.serve.schemas import DocumentSummary, DocumentText, ErrorResponse, PageSize
 
 router = APIRouter(prefix="/api", tags=["documents"])
 
@@ -23,4 +23,5 @@ def documents(svc: ServiceDep, caller: CallerDep) -> list[dict[str, Any]]:
             responses={**FORBIDDEN, 404: {"model": ErrorResponse, "description": "Not a file of the corpus."}})
 def document(source: str, svc: ServiceDep, caller: CallerDep) -> DocumentText:
     doc = document_or_404(svc, source, caller)
-    return DocumentText(source=doc.source, title=doc.title, text=doc.text)
+    return DocumentText(source=doc.source, title=doc.title, text=doc.text,
+                        pages=[PageSize(width=w, height=h) for w, h in doc.pages])
