@@ -1,4 +1,5 @@
-"""Scoped keys over the interfaces other programs speak: the OpenAI chat API and MCP see only the key's folder."""
+"""Scoped keys over the interfaces other programs speak (the OpenAI chat API, MCP) and page images: each sees
+only the key's folder."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+import office_docs
 from conftest import LiveServer, make_settings, start_live_server
 from qa.embed.embedder import Embedder
 from qa.serve.keys import KeyStore
@@ -26,6 +28,7 @@ def teams(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Itera
     for folder, text in (("alpha", ALPHA), ("beta", BETA)):
         (base / "corpus" / folder).mkdir(parents=True)
         (base / "corpus" / folder / f"{folder}-notes.md").write_text(text)
+    office_docs.long_pdf(base / "corpus" / "alpha" / "ledger.pdf", pages=2)
     store = KeyStore(base / "keys.db")
     keys = {folder: store.create(f"team-{folder}", "reader", [folder])[0] for folder in ("alpha", "beta")}
     service = Service(make_settings(base / "corpus", base / "index", keys_db=base / "keys.db"), embedder)
@@ -107,3 +110,14 @@ def test_mcp_over_http_refuses_a_wrong_key_with_401(teams: tuple[LiveServer, dic
                                                        "Accept": "application/json, text/event-stream"},
                            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
+
+
+def test_page_images_are_served_only_within_the_keys_folder(teams: tuple[LiveServer, dict[str, str]]) -> None:
+    live, keys = teams
+    url = f"{live.url}/api/documents/alpha/ledger.pdf/pages/1.png"
+    own = httpx2.get(url, headers={"Authorization": f"Bearer {keys['alpha']}"})
+    assert own.status_code == 200 and own.content.startswith(b"\x89PNG")
+    other = httpx2.get(url, headers={"Authorization": f"Bearer {keys['beta']}"})
+    missing = httpx2.get(f"{live.url}/api/documents/beta/none.pdf/pages/1.png",
+                         headers={"Authorization": f"Bearer {keys['beta']}"})
+    assert other.status_code == missing.status_code == 404 and other.json() == missing.json()
