@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -35,6 +37,16 @@ BUNDLED_CORPUS = ROOT / "corpus"
 def embedder() -> Embedder:
     """The real bundled all-MiniLM-L6-v2, loaded once for the whole run."""
     return Embedder()
+
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to its end on a thread of its own: once a browser test has run, the session's sync
+    Playwright holds the main thread's event loop, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine())).result()
 
 
 def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:

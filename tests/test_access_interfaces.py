@@ -3,7 +3,6 @@ only the key's folder."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +13,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 import office_docs
-from conftest import LiveServer, make_settings, start_live_server
+from conftest import LiveServer, make_settings, run_async, start_live_server
 from qa.embed.embedder import Embedder
 from qa.serve.keys import KeyStore
 from qa.serve.service import Service
@@ -73,7 +72,7 @@ def _over_mcp(live: LiveServer, key: str, calls: list[tuple[str, dict[str, Any]]
                 Client(streamable_http_client(f"{live.url}/mcp", http_client=http)) as client:
             return [await client.call_tool(name, args) for name, args in calls]
 
-    return asyncio.run(run())
+    return run_async(run)
 
 
 @pytest.mark.parametrize("folder", ["alpha", "beta"])

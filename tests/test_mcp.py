@@ -3,7 +3,6 @@ streamable HTTP on a real uvicorn."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -13,7 +12,7 @@ import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 
-from conftest import LiveServer
+from conftest import LiveServer, run_async
 from qa.serve.service import Service
 
 PATENTS = "How many patents did China file in 2023?"
@@ -25,7 +24,7 @@ def over_http(live_server: LiveServer, check: Check) -> None:
         async with Client(f"{live_server.url}/mcp") as client:
             await check(client)
 
-    asyncio.run(run())
+    run_async(run)
 
 
 def over_stdio(service: Service, check: Check) -> None:
@@ -37,7 +36,7 @@ def over_stdio(service: Service, check: Check) -> None:
         async with Client(params, read_timeout_seconds=120) as client:
             await check(client)
 
-    asyncio.run(run())
+    run_async(run)
 
 
 async def every_tool(client: Client, expected: dict[str, Any], cited: str) -> None:
