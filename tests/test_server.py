@@ -188,7 +188,9 @@ def test_api_pages_render_in_a_browser_from_local_assets(live_server: LiveServer
             page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(live_server.url) else None)
             page.goto(f"{live_server.url}/docs")
             page.wait_for_selector(".opblock", timeout=30_000)
-            assert page.locator(".opblock").count() == 6 and page.locator("[data-path='/api/answer']").count()
+            operations = sum(len(ops) for ops in httpx.get(f"{live_server.url}/openapi.json").json()["paths"].values())
+            assert page.locator(".opblock").count() == operations >= 6  # every operation of the schema is shown
+            assert page.locator("[data-path='/api/answer']").count()
             assert problems == []  # no CSP refusal, nothing fetched from elsewhere
             page.goto(f"{live_server.url}/redoc")
             page.wait_for_selector("text=Answer", timeout=30_000)

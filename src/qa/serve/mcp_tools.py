@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -40,7 +41,12 @@ def _readable(exc: ValidationError) -> str:
 
 def build_server(service: Callable[[], Service]) -> MCPServer:
     """The MCP server over the service `service()` returns at each call (the served one, swapped on rebuilds)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     server: MCPServer = MCPServer("qa", title="qa", version=__version__, instructions=INSTRUCTIONS)
+    # The SDK configures the root logger when nothing has yet (logging.basicConfig, bound to the stderr of the
+    # moment); qa's logging is configure_logging's job, so that is undone.
+    root.handlers[:], root.level = handlers, level
 
     @server.tool(annotations=READ_ONLY)
     def answer(question: Question, sources: Sources = None, top_k: TopK = 5) -> CallToolResult:
