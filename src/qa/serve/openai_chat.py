@@ -155,7 +155,7 @@ def _quote(citation: Citation, most: int = 160) -> str:
     hl = citation.highlight
     text = citation.text[hl.start:hl.end] if hl is not None and hl.end > hl.start else citation.text
     line = " ".join(text.split())
-    return f'"{line}"' if len(line) <= most else f'"{line[:most].rstrip()}…"'
+    return line if len(line) <= most else f"{line[:most].rstrip()}…"
 
 
 class Reply:
