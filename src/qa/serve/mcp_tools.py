@@ -30,6 +30,7 @@ INSTRUCTIONS = ("Answers questions from one document corpus with short exact ans
                 "`get_document` for a whole document's text (its `source` as answers and searches give it).")
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 Question = Annotated[str, Field(description="The question, 1-2000 characters.")]
+Query = Annotated[str, Field(description="What to look for: words or a question, up to 2000 characters.")]
 Sources = Annotated[list[str] | None, Field(description="Corpus-relative paths: search only these files.")]
 TopK = Annotated[int, Field(ge=1, le=20, description="How many citations or passages, 1-20.")]
 Source = Annotated[str, Field(description="A document's corpus-relative path, as answers and searches give it.")]
@@ -63,7 +64,7 @@ def build_server(service: Callable[[], Service]) -> MCPServer:
         return CallToolResult(content=[TextContent(type="text", text=reply_text(result))], structured_content=data)
 
     @server.tool(annotations=READ_ONLY)
-    def search(query: Question, top_k: TopK = 5) -> CallToolResult:
+    def search(query: Query, top_k: TopK = 5) -> CallToolResult:
         """Find the corpus passages that best match a query, best first, each with its document and offsets."""
         if not query.strip():
             raise ToolError("the query is empty")
