@@ -37,6 +37,13 @@ def test_latency_bench_answers_every_request(tmp_path: Path, monkeypatch: pytest
     assert results["one_client"]["cold_unique"]["latency"]["p50"] > 0
 
 
+def test_metrics_cost_bench_times_the_middleware_and_the_answer_counter(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("metrics_cost", tmp_path, monkeypatch)
+    assert results["calls_per_round"] == 500
+    assert all(results[k] > 0 for k in ("empty_app_us", "with_metrics_us", "record_answer_us"))
+
+
 def test_embedding_bench_compares_backends_with_encode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     results = run_bench("embedding", tmp_path, monkeypatch)
     by_name = {o["name"]: o for o in results["options"]}

@@ -4,8 +4,10 @@ streamable HTTP on a real uvicorn."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -114,3 +116,11 @@ def test_over_stdio_qa_mcp_lists_the_tools_answers_and_reports_errors(bundled: S
         await readable_errors(client)
 
     over_stdio(bundled, check)
+
+
+def test_qa_mcp_without_a_corpus_fails_with_one_line_and_nothing_on_stdout(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "qa", "mcp", "--corpus", str(tmp_path / "missing"), "--index", str(tmp_path / "i")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    assert result.stdout == ""  # stdout is the protocol's
+    assert "error: corpus folder not found" in result.stderr and "Traceback" not in result.stderr

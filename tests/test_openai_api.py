@@ -137,6 +137,12 @@ def test_bad_input_raises_the_clients_400_with_the_field_named(chat: openai.Open
     assert raised.value.message
 
 
+def test_a_bad_streamed_request_gets_the_json_error_not_a_stream(chat: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as raised:
+        ask(chat, user("   "), stream=True)
+    assert raised.value.param == "messages.0.content"
+
+
 def test_no_messages_at_all_is_a_400(chat: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as raised:
         ask(chat)

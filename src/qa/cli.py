@@ -184,6 +184,7 @@ def mcp(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     """Serve the MCP tools answer, search and get_document over stdio (for an MCP client to start)."""
     from contextlib import redirect_stdout
 
+    from qa.corpus.files import LoadError
     from qa.embed.embedder import ModelError
     from qa.index.store import IndexUnavailable
     from qa.serve.auth import ANONYMOUS
@@ -197,7 +198,7 @@ def mcp(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
     try:
         with redirect_stdout(sys.stderr):  # stdout carries the protocol: nothing else may be written there
             service.start(build=True)
-    except (ModelError, IndexUnavailable, OSError) as exc:
+    except (LoadError, ModelError, IndexUnavailable, OSError, RuntimeError) as exc:
         _fail(str(exc))
     CALLER.set(ANONYMOUS)  # stdio: the local user, who may read the corpus folder itself
     build_server(lambda: service).run("stdio")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -39,6 +40,7 @@ INSTRUCTIONS = ("Answers questions from one document corpus with short exact ans
                 "`get_document` for a whole document's text (its `source` as answers and searches give it).")
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 Question = Annotated[str, Field(description="The question, 1-2000 characters.")]
+Query = Annotated[str, Field(description="What to look for: words or a question, up to 2000 characters.")]
 Sources = Annotated[list[str] | None, Field(description="Corpus-relative paths: search only these files.")]
 TopK = Annotated[int, Field(ge=1, le=20, description="How many citations or passages, 1-20.")]
 Source = Annotated[str, Field(description="A document's corpus-relative path, as answers and searches give it.")]
@@ -50,7 +52,12 @@ def _readable(exc: ValidationError) -> str:
 
 def build_server(service: Callable[[], Service]) -> MCPServer:
     """The MCP server over the service `service()` returns at each call (the served one, swapped on rebuilds)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     server: MCPServer = MCPServer("qa", title="qa", version=__version__, instructions=INSTRUCTIONS)
+    # The SDK configures the root logger when nothing has yet (logging.basicConfig, bound to the stderr of the
+    # moment); qa's logging is configure_logging's job, so that is undone.
+    root.handlers[:], root.level = handlers, level
 
     @server.tool(annotations=READ_ONLY)
     def answer(question: Question, sources: Sources = None, top_k: TopK = 5) -> CallToolResult:
@@ -70,7 +77,7 @@ def build_server(service: Callable[[], Service]) -> MCPServer:
         return CallToolResult(content=[TextContent(type="text", text=reply_text(result))], structured_content=data)
 
     @server.tool(annotations=READ_ONLY)
-    def search(query: Question, top_k: TopK = 5) -> CallToolResult:
+    def search(query: Query, top_k: TopK = 5) -> CallToolResult:
         """Find the corpus passages that best match a query, best first, each with its document and offsets."""
         if not query.strip():
             raise ToolError("the query is empty")

@@ -155,7 +155,7 @@ def _quote(citation: Citation, most: int = 160) -> str:
     hl = citation.highlight
     text = citation.text[hl.start:hl.end] if hl is not None and hl.end > hl.start else citation.text
     line = " ".join(text.split())
-    return f'"{line}"' if len(line) <= most else f'"{line[:most].rstrip()}…"'
+    return line if len(line) <= most else f"{line[:most].rstrip()}…"
 
 
 class Reply:
@@ -184,8 +184,8 @@ class Reply:
         return self._event([{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra)
 
     def events(self, include_usage: bool = False) -> Iterator[str]:
-        """The role, the content word by word, the finish with the whole qa answer, usage when asked, [DONE]
-        (the chunk format of the chat API; `ChatCompletionChunk` is its schema)."""
+        """The chat API's `chat.completion.chunk` events: the role, the content word by word, the finish with the
+        whole qa answer, the usage when asked, then [DONE]."""
         yield self._delta({"role": "assistant", "content": ""})
         for piece in _PIECE.findall(self.content):
             yield self._delta({"content": piece})

@@ -93,31 +93,6 @@ class ChatCompletion(BaseModel):
     qa: AnswerResponse = Field(description="The same JSON as POST /api/answer.")
 
 
-class Delta(BaseModel):
-    role: Literal["assistant"] | None = None
-    content: str | None = None
-
-
-class ChunkChoice(BaseModel):
-    index: int = 0
-    delta: Delta
-    finish_reason: Literal["stop"] | None = None
-    logprobs: None = None
-
-
-class ChatCompletionChunk(BaseModel):
-    """One server-sent event of a streamed reply; the last one with choices carries `qa`."""
-
-    id: str
-    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
-    created: int
-    model: str = MODEL_ID
-    system_fingerprint: str
-    choices: list[ChunkChoice]
-    usage: Usage | None = None
-    qa: dict[str, Any] | None = None
-
-
 class ModelCard(BaseModel):
     id: str = MODEL_ID
     object: Literal["model"] = "model"
