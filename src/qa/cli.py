@@ -131,13 +131,14 @@ def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
 def _build_for_workers(settings: Settings, rebuild: Callable[[], Any]) -> Any:
     """The build before several workers start; when it fails, they serve the last good index (as one worker
     does), and only with no index at all does `qa serve` give up, with the build's reason."""
-    from qa.index.store import IndexUnavailable, load_latest
+    from qa.index.store import IndexUnavailable
+    from qa.index.stores import open_store
 
     try:
         return rebuild()
     except RuntimeError as exc:
         try:
-            load_latest(Path(settings.index_dir))
+            open_store(settings).load()
         except IndexUnavailable:
             raise exc from None
         typer.echo(f"qa: {exc}; serving the last good index", err=True)

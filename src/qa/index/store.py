@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from qa.index.dense import DenseIndex
+from qa.index.retrievers import ChunkSearch, FilesSearch
 from qa.index.sparse import SparseIndex
 from qa.records import Chunk, Document, Vectors
 from qa.tables.model import Table
@@ -61,11 +62,11 @@ class IndexData:
 
 @dataclass
 class LoadedIndex:
-    """A served index: data plus the dense and sparse structures over its chunks."""
+    """A served index: data plus the retrievers over its chunks. `path.name` names the generation (for Milvus,
+    the path is the collection's name alone)."""
 
     data: IndexData
-    dense: DenseIndex
-    sparse: SparseIndex
+    search: ChunkSearch
     path: Path
 
     @property
@@ -125,7 +126,7 @@ def write_generation(index_dir: Path, data: IndexData, dense: DenseIndex, sparse
     tmp = index_dir / f".tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        _write_jsonl(tmp / "documents.jsonl", (_doc_json(d) for d in data.documents.values()))
+        _write_jsonl(tmp / "documents.jsonl", (doc_json(d) for d in data.documents.values()))
         _write_jsonl(tmp / "chunks.jsonl", (c.to_json() for c in data.chunks))
         _write_jsonl(tmp / "tables.jsonl", (t.to_json() for t in data.tables))
         np.save(tmp / "vectors.npy", data.vectors, allow_pickle=False)
@@ -172,7 +173,7 @@ def _prune(index_dir: Path, keep: str) -> None:
                 junk.unlink()
 
 
-def _doc_json(doc: Document) -> dict[str, Any]:
+def doc_json(doc: Document) -> dict[str, Any]:
     return {"source": doc.source, "title": doc.title, "text": doc.text, "sha256": doc.sha256, "fmt": doc.fmt,
             "meta": doc.meta}
 
@@ -273,6 +274,14 @@ def _inconsistency(data: IndexData) -> str:
     return ""
 
 
+def compatible(manifest: dict[str, object], model: str) -> str:
+    """Why a generation cannot serve as the cache of a build with `model` ("" when it can)."""
+    if manifest.get("format_version") != FORMAT_VERSION or manifest.get("model") != model:
+        return (f"Index was built with model {manifest.get('model')!r}, format {manifest.get('format_version')}; "
+                f"rebuilding everything for {model!r}.")
+    return ""
+
+
 def load_generation(gen: Path) -> LoadedIndex:
     data = read_data(gen)
     try:
@@ -284,7 +293,7 @@ def load_generation(gen: Path) -> LoadedIndex:
         raise IndexDamaged(f"index {gen.name} is damaged (search structures do not match the chunks)")
     if len(data.chunks) and dense.index.d != data.vectors.shape[1]:
         raise IndexDamaged(f"index {gen.name} is damaged (FAISS dimension {dense.index.d} does not match vectors)")
-    return LoadedIndex(data, dense, sparse, gen)
+    return LoadedIndex(data, FilesSearch(dense, sparse), gen)
 
 
 def load_latest(index_dir: Path) -> LoadedIndex:

@@ -61,8 +61,8 @@ class Retriever:
         allowed = self.allowed(sources)
         qvec = query_vector if query_vector is not None else self.embedder.encode_query(question)
         n = self.settings.candidates
-        dense = self.index.dense.search(qvec, n, allowed)
-        sparse = self.index.sparse.search(question, n, allowed)
+        dense = self.index.search.dense(qvec, n, allowed)
+        sparse = self.index.search.sparse(question, n, allowed)
         fused = self.fuse(question, dense, sparse, self.settings.fusion, self.settings.dense_weight)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
         bm25 = dict(zip(*sparse, strict=True))

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from qa.answer.answerer import Answerer
 from qa.answer.followup import Turn
 from qa.embed.embedder import Embedder
 from qa.index.builder import BuildReport
-from qa.index.store import IndexUnavailable, LoadedIndex, current_name, load_latest
+from qa.index.store import IndexUnavailable, LoadedIndex
+from qa.index.stores import Store, open_store
 from qa.records import Answer
 from qa.search.retrieval import Retriever
 from qa.serve.rebuild import Rebuilder, RebuildFailed
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
+SUGGESTIONS = 20  # starter questions kept per index; a request takes the first few
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,25 @@ class Engine:
     def generation(self) -> str:
         return self.index.path.name
 
+    @functools.cached_property
+    def suggestions(self) -> list[str]:
+        """Starter questions: question headings, then table rows, at most SUGGESTIONS of them; the walk stops
+        there, so a corpus of a million chunks costs what a small one does."""
+        data = self.index.data
+        found: dict[str, None] = {}
+        for chunk in data.chunks:
+            if chunk.heading.endswith("?"):
+                found.setdefault(chunk.heading)
+            if len(found) >= SUGGESTIONS:
+                return list(found)
+        for table in data.tables:
+            for row in table.rows:
+                if not row.is_section and table.columns:
+                    found.setdefault(f"What is the {row.label} of {table.columns[0]}?")
+                if len(found) >= SUGGESTIONS:
+                    return list(found)
+        return list(found)
+
 
 class Service:
     """Owns the embedder and the current engine. Swapping is one attribute assignment, so a request that
@@ -47,6 +68,15 @@ class Service:
         self._load = threading.RLock()
         self._checked = 0.0
         self._followed = ""  # the CURRENT pointer last acted on: a damaged generation is tried once, not per request
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """Where the index lives (the index folder, or Milvus), opened on first use."""
+        with self._load:
+            if self._store is None:
+                self._store = open_store(self.settings)
+        return self._store
 
     @property
     def embedder(self) -> Embedder:
@@ -70,7 +100,7 @@ class Service:
         return self._engine is not None
 
     def _make_engine(self) -> Engine:
-        index = load_latest(Path(self.settings.index_dir))
+        index = self.store.load()
         embedder = self._embedder or Embedder.from_settings(self.settings)
         self._embedder = embedder
         retriever = Retriever(index, embedder, self.settings)
@@ -84,7 +114,7 @@ class Service:
         if interval <= 0 or now - self._checked < interval:
             return engine
         self._checked = now
-        named = current_name(Path(self.settings.index_dir))
+        named = self.store.current()
         if not named or named in (engine.generation, self._followed) or not self.rebuilder.lock.acquire(blocking=False):
             return engine
         self._followed = named
@@ -149,11 +179,5 @@ class Service:
         return self.engine.answerer.answer(question, messages, top_k, sources)
 
     def suggestions(self, limit: int = 6) -> list[str]:
-        """Starter questions taken from the corpus: question headings and table rows."""
-        data = self.engine.index.data
-        found = [c.heading for c in data.chunks if c.heading.endswith("?")]
-        for table in data.tables:
-            for row in table.rows:
-                if not row.is_section and table.columns:
-                    found.append(f"What is the {row.label} of {table.columns[0]}?")
-        return list(dict.fromkeys(found))[:limit]
+        """Starter questions taken from the corpus (made once per index, not per request)."""
+        return self.engine.suggestions[:limit]
