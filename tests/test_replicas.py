@@ -53,7 +53,7 @@ def wait_for(url: str, process: subprocess.Popen[bytes], log: Path, timeout: flo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"{process.args!r} exited: {log.read_text()[-2000:]}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
