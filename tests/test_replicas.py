@@ -21,7 +21,7 @@ from qa.index.builder import build_index
 
 NGINX = Path("/usr/sbin/nginx")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed "
-                                                   "(apt-get install nginx-light; .ci/run installs it)")]
+                                                   "(apt-get install nginx; .ci/run installs it)")]
 CONFIG = """
 daemon off;
 worker_processes 1;

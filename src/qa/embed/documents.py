@@ -28,8 +28,8 @@ BATCH = 32  # texts per ONNX Runtime call: larger batches gained nothing measura
 PROBES = ["What was R&D spending in 2024?", "A longer probe passage about the results of the year. " * 8]
 
 
-def document_encoder(path: str, model: Callable[[], SentenceTransformer], reference: Callable[[list[str]], Vectors]
-                     ) -> OnnxQueryEncoder | None:
+def document_encoder(path: str, model: Callable[[], SentenceTransformer], reference: Callable[[list[str]], Vectors],
+                     threads: int | None = None) -> OnnxQueryEncoder | None:
     """The checked float32 ONNX encoder on every core, or None (then encode() embeds documents).
 
     `model` loads the sentence-transformers model only when the graph must be exported; `reference` is encode(),
@@ -37,7 +37,7 @@ def document_encoder(path: str, model: Callable[[], SentenceTransformer], refere
     """
     from qa.embed.query_encoder import EXACT, FastPathUnavailable, OnnxQueryEncoder
 
-    threads = os.cpu_count() or 1
+    threads = threads or os.cpu_count() or 1
     found = OnnxQueryEncoder.cached(path, threads, int8=False)
     if found:  # checked against encode() by the process that recorded it
         return found[0]

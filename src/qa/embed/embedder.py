@@ -65,6 +65,7 @@ class Embedder:
         self._query: QueryEncoder | None = None
         self._documents: QueryEncoder | None = None
         self.document_backend = documents  # "auto" (float32 ONNX when it agrees) or "sentence-transformers"
+        self.document_threads: int | None = None  # ONNX Runtime threads for documents; None: one per core
         self.backend = "sentence-transformers"
         if backend in ("auto", "onnx", "onnx-int8") and (found := self._cached_onnx(threads or 1, backend)):
             # Queries need only the checked ONNX graph; sentence-transformers loads on the first encode().
@@ -156,7 +157,8 @@ class Embedder:
             from qa.embed.documents import document_encoder
 
             with self._doc_lock:
-                found = self._documents or document_encoder(self.path, lambda: self._model, self.encode)
+                found = self._documents or document_encoder(self.path, lambda: self._model, self.encode,
+                                                           self.document_threads)
                 self._documents = found
                 self.document_backend = "onnx" if found is not None else "sentence-transformers"
         if self._documents is None:

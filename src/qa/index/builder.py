@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -23,6 +25,9 @@ from qa.index.stores import open_store
 from qa.records import Chunk, Document, Vectors
 from qa.settings import Settings
 from qa.tables.model import Table
+
+if TYPE_CHECKING:
+    from qa.index.cluster import RayBuild
 
 log = logging.getLogger(__name__)
 JOURNAL_SLICE = 256  # chunks embedded between two journal writes: what a killed build can lose at most
@@ -128,7 +133,7 @@ def _carry(old: _Parts, new: _Parts, src: str, fingerprint: str) -> None:
 
 
 def _vectors(chunks: list[Chunk], prev: IndexData | None, embed: Callable[[list[str]], Vectors],
-             journal: EmbeddingJournal, report: BuildReport, progress: bool = False) -> Vectors:
+             journal: EmbeddingJournal, report: BuildReport, progress: bool = False, size: int = 256) -> Vectors:
     """Vectors for all chunks: cached ones by text hash (the previous generation's, then those a killed build
     left in the journal), the rest embedded a slice at a time, each slice journalled as soon as it is done."""
     known: dict[str, Vectors] = journal.load()
@@ -137,8 +142,8 @@ def _vectors(chunks: list[Chunk], prev: IndexData | None, embed: Callable[[list[
     missing = list({text_key(c): c.search_text for c in chunks if text_key(c) not in known}.items())
     report.embedded = len(missing)
     with tqdm(total=len(missing), desc="embedding", unit="chunk", disable=not progress, delay=1.0) as bar:
-        for start in range(0, len(missing), JOURNAL_SLICE):
-            part = missing[start : start + JOURNAL_SLICE]
+        for start in range(0, len(missing), size):
+            part = missing[start : start + size]
             fresh = embed([text for _, text in part])
             journal.append([key for key, _ in part], fresh)
             known.update(zip([key for key, _ in part], fresh, strict=True))
@@ -150,36 +155,46 @@ def _vectors(chunks: list[Chunk], prev: IndexData | None, embed: Callable[[list[
 
 def build_index(settings: Settings, embedder: Callable[[], Embedder], full: bool = False,
                 progress: bool = False, corpus_dir: Path | None = None, index_dir: Path | None = None) -> BuildReport:
-    """Bring the index up to date with the corpus; writes a new generation only when something changed."""
+    """Bring the index up to date with the corpus; writes a new generation only when something changed.
+    With `settings.ray_address`, files are parsed and chunks embedded by Ray tasks (cluster.py)."""
     started = time.perf_counter()
-    corpus_dir = corpus_dir or settings.corpus_dir
     index_dir = index_dir or settings.index_dir
     report = BuildReport(full=full)
-    with build_lock(index_dir):
-        repaired = repair(index_dir)  # damaged generations are set aside, never reused as the embedding cache
-        entries, skipped = corpus.scan(corpus_dir)
-        report.skipped += [{"source": s.source, "reason": s.reason} for s in skipped]
-        store = open_store(settings, index_dir)
-        prev, why = (None, "Full rebuild requested.") if full else store.previous(settings.model)
-        report.message = " ".join([*repaired, why]).strip()
-        report.full = prev is None
-        parts = _refresh(entries, _split_previous(prev), settings, report, progress)
-        if prev is not None and not (report.added or report.changed or report.removed):
-            report.chunks, report.tables = len(prev.chunks), len(prev.tables)
-            report.seconds = time.perf_counter() - started
-            return report
-        model = embedder()
-        chunks = [c for src in sorted(parts.chunks) for c in parts.chunks[src]]
-        tables = [t for src in sorted(parts.tables) for t in parts.tables[src]]
-        journal = EmbeddingJournal(index_dir, settings.model, model.dimension)
-        vectors = _vectors(chunks, prev, model.encode_documents, journal, report, progress)
-        data = IndexData(parts.docs, chunks, tables, vectors)
-        data.manifest = _manifest(settings, model, parts, report, len(chunks), len(tables))
-        store.write(data, settings)
-        journal.clear()  # the new generation's vectors.npy is the cache from now on
-        report.chunks, report.tables, report.written = len(chunks), len(tables), True
+    with build_lock(index_dir), contextlib.ExitStack() as stack:
+        if settings.ray_address:
+            from qa.index.cluster import ray_build
+
+            ray = stack.enter_context(ray_build(settings.ray_address, settings.model))
+        _build(settings, embedder, corpus_dir or settings.corpus_dir, index_dir, report, progress,
+               ray if settings.ray_address else None)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build(settings: Settings, embedder: Callable[[], Embedder], corpus_dir: Path, index_dir: Path,
+           report: BuildReport, progress: bool, ray: RayBuild | None) -> None:
+    repaired = repair(index_dir)  # damaged generations are set aside, never reused as the embedding cache
+    entries, skipped = corpus.scan(corpus_dir)
+    report.skipped += [{"source": s.source, "reason": s.reason} for s in skipped]
+    store = open_store(settings, index_dir)
+    prev, why = (None, "Full rebuild requested.") if report.full else store.previous(settings.model)
+    report.message = " ".join([*repaired, why]).strip()
+    report.full = prev is None
+    parts = _refresh(entries, _split_previous(prev), settings, report, progress, ray.parse if ray else None)
+    if prev is not None and not (report.added or report.changed or report.removed):
+        report.chunks, report.tables = len(prev.chunks), len(prev.tables)
+        return
+    model = embedder()
+    chunks = [c for src in sorted(parts.chunks) for c in parts.chunks[src]]
+    tables = [t for src in sorted(parts.tables) for t in parts.tables[src]]
+    journal = EmbeddingJournal(index_dir, settings.model, model.dimension)
+    embed, size = (ray.embed, ray.slice) if ray else (model.encode_documents, JOURNAL_SLICE)
+    vectors = _vectors(chunks, prev, embed, journal, report, progress, size)
+    data = IndexData(parts.docs, chunks, tables, vectors)
+    data.manifest = _manifest(settings, model, parts, report, len(chunks), len(tables))
+    store.write(data, settings)
+    journal.clear()  # the new generation's vectors.npy is the cache from now on
+    report.chunks, report.tables, report.written = len(chunks), len(tables), True
 
 
 def _manifest(settings: Settings, model: Embedder, parts: _Parts, report: BuildReport, chunks: int,
