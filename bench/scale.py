@@ -162,9 +162,10 @@ def main() -> None:
     p.add_argument("--docs", type=int, nargs="+", default=[1000], help="generated corpus sizes, in documents")
     p.add_argument("--sample", type=int, default=300, help="questions asked per corpus")
     p.add_argument("--no-index-types", action="store_true", help="skip the index-type measurements")
+    p.add_argument("--baseline", type=int, default=6000, help="chunks encode() embeds for the build comparison")
     args = p.parse_args()
     results: dict[str, Any] = {"corpora": corpus_run([40] if args.smoke else args.docs, 30 if args.smoke
-                                                     else args.sample, args.smoke, args.out)}
+                                                     else args.sample, args.smoke, args.out, args.baseline)}
     save("scale", results, args.out)
     if args.no_index_types:
         return

@@ -61,6 +61,23 @@ def latency(url: str, asked: list[str], clients_share: int) -> dict[str, Any]:
                                    "p50": crowd.latency.p50, "p95": crowd.latency.p95}}
 
 
+def cold(corpus: Path, index: Path, asked: list[str]) -> dict[str, Any]:
+    """In-process, every cache emptied before each question (query vectors, span vectors): the whole per-question
+    work of a question about sentences never embedded before, on any corpus."""
+    from qa.serve.service import Service
+
+    service = Service(Settings(corpus_dir=corpus, index_dir=index, _env_file=None))  # type: ignore[call-arg]
+    service.start(build=False)
+    answerer = service.engine.answerer
+    answerer.answer(asked[0])
+    millis = []
+    for question in asked:
+        service.embedder.clear_cache()
+        answerer.spans.clear()
+        millis.append(answerer.answer(question).timing_ms)
+    return {"server": Stats.of(millis)}
+
+
 def index_bytes(index_dir: Path) -> dict[str, Any]:
     gen = generations(index_dir)[0]
     sizes = {p.relative_to(gen).as_posix(): p.stat().st_size for p in gen.rglob("*") if p.is_file()}
@@ -70,29 +87,33 @@ def index_bytes(index_dir: Path) -> dict[str, Any]:
             "mb_per_million_chunks": round(sum(sizes.values()) / chunks * 1e6 / 2**20, 1), "files": per_million}
 
 
-def build(corpus: Path, index: Path, embedder: Embedder) -> dict[str, Any]:
-    """A full build, then sentence-transformers' encode() of the same chunk texts, in the same process."""
+def build(corpus: Path, index: Path, embedder: Embedder, baseline: int) -> dict[str, Any]:
+    """A full build, then sentence-transformers' encode() of the same chunk texts (at most `baseline` of them,
+    drawn at random: encode() of 60k chunks would take a quarter hour), in the same process."""
     settings = Settings(corpus_dir=corpus, index_dir=index, _env_file=None)  # type: ignore[call-arg]
     started = time.perf_counter()
     report = build_index(settings, lambda: embedder, full=True)
     seconds = time.perf_counter() - started
     texts = [c.search_text for c in read_data(generations(index)[0]).chunks]
+    texts = random.Random(16).sample(texts, min(baseline, len(texts)))
     started = time.perf_counter()
     embedder.encode(texts)
     plain = time.perf_counter() - started
     return {"documents": report.added, "chunks": report.chunks, "build_s": round(seconds, 2),
             "build_chunks_per_s": round(report.chunks / seconds, 1), "encode_s": round(plain, 2),
-            "encode_chunks_per_s": round(len(texts) / plain, 1), "speedup": round(plain / seconds, 2),
+            "encode_chunks": len(texts), "encode_chunks_per_s": round(len(texts) / plain, 1),
+            "speedup": round(report.chunks / seconds / (len(texts) / plain), 2),
             "document_backend": embedder.document_backend}
 
 
-def one_corpus(docs: int, sample: int, workdir: Path, embedder: Embedder) -> dict[str, Any]:
+def one_corpus(docs: int, sample: int, workdir: Path, embedder: Embedder, baseline: int) -> dict[str, Any]:
     items = generate(workdir / "corpus", docs)
-    built = build(workdir / "corpus", workdir / "index", embedder)
+    built = build(workdir / "corpus", workdir / "index", embedder, baseline)
     chosen = random.Random(16).sample(items, min(sample, len(items)))
     with serve(workdir / "corpus", workdir / "index") as server:
         measured = latency(server.url, [q["question"] for q in chosen], max(len(chosen), 4 * CLIENTS))
         rss = rss_mb(server.process.pid)
+    measured["cold"] = cold(workdir / "corpus", workdir / "index", [q["question"] for q in chosen[:100]])
     answers = measured.pop("answers")
     by_kind: dict[str, list[bool]] = {}
     for item, answer in zip(chosen, answers, strict=True):
@@ -111,12 +132,14 @@ def bundled(workdir: Path, embedder: Embedder, smoke: bool) -> dict[str, Any]:
     with serve(corpus, workdir / "index") as server:
         measured = latency(server.url, asked, max(len(asked), 4 * CLIENTS))
     measured.pop("answers")
+    measured["cold"] = cold(corpus, workdir / "index", asked)
     return {**measured, "questions": len(asked)}
 
 
 def _print(name: str, r: dict[str, Any]) -> None:
-    first, repeat = r["first"]["server"], r["repeat"]["server"]
+    first, repeat, none = r["first"]["server"], r["repeat"]["server"], r["cold"]["server"]
     print(f"{name}: first p50 {first.p50} p95 {first.p95} ms; repeat p50 {repeat.p50} p95 {repeat.p95} ms; "
+          f"all caches cold p50 {none.p50} p95 {none.p95} ms; "
           f"{r[f'{CLIENTS}_clients']['answers_per_s']} answers/s at {CLIENTS} clients", flush=True)
     if "build_chunks_per_s" in r:
         print(f"  build {r['build_chunks_per_s']} chunks/s vs encode() {r['encode_chunks_per_s']} ({r['speedup']}x); "
@@ -124,7 +147,7 @@ def _print(name: str, r: dict[str, Any]) -> None:
               "MB per million chunks", flush=True)
 
 
-def corpus_run(sizes: list[int], sample: int, smoke: bool, out: Path | None) -> dict[str, Any]:
+def corpus_run(sizes: list[int], sample: int, smoke: bool, out: Path | None, baseline: int = 6000) -> dict[str, Any]:
     """The bundled corpus, then each generated size; saved after each, so a long run keeps what it measured."""
     embedder = Embedder()
     results: dict[str, Any] = {}
@@ -132,7 +155,7 @@ def corpus_run(sizes: list[int], sample: int, smoke: bool, out: Path | None) -> 
         results["bundled"] = bundled(Path(tmp) / "bundled", embedder, smoke)
         _print("bundled", results["bundled"])
         for docs in sizes:
-            results[f"{docs}_documents"] = one_corpus(docs, sample, Path(tmp) / f"g{docs}", embedder)
+            results[f"{docs}_documents"] = one_corpus(docs, sample, Path(tmp) / f"g{docs}", embedder, baseline)
             _print(f"{docs} documents", results[f"{docs}_documents"])
             save("scale", {"corpora": results}, out)
     return results
