@@ -38,7 +38,7 @@ def document_encoder(path: str, model: Callable[[], SentenceTransformer], refere
     from qa.embed.query_encoder import EXACT, FastPathUnavailable, OnnxQueryEncoder
 
     threads = threads or os.cpu_count() or 1
-    found = OnnxQueryEncoder.cached(path, threads, int8=False)
+    found = OnnxQueryEncoder.cached(path, threads, int8=False, spin=False)
     if found:  # checked against encode() by the process that recorded it
         return found[0]
     try:

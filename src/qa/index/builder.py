@@ -140,6 +140,7 @@ def _vectors(chunks: list[Chunk], prev: IndexData | None, embed: Callable[[list[
     if prev is not None:
         known.update({text_key(c): prev.vectors[i] for i, c in enumerate(prev.chunks)})
     missing = list({text_key(c): c.search_text for c in chunks if text_key(c) not in known}.items())
+    missing.sort(key=lambda kv: len(kv[1]))  # slices of similar lengths: batches pad little (documents.py)
     report.embedded = len(missing)
     with tqdm(total=len(missing), desc="embedding", unit="chunk", disable=not progress, delay=1.0) as bar:
         for start in range(0, len(missing), size):
