@@ -1,8 +1,20 @@
-"""Scale: dense index types (exact vs approximate FAISS) and BM25 at 10k, 100k and 1M chunks.
+"""Scale: whole answers over generated corpora of 1k (and 10k) documents, then dense index types (exact vs
+approximate FAISS) and BM25 alone at 10k, 100k and 1M chunks.
 
-    python -m bench.scale                # 10k and 100k chunks, then 1M vectors (about ten minutes)
-    python -m bench.scale --no-million   # 10k and 100k only
-    python -m bench.scale --smoke        # 2,000 chunks
+    python -m bench.scale                          # 1k documents end to end, then the index types (a quarter hour)
+    python -m bench.scale --docs 1000 10000        # also 10k documents (an hour or more on two cores)
+    python -m bench.scale --no-index-types         # the corpora only
+    python -m bench.scale --no-million             # index types at 10k and 100k only
+    python -m bench.scale --smoke                  # 40 documents and 2,000 chunks
+
+End to end (bench/scale_corpus.py: company reports, prose plus a table each, three questions per report whose
+answers are known): build chunks/s against sentence-transformers' encode() of the same chunks in the same run;
+answer latency unscoped, one client, for questions about a document never asked about before ("first") and for
+new wordings of questions already asked ("repeat": the per-question work once the spans are embedded), with the
+bundled corpus measured the same way in the same run; answers/s at 8 clients; accuracy; server memory and index
+bytes per million chunks.
+
+Index types:
 
 Dense vectors are random unit vectors with clustered structure (cluster centres plus noise, normalised),
 not model embeddings: embedding 100k chunks would take most of an hour on two cores, and search cost and
@@ -23,6 +35,7 @@ import faiss
 import numpy as np
 
 from bench.common import Stats, parser, save, synthetic_paragraph
+from bench.scale_answers import corpus_run
 from qa.index.dense import TYPES, DenseIndex
 from qa.index.sparse import SparseIndex
 
@@ -146,11 +159,20 @@ def sparse_at(count: int) -> SparseResult:
 def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--no-million", action="store_true", help="skip the 1M-vector index-only run")
+    p.add_argument("--docs", type=int, nargs="+", default=[1000], help="generated corpus sizes, in documents")
+    p.add_argument("--sample", type=int, default=300, help="questions asked per corpus")
+    p.add_argument("--no-index-types", action="store_true", help="skip the index-type measurements")
+    p.add_argument("--baseline", type=int, default=6000, help="chunks encode() embeds for the build comparison")
     args = p.parse_args()
+    results: dict[str, Any] = {"corpora": corpus_run([40] if args.smoke else args.docs, 30 if args.smoke
+                                                     else args.sample, args.smoke, args.out, args.baseline)}
+    save("scale", results, args.out)
+    if args.no_index_types:
+        return
     sizes = {2_000: list(TYPES)} if args.smoke else {
         10_000: list(TYPES), 50_000: ["ivf_sq8"], 100_000: ["hnsw_sq8", "ivf_sq8"]}  # HNSW builds cost minutes
-    results: dict[str, Any] = {"dense": [], "bm25": [], "faiss_threads_search": 1,
-                               "faiss_threads_build": faiss.omp_get_max_threads()}
+    results.update({"dense": [], "bm25": [], "faiss_threads_search": 1,
+                    "faiss_threads_build": faiss.omp_get_max_threads()})
     for count, types in sizes.items():
         results["dense"] += dense_at(count, types)
         results["bm25"].append(sparse_at(count))

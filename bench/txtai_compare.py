@@ -82,8 +82,8 @@ def convex(engine: Engine, question: str, vector: Vectors, k: int, dense_weight:
     """txtai's hybrid formula on qa's retrievers: raw cosine plus BM25 scaled by the best BM25 score, where
     qa's `weighted` fusion min-max scales both sides (which stretches small cosine differences)."""
     n = engine.retriever.settings.candidates
-    ids, cosines = engine.index.dense.search(vector, n)
-    sparse_ids, bm25 = engine.index.sparse.search(question, n)
+    ids, cosines = engine.index.search.dense(vector, n)
+    sparse_ids, bm25 = engine.index.search.sparse(question, n)
     fused = {i: dense_weight * c for i, c in zip(ids, cosines, strict=True)}
     top = max(bm25, default=0.0) or 1.0
     for i, score in zip(sparse_ids, bm25, strict=True):

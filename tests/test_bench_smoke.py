@@ -60,12 +60,19 @@ def test_build_bench_skips_the_model_when_nothing_changed(tmp_path: Path, monkey
     assert results["cold_start_existing_index"]["seconds_to_first_answer"] > 0
 
 
-def test_scale_bench_measures_recall_against_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scale_bench_measures_corpora_end_to_end_and_recall_against_exact(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     results = run_bench("scale", tmp_path, monkeypatch)
     by_type = {r["index_type"].split()[0]: r for r in results["dense"]}
     assert by_type["flat"]["recall_at_10"] == 1.0
     assert {"hnsw", "hnsw_sq8", "ivf_sq8"} <= set(by_type)
     assert results["bm25"][0]["chunks"] == 2000
+    generated, bundled = results["corpora"]["40_documents"], results["corpora"]["bundled"]
+    assert generated["chunks"] == 240 and generated["build_chunks_per_s"] > 0 and generated["encode_chunks_per_s"] > 0
+    assert generated["repeat"]["errors"] == 0 and generated["8_clients"]["errors"] == 0
+    assert generated["questions"] == 30 and generated["accuracy"]["all"] >= 0.8
+    assert generated["index"]["mb_per_million_chunks"] > 0 and generated["server_rss_mb"] > 0
+    assert bundled["first"]["server"]["p50"] > 0 and bundled["8_clients"]["errors"] == 0
 
 
 def test_quality_bench_scores_both_question_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

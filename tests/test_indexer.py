@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa.index.builder import BuildReport
+from qa.index.retrievers import FilesSearch
 from qa.index.sparse import SparseIndex
 from qa.index.store import load_latest
 
@@ -62,8 +63,9 @@ def test_removed_file_leaves_dense_and_sparse_indexes(corpus_dir: Path, build: B
     assert report.removed == 1
     index = load_latest(tmp_path / "index")
     assert {c.source for c in index.data.chunks} == {"keep.md"}
-    assert index.dense.size == 1 and index.sparse.size == 1
-    assert index.sparse.search("quasars energy", 5) == ([], [])
+    assert isinstance(index.search, FilesSearch)
+    assert index.search.dense_index.size == 1 and index.search.sparse_index.size == 1
+    assert index.search.sparse("quasars energy", 5) == ([], [])
 
 
 def test_full_flag_rebuilds_everything(corpus_dir: Path, build: Build) -> None:

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from conftest import LiveServer, free_port, make_settings
 from qa.corpus import files as corpus
 from qa.embed.embedder import Embedder
-from qa.index import builder as indexer
+from qa.index import parsing
 from qa.index.store import build_lock, generations
 from qa.records import Document
 from qa.serve.app import create_app
@@ -210,14 +210,14 @@ def test_single_column_csv_is_skipped_with_a_reason(served: Service) -> None:
 
 def test_parser_failure_on_one_file_skips_only_that_file(served: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug tripped by one hostile file (injected here: none is known) costs that file, not the build."""
-    real_find_tables = indexer.find_tables  # type: ignore[attr-defined]
+    real_find_tables = parsing.find_tables  # type: ignore[attr-defined]
 
     def fails_on_bad(doc: Document) -> list[Table]:
         if doc.source == "bad.md":
             raise IndexError("list index out of range")
         return real_find_tables(doc)
 
-    monkeypatch.setattr(indexer, "find_tables", fails_on_bad)
+    monkeypatch.setattr(parsing, "find_tables", fails_on_bad)
     _write(served.settings.corpus_dir, "bad.md", "# Bad\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     _write(served.settings.corpus_dir, "other.md", "# Other\n\nThe ferry leaves at noon.\n")
     report = served.rebuild()

@@ -79,10 +79,10 @@ class GatedEmbedder:
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 
-    def encode(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> Vectors:
+    def encode_documents(self, texts: list[str]) -> Vectors:
         self.entered.set()
         self.gate.wait(60)
-        return self.inner.encode(texts, batch_size, progress)
+        return self.inner.encode_documents(texts)
 
 
 def test_second_rebuild_while_one_runs_gets_rebuild_in_progress(

@@ -36,7 +36,9 @@ def _fail(message: str) -> NoReturn:
 
 @app.command()
 def index(corpus: CorpusOpt = None, index: IndexOpt = None,
-          full: Annotated[bool, typer.Option("--full", help="Rebuild everything, not only what changed.")] = False
+          full: Annotated[bool, typer.Option("--full", help="Rebuild everything, not only what changed.")] = False,
+          ray: Annotated[str | None, typer.Option("--ray", help="Parse and embed on Ray: a cluster address "
+                                                  "(ray://host:10001, auto) or `local` (QA_RAY_ADDRESS).")] = None
           ) -> None:
     """Build or update the index of the corpus (incremental unless --full)."""
     from qa.corpus.files import LoadError
@@ -44,9 +46,10 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
     from qa.index.builder import build_index
     from qa.index.store import IndexUnavailable
 
-    settings = _settings(corpus, index)
+    settings = _settings(corpus, index, ray_address=ray)
     try:
-        report = build_index(settings, lambda: Embedder(settings.model), full=full, progress=sys.stderr.isatty())
+        report = build_index(settings, lambda: Embedder(settings.model, documents=settings.build_backend), full=full,
+                             progress=sys.stderr.isatty())
     except (LoadError, ModelError, IndexUnavailable, OSError) as exc:
         _fail(str(exc))
     for skip in report.skipped:
@@ -133,13 +136,14 @@ def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
 def _build_for_workers(settings: Settings, rebuild: Callable[[], Any]) -> Any:
     """The build before several workers start; when it fails, they serve the last good index (as one worker
     does), and only with no index at all does `qa serve` give up, with the build's reason."""
-    from qa.index.store import IndexUnavailable, load_latest
+    from qa.index.store import IndexUnavailable
+    from qa.index.stores import open_store
 
     try:
         return rebuild()
     except RuntimeError as exc:
         try:
-            load_latest(Path(settings.index_dir))
+            open_store(settings).load()
         except IndexUnavailable:
             raise exc from None
         typer.echo(f"qa: {exc}; serving the last good index", err=True)

@@ -163,15 +163,15 @@ def rankers(engine: Engine, dense_weights: Sequence[float]) -> dict[str, Ranker]
     index, n = engine.index, engine.retriever.settings.candidates
 
     def bm25(q: str, v: Vectors, k: int) -> list[int]:
-        return index.sparse.search(q, k)[0]
+        return index.search.sparse(q, k)[0]
 
     def dense(q: str, v: Vectors, k: int) -> list[int]:
-        return index.dense.search(v, k)[0]
+        return index.search.dense(v, k)[0]
 
     def fused(fusion: str, weight: float) -> Ranker:
         def rank(q: str, v: Vectors, k: int) -> list[int]:
             # The served retriever's fusion, with its handling of table rows.
-            scores = engine.retriever.fuse(q, index.dense.search(v, n), index.sparse.search(q, n), fusion, weight)
+            scores = engine.retriever.fuse(q, index.search.dense(v, n), index.search.sparse(q, n), fusion, weight)
             return [i for i, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]]
 
         return rank

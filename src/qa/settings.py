@@ -72,6 +72,20 @@ class Settings(BaseSettings):
     query_batch: int = Field(32, ge=1, description="Most queries embedded by one model call: those that arrive "
                              "while a call runs share the next one (float32 backends; int8 embeds each query alone, "
                              "as its vectors would depend on the batch); 1: no batching.")
+    store: Literal["files", "milvus"] = Field(
+        "files", description="Where the index lives: files (the index folder) or milvus (QA_MILVUS_URI).")
+    milvus_uri: str = Field("milvus.db", description="Milvus: a file path (Milvus Lite, embedded) or "
+                            "http(s)://host:19530 (a Milvus server or cluster).")
+    milvus_token: SecretStr | None = Field(None, description="Milvus: the token (user:password or API key).")
+    milvus_collection: str = Field("qa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$",
+                                   description="Milvus: the prefix of the index's collections and its alias.")
+    ray_address: str | None = Field(None, description="Ray: build on this cluster (ray://host:10001, auto) or "
+                                    "`local` (start Ray here).")
+    build_backend: Literal["auto", "sentence-transformers"] = Field(
+        "auto", description="How builds embed chunks: auto (the model's float32 ONNX graph in length-sorted "
+        "batches, used only when it agrees with encode()), or sentence-transformers' encode().")
+    build_workers: int = Field(0, ge=0, description="Processes that read and parse files during a build (used "
+                               "from 16 files to parse); 0: one per core; 1: the building process only.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes for `qa serve`.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS, comma-separated; empty: CORS off.")

@@ -47,7 +47,7 @@ class Embedder:
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, cache_size: int = 1024, threads: int | None = None,
-                 backend: str = "auto", batch: int = 32) -> None:
+                 backend: str = "auto", batch: int = 32, documents: str = "auto") -> None:
         # Nothing may be fetched at run time: a name that is not on disk must fail, not download.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -57,11 +57,15 @@ class Embedder:
         self._threads = threads
         self._lock = threading.Lock()  # guards the batch encoder, which is not re-entrant
         self._load_lock = threading.Lock()
+        self._doc_lock = threading.Lock()
         self._cache: Lru[str, Vectors] = Lru(cache_size)
         # Queries that miss the cache while a model call runs are embedded together by the next one.
         self.batcher = QueryBatcher(self.encode_queries, batch)
         self._st: SentenceTransformer | None = None
         self._query: QueryEncoder | None = None
+        self._documents: QueryEncoder | None = None
+        self.document_backend = documents  # "auto" (float32 ONNX when it agrees) or "sentence-transformers"
+        self.document_threads: int | None = None  # ONNX Runtime threads for documents; None: one per core
         self.backend = "sentence-transformers"
         if backend in ("auto", "onnx", "onnx-int8") and (found := self._cached_onnx(threads or 1, backend)):
             # Queries need only the checked ONNX graph; sentence-transformers loads on the first encode().
@@ -76,7 +80,7 @@ class Embedder:
     def from_settings(cls, settings: Settings) -> Embedder:
         """The embedder a server uses: its model, query cache, threads and batch size from the settings."""
         return cls(settings.model, settings.query_cache_size, settings.torch_threads, settings.query_backend,
-                   settings.query_batch)
+                   settings.query_batch, settings.build_backend)
 
     @property
     def _model(self) -> SentenceTransformer:
@@ -144,6 +148,24 @@ class Embedder:
             vectors = self._model.encode(texts, batch_size=batch_size, show_progress_bar=progress,
                                          normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
+
+    def encode_documents(self, texts: list[str]) -> Vectors:
+        """Embed chunks for an index: float32 ONNX batches when that path agrees with encode(), else encode()."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.document_backend == "auto" and self._documents is None:
+            from qa.embed.documents import document_encoder
+
+            with self._doc_lock:
+                found = self._documents or document_encoder(self.path, lambda: self._model, self.encode,
+                                                           self.document_threads)
+                self._documents = found
+                self.document_backend = "onnx" if found is not None else "sentence-transformers"
+        if self._documents is None:
+            return self.encode(texts)
+        from qa.embed.documents import encode_sorted
+
+        return encode_sorted(self._documents.encode, texts, self.dimension)
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         """Embed a few short queries at once, uncached (the fast path when there is one)."""

@@ -206,7 +206,7 @@ class OnnxQueryEncoder:
     files alone, without importing torch or sentence-transformers (seconds of start-up).
     """
 
-    def __init__(self, graph: Path, tokens: _Tokens, threads: int) -> None:
+    def __init__(self, graph: Path, tokens: _Tokens, threads: int, spin: bool = True) -> None:
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -215,6 +215,8 @@ class OnnxQueryEncoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        if not spin:  # threads that spin between calls only take CPU from the other work of a build
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.graph, self._tokens = graph, tokens
         int8 = graph.stem.endswith(INT8_SUFFIX)
         self.name, self.agreement = ("onnx-int8", INT8_AGREEMENT) if int8 else ("onnx", EXACT)
@@ -251,12 +253,14 @@ class OnnxQueryEncoder:
         raise FastPathUnavailable(f"ONNX export failed: {failure}") from failure
 
     @classmethod
-    def cached(cls, path: str, threads: int, int8: bool = False) -> tuple[OnnxQueryEncoder, int] | None:
+    def cached(cls, path: str, threads: int, int8: bool = False, spin: bool = True
+               ) -> tuple[OnnxQueryEncoder, int] | None:
         """The checked encoder for this model and its vector size, when an earlier run left them; else None."""
         try:
             graph = cls.graph_path(path, int8)
             meta = json.loads(graph.with_suffix(".json").read_text(encoding="utf-8"))
-            return cls(graph, _Tokens(meta["tokenizer"], int(meta["max_length"])), threads), int(meta["dimension"])
+            tokens = _Tokens(meta["tokenizer"], int(meta["max_length"]))
+            return cls(graph, tokens, threads, spin), int(meta["dimension"])
         except Exception:  # anything missing, stale or unreadable: take the slow path, which rewrites it
             return None
 

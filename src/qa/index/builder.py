@@ -2,39 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
 from qa.corpus import files as corpus
-from qa.corpus.chunking import chunk_document
 from qa.corpus.limits import Limits
 from qa.embed.embedder import Embedder
-from qa.index.dense import DenseIndex, choose_type
-from qa.index.sparse import SparseIndex
-from qa.index.store import (
-    FORMAT_VERSION,
-    IndexData,
-    IndexUnavailable,
-    build_lock,
-    generations,
-    library_versions,
-    read_data,
-    repair,
-    write_generation,
-)
+from qa.index.dense import choose_type
+from qa.index.journal import EmbeddingJournal
+from qa.index.parsing import Job, Parsed, parse_all, workers_for
+from qa.index.store import FORMAT_VERSION, IndexData, build_lock, library_versions, repair
+from qa.index.stores import open_store
 from qa.records import Chunk, Document, Vectors
 from qa.settings import Settings
-from qa.tables.model import Table, find_tables
+from qa.tables.model import Table
+
+if TYPE_CHECKING:
+    from qa.index.cluster import RayBuild
 
 log = logging.getLogger(__name__)
+JOURNAL_SLICE = 256  # chunks embedded between two journal writes: what a killed build can lose at most
 
 Step = Callable[[int, int], None]
 
@@ -80,25 +77,6 @@ def text_key(chunk: Chunk) -> str:
     return hashlib.sha1(chunk.search_text.encode()).hexdigest()
 
 
-def _previous(index_dir: Path, model: str, full: bool, report: BuildReport) -> IndexData | None:
-    if full:
-        report.message = "Full rebuild requested."
-        return None
-    for gen in generations(index_dir):
-        try:
-            data = read_data(gen)
-        except IndexUnavailable as exc:
-            log.warning("%s", exc)
-            continue
-        manifest = data.manifest
-        if manifest.get("format_version") != FORMAT_VERSION or manifest.get("model") != model:
-            report.message = (f"Index was built with model {manifest.get('model')!r}, format "
-                              f"{manifest.get('format_version')}; rebuilding everything for {model!r}.")
-            return None
-        return data
-    return None
-
-
 def _split_previous(prev: IndexData | None) -> _Parts:
     parts = _Parts()
     if prev is None:
@@ -116,51 +94,52 @@ def _split_previous(prev: IndexData | None) -> _Parts:
 
 
 def _refresh(entries: list[corpus.FileEntry], old: _Parts, settings: Settings, report: BuildReport,
-             progress: bool = False, step: Step | None = None) -> _Parts:
-    """Reuse what is unchanged; read, parse and chunk the rest."""
+             progress: bool = False, parse: Callable[[list[Job]], Iterable[Parsed]] | None = None,
+             step: Step | None = None) -> _Parts:
+    """Reuse what is unchanged; read, parse and chunk the rest (in worker processes when there are many).
+    `step(done, total)` follows the files looked at (the server's build progress)."""
     new = _Parts()
-    # The bar only shows on builds long enough to need one (tqdm's mininterval), and only on a terminal.
-    for done, entry in enumerate(tqdm(entries, desc="reading", unit="file", disable=not progress, delay=1.0)):
-        if step is not None:
-            step(done, len(entries))
+    jobs = []
+    limits = Limits.from_settings(settings)
+    for entry in entries:
         src = entry.source
         if src in old.docs and old.fingerprints[src] == entry.fingerprint:
             _carry(old, new, src, entry.fingerprint)
             report.unchanged += 1
-            continue
-        try:
-            doc = corpus.load(entry, int(settings.max_file_mb * 1e6), Limits.from_settings(settings))
-        except corpus.LoadError as exc:
-            log.warning("skipped %s: %s", src, exc)
-            report.skipped.append({"source": src, "reason": str(exc)})
-            continue
-        report.warnings += [{"source": src, "reason": w} for w in doc.warnings]
-        if src in old.docs and old.docs[src].sha256 == doc.sha256:
-            _carry(old, new, src, entry.fingerprint)
-            report.unchanged += 1
-            continue
-        parsed = _parse(doc, settings.max_words, report)
-        if parsed is None:
-            continue
-        new.docs[src], new.fingerprints[src] = doc, entry.fingerprint
-        new.tables[src], new.chunks[src] = parsed
-        if src in old.docs:
-            report.changed += 1
         else:
-            report.added += 1
+            known = old.docs[src].sha256 if src in old.docs else None
+            jobs.append(Job(entry, known, int(settings.max_file_mb * 1e6), settings.max_words, limits))
+    results = parse(jobs) if parse is not None else parse_all(jobs, workers_for(settings.build_workers, len(jobs)))
+    seen = len(entries) - len(jobs)
+    if step is not None:
+        step(seen, len(entries))
+    # The bar only shows on builds long enough to need one (tqdm's delay), and only on a terminal.
+    for n, done in enumerate(tqdm(results, total=len(jobs), desc="reading", unit="file", disable=not progress,
+                                  delay=1.0), 1):
+        _take(done, old, new, report)
+        if step is not None:
+            step(seen + n, len(entries))
     report.removed = len(set(old.docs) - set(new.docs))
     return new
 
 
-def _parse(doc: Document, max_words: int, report: BuildReport) -> tuple[list[Table], list[Chunk]] | None:
-    """Tables and chunks of one document; None (the file skipped, with its reason) when a parser fails on it."""
-    try:
-        tables = find_tables(doc)
-        return tables, chunk_document(doc, tables, max_words)
-    except Exception as exc:  # a parser bug tripped by one hostile file must not stop the whole build
-        log.exception("skipped %s: could not be parsed", doc.source)
-        report.skipped.append({"source": doc.source, "reason": f"could not be parsed ({type(exc).__name__}: {exc})"})
-        return None
+def _take(done: Parsed, old: _Parts, new: _Parts, report: BuildReport) -> None:
+    src = done.entry.source
+    if done.document is not None:
+        report.warnings += [{"source": src, "reason": w} for w in done.document.warnings]
+    if done.document is None:
+        log.warning("skipped %s: %s", src, done.reason)
+        report.skipped.append({"source": src, "reason": done.reason})
+    elif done.same:
+        _carry(old, new, src, done.entry.fingerprint)
+        report.unchanged += 1
+    else:
+        new.docs[src], new.fingerprints[src] = done.document, done.entry.fingerprint
+        new.tables[src], new.chunks[src] = done.tables, done.chunks
+        if src in old.docs:
+            report.changed += 1
+        else:
+            report.added += 1
 
 
 def _carry(old: _Parts, new: _Parts, src: str, fingerprint: str) -> None:
@@ -169,61 +148,71 @@ def _carry(old: _Parts, new: _Parts, src: str, fingerprint: str) -> None:
 
 
 def _vectors(chunks: list[Chunk], prev: IndexData | None, embed: Callable[[list[str]], Vectors],
-             report: BuildReport) -> Vectors:
-    """Vectors for all chunks: cached ones by text hash, the rest embedded in one batch."""
-    cache: dict[str, int] = {}
+             journal: EmbeddingJournal, report: BuildReport, progress: bool = False, size: int = 256) -> Vectors:
+    """Vectors for all chunks: cached ones by text hash (the previous generation's, then those a killed build
+    left in the journal), the rest embedded a slice at a time, each slice journalled as soon as it is done."""
+    known: dict[str, Vectors] = journal.load()
     if prev is not None:
-        cache = {text_key(c): i for i, c in enumerate(prev.chunks)}
-    missing = [c for c in chunks if text_key(c) not in cache]
-    fresh = embed([c.search_text for c in missing]) if missing else None
+        known.update({text_key(c): prev.vectors[i] for i, c in enumerate(prev.chunks)})
+    missing = list({text_key(c): c.search_text for c in chunks if text_key(c) not in known}.items())
+    missing.sort(key=lambda kv: len(kv[1]))  # slices of similar lengths: batches pad little (documents.py)
     report.embedded = len(missing)
-    fresh_at = {text_key(c): i for i, c in enumerate(missing)}
-    rows = []
-    for chunk in chunks:
-        key = text_key(chunk)
-        rows.append(fresh[fresh_at[key]] if key in fresh_at and fresh is not None
-                    else prev.vectors[cache[key]])  # type: ignore[union-attr]
-    if not rows:
-        dim = prev.vectors.shape[1] if prev is not None and prev.vectors.ndim == 2 else 0
-        return np.zeros((0, dim), dtype=np.float32)
-    return np.vstack(rows).astype(np.float32)
+    with tqdm(total=len(missing), desc="embedding", unit="chunk", disable=not progress, delay=1.0) as bar:
+        for start in range(0, len(missing), size):
+            part = missing[start : start + size]
+            fresh = embed([text for _, text in part])
+            journal.append([key for key, _ in part], fresh)
+            known.update(zip([key for key, _ in part], fresh, strict=True))
+            bar.update(len(part))
+    if not chunks:
+        return np.zeros((0, journal.dimension), dtype=np.float32)
+    return np.vstack([known[text_key(c)] for c in chunks]).astype(np.float32)
 
 
 def build_index(settings: Settings, embedder: Callable[[], Embedder], full: bool = False,
                 progress: bool = False, corpus_dir: Path | None = None, index_dir: Path | None = None,
                 step: Step | None = None) -> BuildReport:
     """Bring the index up to date with the corpus; writes a new generation only when something changed.
-    `step(done, total)` is called before each corpus file is looked at (the server's build progress)."""
+    With `settings.ray_address`, files are parsed and chunks embedded by Ray tasks (cluster.py); `step(done,
+    total)` follows the files looked at (the server's build progress)."""
     started = time.perf_counter()
-    corpus_dir = corpus_dir or settings.corpus_dir
     index_dir = index_dir or settings.index_dir
     report = BuildReport(full=full)
-    with build_lock(index_dir):
-        repaired = repair(index_dir)  # damaged generations are set aside, never reused as the embedding cache
-        entries, skipped = corpus.scan(corpus_dir)
-        report.skipped += [{"source": s.source, "reason": s.reason} for s in skipped]
-        prev = _previous(index_dir, settings.model, full, report)
-        report.message = " ".join([*repaired, report.message]).strip()
-        report.full = prev is None
-        parts = _refresh(entries, _split_previous(prev), settings, report, progress, step)
-        if prev is not None and not (report.added or report.changed or report.removed):
-            report.chunks, report.tables = len(prev.chunks), len(prev.tables)
-            report.seconds = time.perf_counter() - started
-            return report
-        model = embedder()
-        chunks = [c for src in sorted(parts.chunks) for c in parts.chunks[src]]
-        tables = [t for src in sorted(parts.tables) for t in parts.tables[src]]
-        vectors = _vectors(chunks, prev, lambda texts: model.encode(texts, progress=progress), report)
-        if not len(vectors):
-            vectors = np.zeros((0, model.dimension), dtype=np.float32)
-        data = IndexData(parts.docs, chunks, tables, vectors)
-        data.manifest = _manifest(settings, model, parts, report, len(chunks), len(tables))
-        kind = choose_type(settings.index_type, len(chunks), settings.hnsw_threshold)
-        write_generation(index_dir, data, DenseIndex.build(vectors, kind),
-                         SparseIndex.build([c.search_text for c in chunks]))
-        report.chunks, report.tables, report.written = len(chunks), len(tables), True
+    with build_lock(index_dir), contextlib.ExitStack() as stack:
+        if settings.ray_address:
+            from qa.index.cluster import ray_build
+
+            ray = stack.enter_context(ray_build(settings.ray_address, settings.model))
+        _build(settings, embedder, corpus_dir or settings.corpus_dir, index_dir, report, progress,
+               ray if settings.ray_address else None, step)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build(settings: Settings, embedder: Callable[[], Embedder], corpus_dir: Path, index_dir: Path,
+           report: BuildReport, progress: bool, ray: RayBuild | None, step: Step | None = None) -> None:
+    repaired = repair(index_dir)  # damaged generations are set aside, never reused as the embedding cache
+    entries, skipped = corpus.scan(corpus_dir)
+    report.skipped += [{"source": s.source, "reason": s.reason} for s in skipped]
+    store = open_store(settings, index_dir)
+    prev, why = (None, "Full rebuild requested.") if report.full else store.previous(settings.model)
+    report.message = " ".join([*repaired, why]).strip()
+    report.full = prev is None
+    parts = _refresh(entries, _split_previous(prev), settings, report, progress, ray.parse if ray else None, step)
+    if prev is not None and not (report.added or report.changed or report.removed):
+        report.chunks, report.tables = len(prev.chunks), len(prev.tables)
+        return
+    model = embedder()
+    chunks = [c for src in sorted(parts.chunks) for c in parts.chunks[src]]
+    tables = [t for src in sorted(parts.tables) for t in parts.tables[src]]
+    journal = EmbeddingJournal(index_dir, settings.model, model.dimension)
+    embed, size = (ray.embed, ray.slice) if ray else (model.encode_documents, JOURNAL_SLICE)
+    vectors = _vectors(chunks, prev, embed, journal, report, progress, size)
+    data = IndexData(parts.docs, chunks, tables, vectors)
+    data.manifest = _manifest(settings, model, parts, report, len(chunks), len(tables))
+    store.write(data, settings)
+    journal.clear()  # the new generation's vectors.npy is the cache from now on
+    report.chunks, report.tables, report.written = len(chunks), len(tables), True
 
 
 def _manifest(settings: Settings, model: Embedder, parts: _Parts, report: BuildReport, chunks: int,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from qa.index.dense import DenseIndex
+from qa.index.retrievers import ChunkSearch, FilesSearch
 from qa.index.sparse import SparseIndex
 from qa.records import Chunk, Document, Vectors
 from qa.tables.model import Table
@@ -62,11 +63,11 @@ class IndexData:
 
 @dataclass
 class LoadedIndex:
-    """A served index: data plus the dense and sparse structures over its chunks."""
+    """A served index: data plus the retrievers over its chunks. `path.name` names the generation (for Milvus,
+    the path is the collection's name alone)."""
 
     data: IndexData
-    dense: DenseIndex
-    sparse: SparseIndex
+    search: ChunkSearch
     path: Path
 
     @property
@@ -269,6 +270,14 @@ def _inconsistency(data: IndexData) -> str:
     return ""
 
 
+def compatible(manifest: dict[str, object], model: str) -> str:
+    """Why a generation cannot serve as the cache of a build with `model` ("" when it can)."""
+    if manifest.get("format_version") != FORMAT_VERSION or manifest.get("model") != model:
+        return (f"Index was built with model {manifest.get('model')!r}, format {manifest.get('format_version')}; "
+                f"rebuilding everything for {model!r}.")
+    return ""
+
+
 def load_generation(gen: Path) -> LoadedIndex:
     data = read_data(gen)
     try:
@@ -280,7 +289,7 @@ def load_generation(gen: Path) -> LoadedIndex:
         raise IndexDamaged(f"index {gen.name} is damaged (search structures do not match the chunks)")
     if len(data.chunks) and dense.index.d != data.vectors.shape[1]:
         raise IndexDamaged(f"index {gen.name} is damaged (FAISS dimension {dense.index.d} does not match vectors)")
-    return LoadedIndex(data, dense, sparse, gen)
+    return LoadedIndex(data, FilesSearch(dense, sparse), gen)
 
 
 def load_latest(index_dir: Path) -> LoadedIndex:

@@ -79,8 +79,8 @@ class Retriever:
         ids = self.allowed(sources, allowed)
         qvec = query_vector if query_vector is not None else self.embedder.encode_query(question)
         n = self.settings.candidates
-        dense = self.index.dense.search(qvec, n, ids)
-        sparse = self.index.sparse.search(question, n, ids)
+        dense = self.index.search.dense(qvec, n, ids)
+        sparse = self.index.search.sparse(question, n, ids)
         fused = self.fuse(question, dense, sparse, self.settings.fusion, self.settings.dense_weight)
         best = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
         bm25 = dict(zip(*sparse, strict=True))

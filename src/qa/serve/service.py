@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from qa.answer.answerer import Answerer
 from qa.answer.followup import Turn
 from qa.embed.embedder import Embedder
 from qa.index.builder import BuildReport
-from qa.index.store import IndexUnavailable, LoadedIndex, current_name, load_latest
+from qa.index.store import IndexUnavailable, LoadedIndex
+from qa.index.stores import Store, open_store
 from qa.lru import Lru
 from qa.records import Answer, Document, Hit
 from qa.search.retrieval import Retriever
@@ -25,6 +26,7 @@ from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 RETRY_S = 0.5  # an update waiting on another process's build tries again this often
+SUGGESTIONS = 20  # starter questions kept per index; a request takes the first few
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,31 @@ class Engine:
     def generation(self) -> str:
         return self.index.path.name
 
+    @functools.cached_property
+    def suggestions(self) -> list[str]:
+        """The whole corpus's starter questions, made once per index."""
+        return starters(self.index, SUGGESTIONS)
+
+
+def starters(index: LoadedIndex, limit: int, allowed: frozenset[str] | None = None) -> list[str]:
+    """Starter questions from `allowed` sources (None: all): question headings, then table rows, at most `limit`;
+    the walk stops there, so a corpus of a million chunks costs what a small one does."""
+    data = index.data
+    found: dict[str, None] = {}
+    for chunk in data.chunks:
+        if chunk.heading.endswith("?") and (allowed is None or chunk.source in allowed):
+            found.setdefault(chunk.heading)
+            if len(found) >= limit:
+                return list(found)
+    for table in data.tables:
+        if allowed is not None and table.source not in allowed:
+            continue
+        for row in table.rows:
+            if not row.is_section and table.columns:
+                found.setdefault(f"What is the {row.label} of {table.columns[0]}?")
+            if len(found) >= limit:
+                return list(found)
+    return list(found)
 
 class Service:
     """Owns the embedder and the current engine. Swapping is one attribute assignment, so a request that
@@ -52,8 +79,18 @@ class Service:
         self._load = threading.RLock()
         self._checked = 0.0
         self._allowed: Lru[tuple[str, frozenset[str]], frozenset[str]] = Lru(256)
+        self._starters: Lru[tuple[str, frozenset[str], int], list[str]] = Lru(256)
         self._followed = ""  # the CURRENT pointer last acted on: a damaged generation is tried once, not per request
         self.last: LastBuild | None = None  # the last rebuild this process ran, for /api/index/status
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """Where the index lives (the index folder, or Milvus), opened on first use."""
+        with self._load:
+            if self._store is None:
+                self._store = open_store(self.settings)
+        return self._store
 
     @property
     def embedder(self) -> Embedder:
@@ -77,7 +114,7 @@ class Service:
         return self._engine is not None
 
     def _make_engine(self) -> Engine:
-        index = load_latest(Path(self.settings.index_dir))
+        index = self.store.load()
         embedder = self._embedder or Embedder.from_settings(self.settings)
         self._embedder = embedder
         retriever = Retriever(index, embedder, self.settings)
@@ -91,7 +128,7 @@ class Service:
         if interval <= 0 or now - self._checked < interval:
             return engine
         self._checked = now
-        named = current_name(Path(self.settings.index_dir))
+        named = self.store.current()
         if not named or named in (engine.generation, self._followed) or not self.rebuilder.lock.acquire(blocking=False):
             return engine
         self._followed = named
@@ -250,18 +287,17 @@ class Service:
                 "tables": sum(f["tables"] for f in files)}
 
     def suggestions(self, limit: int = 6, allowed: frozenset[str] | None = None) -> list[str]:
-        """Starter questions taken from the corpus (within `allowed`): question headings and table rows."""
-        data = self.engine.index.data
-        found = [c.heading for c in data.chunks
-                 if c.heading.endswith("?") and (allowed is None or c.source in allowed)]
-        for table in data.tables:
-            if allowed is not None and table.source not in allowed:
-                continue
-            for row in table.rows:
-                if not row.is_section and table.columns:
-                    found.append(f"What is the {row.label} of {table.columns[0]}?")
-        return list(dict.fromkeys(found))[:limit]
-
+        """Starter questions taken from the corpus (within `allowed`): question headings and table rows. The
+        whole corpus's are made once per index; a scope's walk stops at `limit`."""
+        engine = self.engine
+        if allowed is None:
+            return engine.suggestions[:limit]
+        key = (engine.generation, allowed, limit)
+        found = self._starters.get(key)
+        if found is None:
+            found = starters(engine.index, limit, allowed)
+            self._starters.put(key, found)
+        return found
 
 @dataclass(frozen=True)
 class _Ran:
