@@ -137,3 +137,19 @@ def test_a_missing_milvus_extra_says_how_to_install_it(tmp_path: Path, monkeypat
     monkeypatch.delitem(sys.modules, "qa.index.milvus", raising=False)
     with pytest.raises(MissingExtra, match=r"pip install 'qa\[milvus\]'"):
         open_store(make_settings(tmp_path, tmp_path / "index", store="milvus"))
+
+
+def test_a_keys_scope_filters_milvus_retrieval_too(tmp_path: Path, embedder: Embedder) -> None:
+    """Scopes are a filter of the store's searches, so a key of one folder gets nothing of the other from Milvus."""
+    from test_access import ALPHA, BETA, QUESTIONS, _leaks
+
+    for folder, text in (("alpha", ALPHA), ("beta", BETA)):
+        (tmp_path / "corpus" / folder).mkdir(parents=True)
+        (tmp_path / "corpus" / folder / f"{folder}-notes.md").write_text(text)
+    service = milvus_service(tmp_path, embedder, "scoped")
+    for folder in ("alpha", "beta"):
+        allowed = frozenset({f"{folder}/{folder}-notes.md"})
+        for question in QUESTIONS["alpha"] + QUESTIONS["beta"]:
+            body = service.answer(question, top_k=20, allowed=allowed).to_json()
+            assert _leaks(body, folder, question) == [], (question, body["answer"])
+            assert {c["source"] for c in body["citations"]} <= allowed
