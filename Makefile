@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: serve test install install-dev index lint typecheck bench screenshots clean
+.PHONY: serve test install install-dev index lint typecheck bench screenshots clean system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: install-dev  ## install with dev tools, run every test (browser tests need
 
 index: install
 	$(VENV)/bin/qa index
+
+system-deps:  ## Debian packages the tests use: chromium (browser tests), nginx (replicas test); as root
+	apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core nginx
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests bench
