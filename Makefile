@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: serve test install install-dev index lint typecheck bench screenshots clean ocr
+.PHONY: serve test install install-dev index lint typecheck bench screenshots clean ocr system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: install-dev  ## install with dev tools, run every test (browser tests need
 
 index: install
 	$(VENV)/bin/qa index
+
+system-deps:  ## Debian packages the tests use: chromium (browser tests), nginx (replicas test), Tesseract (OCR); as root
+	apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core nginx tesseract-ocr tesseract-ocr-eng
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests bench

@@ -72,6 +72,18 @@ def test_milvus_scores_bm25_as_bm25s_does(bundled_pair: tuple[Service, Service])
     assert all(x[i] == pytest.approx(y[i], rel=1e-5) for i in set(x) & set(y)) and len(set(x) & set(y)) >= 8
 
 
+def test_a_new_process_loads_the_released_collections(bundled_pair: tuple[Service, Service]) -> None:
+    """A server started later finds the collections released (Milvus keeps them on disk, not loaded)."""
+    _, milvus = bundled_pair
+    store = open_store(milvus.settings)
+    name = store.current()
+    for collection in (name, f"{name}_docs"):
+        store.client.release_collection(collection)  # type: ignore[attr-defined]
+    loaded = store.load()
+    assert loaded.path.name == name and len(loaded.data.chunks) == len(milvus.engine.index.data.chunks)
+    assert loaded.search.dense(milvus.engine.index.data.vectors[:1], 1)[0] == [0]
+
+
 def test_milvus_filters_by_source(bundled_pair: tuple[Service, Service]) -> None:
     _, milvus = bundled_pair
     answer = milvus.answer("How many patents did China file in 2023?", sources=["china-us-metrics.csv"])

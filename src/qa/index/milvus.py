@@ -210,6 +210,8 @@ class MilvusStore:
 
     def _read(self, name: str) -> IndexData:
         try:
+            for collection in (name, f"{name}_docs"):  # a new process finds them released: load, or no-op
+                self.client.load_collection(collection)
             rows = sorted(_scan(self.client, name, ["row", "chunk", "dense"]), key=lambda r: int(r["row"]))
             parts = sorted(_scan(self.client, f"{name}_docs", ["kind", "name", "part", "body"]),
                            key=lambda r: (r["kind"], r["name"], int(r["part"])))
