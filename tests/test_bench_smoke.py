@@ -75,6 +75,13 @@ def test_scale_bench_measures_corpora_end_to_end_and_recall_against_exact(tmp_pa
     assert bundled["first"]["server"]["p50"] > 0 and bundled["8_clients"]["errors"] == 0
 
 
+def test_milvus_scale_bench_compares_both_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if importlib.util.find_spec("milvus_lite") is None:
+        pytest.skip("Milvus Lite is not installed (pip install -e '.[milvus]')")
+    results = run_bench("scale_milvus", tmp_path, monkeypatch)
+    assert results["questions"] == 30 and results["same_kind_and_first_citation"] == 30, results["differ"]
+
+
 def test_quality_bench_scores_both_question_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     results = run_bench("quality", tmp_path, monkeypatch)
     for name in ("bundled", "financial"):
