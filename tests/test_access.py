@@ -54,16 +54,27 @@ QUESTIONS = {
 OTHER = {"alpha": "beta", "beta": "alpha"}
 
 
+def write_teams(corpus: Path) -> None:
+    """The two team folders: alpha/alpha-notes.md and beta/beta-notes.md."""
+    for folder, text in (("alpha", ALPHA), ("beta", BETA)):
+        (corpus / folder).mkdir(parents=True)
+        (corpus / folder / f"{folder}-notes.md").write_text(text)
+
+
+def team_keys(db: Path, role: str) -> dict[str, str]:
+    """A key of `role` for each team, scoped to its folder."""
+    store = KeyStore(db)
+    return {folder: store.create(f"team-{folder}", role, [folder])[0] for folder in ("alpha", "beta")}
+
+
 @pytest.fixture(scope="module")
 def scoped(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """The app over a corpus of two team folders (and a file the build skips in each), with a key for each."""
     base = tmp_path_factory.mktemp("scoped")
-    for folder, text in (("alpha", ALPHA), ("beta", BETA)):
-        (base / "corpus" / folder).mkdir(parents=True)
-        (base / "corpus" / folder / f"{folder}-notes.md").write_text(text)
+    write_teams(base / "corpus")
+    for folder in ("alpha", "beta"):
         (base / "corpus" / folder / f"{folder}-broken.txt").write_bytes(b"\x00\x01 binary " + folder.encode())
-    store = KeyStore(base / "keys.db")
-    keys = {folder: store.create(f"team-{folder}", "editor", [folder])[0] for folder in ("alpha", "beta")}
+    keys = team_keys(base / "keys.db", "editor")
     settings_ = make_settings(base / "corpus", base / "index", keys_db=base / "keys.db", keys_cache_seconds=0)
     service = Service(settings_, embedder)
     with TestClient(create_app(settings_, service, build=True)) as client:

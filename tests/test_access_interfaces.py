@@ -15,21 +15,17 @@ from mcp.client.streamable_http import streamable_http_client
 import office_docs
 from conftest import LiveServer, make_settings, run_async, start_live_server
 from qa.embed.embedder import Embedder
-from qa.serve.keys import KeyStore
 from qa.serve.service import Service
-from test_access import ALPHA, BETA, MARKERS, QUESTIONS, _leaks
+from test_access import MARKERS, QUESTIONS, _leaks, team_keys, write_teams
 
 
 @pytest.fixture(scope="module")
 def teams(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     """A real uvicorn over a corpus of two team folders, with a reader key for each."""
     base = tmp_path_factory.mktemp("teams")
-    for folder, text in (("alpha", ALPHA), ("beta", BETA)):
-        (base / "corpus" / folder).mkdir(parents=True)
-        (base / "corpus" / folder / f"{folder}-notes.md").write_text(text)
+    write_teams(base / "corpus")
     office_docs.long_pdf(base / "corpus" / "alpha" / "ledger.pdf", pages=2)
-    store = KeyStore(base / "keys.db")
-    keys = {folder: store.create(f"team-{folder}", "reader", [folder])[0] for folder in ("alpha", "beta")}
+    keys = team_keys(base / "keys.db", "reader")
     service = Service(make_settings(base / "corpus", base / "index", keys_db=base / "keys.db"), embedder)
     service.start(build=True)
     live = start_live_server(service)

@@ -153,11 +153,9 @@ def test_a_missing_milvus_extra_says_how_to_install_it(tmp_path: Path, monkeypat
 
 def test_a_keys_scope_filters_milvus_retrieval_too(tmp_path: Path, embedder: Embedder) -> None:
     """Scopes are a filter of the store's searches, so a key of one folder gets nothing of the other from Milvus."""
-    from test_access import ALPHA, BETA, QUESTIONS, _leaks
+    from test_access import QUESTIONS, _leaks, write_teams
 
-    for folder, text in (("alpha", ALPHA), ("beta", BETA)):
-        (tmp_path / "corpus" / folder).mkdir(parents=True)
-        (tmp_path / "corpus" / folder / f"{folder}-notes.md").write_text(text)
+    write_teams(tmp_path / "corpus")
     service = milvus_service(tmp_path, embedder, "scoped")
     for folder in ("alpha", "beta"):
         allowed = frozenset({f"{folder}/{folder}-notes.md"})

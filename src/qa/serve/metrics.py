@@ -18,7 +18,7 @@ from prometheus_client import (
 )
 
 from qa.records import Answer
-from qa.serve.middleware import ASGIApp, Message, Receive, Scope, Send
+from qa.serve.middleware import ASGIApp, Receive, Scope, Send, StatusSeen
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 UNMATCHED = "unmatched"  # every path no route serves (scanners, typos): one label value, not one per path
@@ -86,18 +86,11 @@ class Metrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what the client sees when the app raises before it answers
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        sent = StatusSeen(send)
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, receive, sent)
         finally:
-            key = (scope.get("method", ""), route_of(scope), status)
+            key = (scope.get("method", ""), route_of(scope), sent.status)
             children = self._children.get(key) or self._add(key)
             children[0].observe(time.perf_counter() - started)
             children[1].inc()

@@ -117,6 +117,19 @@ def configure_logging(level: str = "info") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+class StatusSeen:
+    """A `send` that passes messages on and keeps the response status (500 when the app raises before it
+    answers: what the client then sees)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send, self.status = send, 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+        await self.send(message)
+
+
 class AccessLog:
     """One JSON line per request on the `qa.access` logger: time, method, path, status and milliseconds.
 
@@ -132,18 +145,11 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what the client sees when the app raises before it answers
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        sent = StatusSeen(send)
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, receive, sent)
         finally:
             line = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "method": scope.get("method", ""),
-                    "path": scope.get("path", ""), "status": status,
+                    "path": scope.get("path", ""), "status": sent.status,
                     "ms": round((time.perf_counter() - started) * 1000, 2)}
             access_log.info(json.dumps(line, ensure_ascii=False))
