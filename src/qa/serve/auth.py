@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -36,6 +36,11 @@ class Caller:
         if ".." in source.split("/"):
             return False  # "team/../other/x.md" names no file of the team's folder
         return any(source.startswith(folder + "/") for folder in self.scopes)
+
+    @property
+    def scope_test(self) -> Callable[[str], bool] | None:
+        """`covers` for a caller with folders; None for one who sees the whole corpus (nothing to filter)."""
+        return self.covers if self.scopes is not None else None
 
     def may_grant(self, scopes: Iterable[str]) -> bool:
         """Whether this caller may hand out a key over `scopes` (empty: the whole corpus): only within its own."""

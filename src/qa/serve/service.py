@@ -22,11 +22,11 @@ from qa.serve.audit import audit
 from qa.serve.auth import Caller
 from qa.serve.metrics import record_answer
 from qa.serve.rebuild import LastBuild, Progress, Rebuilder, RebuildFailed, RebuildInProgress, scoped_report
+from qa.serve.suggestions import SUGGESTIONS, starters
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 RETRY_S = 0.5  # an update waiting on another process's build tries again this often
-SUGGESTIONS = 20  # starter questions kept per index; a request takes the first few
 
 
 @dataclass(frozen=True)
@@ -46,26 +46,6 @@ class Engine:
         """The whole corpus's starter questions, made once per index."""
         return starters(self.index, SUGGESTIONS)
 
-
-def starters(index: LoadedIndex, limit: int, allowed: frozenset[str] | None = None) -> list[str]:
-    """Starter questions from `allowed` sources (None: all): question headings, then table rows, at most `limit`;
-    the walk stops there, so a corpus of a million chunks costs what a small one does."""
-    data = index.data
-    found: dict[str, None] = {}
-    for chunk in data.chunks:
-        if chunk.heading.endswith("?") and (allowed is None or chunk.source in allowed):
-            found.setdefault(chunk.heading)
-            if len(found) >= limit:
-                return list(found)
-    for table in data.tables:
-        if allowed is not None and table.source not in allowed:
-            continue
-        for row in table.rows:
-            if not row.is_section and table.columns:
-                found.setdefault(f"What is the {row.label} of {table.columns[0]}?")
-            if len(found) >= limit:
-                return list(found)
-    return list(found)
 
 class Service:
     """Owns the embedder and the current engine. Swapping is one attribute assignment, so a request that
@@ -168,7 +148,6 @@ class Service:
                 raise
         return report
 
-
     def rebuild(self, full: bool = False, wait: float = 0.0, who: str = "server") -> BuildReport:
         """Rebuild incrementally and swap. Raises RebuildInProgress when one runs (after waiting `wait` seconds
         for it), RebuildFailed (old index still served) when the build or loading its result fails."""
@@ -186,7 +165,7 @@ class Service:
                 if time.monotonic() >= deadline:
                     raise
                 time.sleep(RETRY_S)
-        summary = scoped_report(done.last, caller.covers if caller.scopes is not None else None)
+        summary = scoped_report(done.last, caller.scope_test)
         return {**summary, "index_generation": self.engine.generation}
 
     def _run(self, full: bool, wait: float, who: str) -> _Ran:
@@ -217,7 +196,7 @@ class Service:
         index skipped, as `caller` may see them: a scoped caller's numbers count its own folders only."""
         progress = progress or self.rebuilder.progress
         skipped = [s for s in self.engine.index.manifest.get("skipped", []) if caller.covers(s["source"])]
-        last = self.last and scoped_report(self.last, caller.covers if caller.scopes is not None else None)
+        last = self.last and scoped_report(self.last, caller.scope_test)
         return {"state": progress.state, "done": progress.done, "total": progress.total, "last": last,
                 "skipped": skipped}
 
