@@ -174,8 +174,8 @@ class Answerer:
 
     def confidence(self, question: Question, best: Candidate, unknown: float, lexicon: Lexicon | None = None
                    ) -> float:
-        """How likely the picked span answers the question: the learned model (answer/choice.py), calibrated on
-        TAT-QA DEV; docs/ANSWERING.md reports how often each band is right."""
+        """How likely the picked span answers the question (answer/choice.py: the evidence model with near-miss
+        terms learned on TAT-QA); docs/ANSWERING.md reports how often each band is right."""
         chunk = best.hit.chunk
         x = confidence_features(question, best.evidence, unknown, self.span_text(chunk, best.span),
                                 chunk.search_text, lexicon or self.lexicon)

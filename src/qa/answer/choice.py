@@ -1,5 +1,5 @@
-"""The learned choice of the passage answer's sentence and its calibrated confidence (P(right)), both trained on
-TAT-QA text questions by bench/train_choice.py and shipped as choice_weights.json beside this file."""
+"""The passage answer's sentence choice and confidence, learned on TAT-QA text questions by bench/train_choice.py
+and shipped as choice_weights.json beside this file (docs/ANSWERING.md: what was learned, and what was kept)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ _NEG = frozenset(str.split("not no never none neither nor without cannot"))
 
 @dataclass(frozen=True)
 class Chooser:
-    """Sentence choice: a linear score over the evidence; confidence: a logistic model, Platt-scaled on DEV."""
+    """Sentence choice: a linear score over the evidence. Confidence: a logistic model, then Platt scaling (the
+    identity for the shipped blend; the wholly learned models it was compared with are scaled on DEV)."""
 
     pick: np.ndarray
     confidence: Linear
