@@ -25,11 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.reader_data import Example, Pool, f1, inside, load, off_topic
+from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
 from bench.train_reader import Similarity, adam, train_logistic
+from qa.answer.asked import TYPED
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
 from qa.answer.evidence import Evidence, Question, units, weigh, window_of
-from qa.answer.reader import Linear
+from qa.answer.features import Passage
+from qa.answer.passage import sentence_of
+from qa.answer.reader import Linear, read
+from qa.records import Span
 
 CANDIDATES = 6  # the served answerer weighs the spans of the 6 best chunks
 # The former hand-set sentence choice (chosen on bench/data/bundled_eval.jsonl) and the confidence fitted on
@@ -49,6 +53,7 @@ class Weighed:
     question: Question
     texts: list[str]
     contexts: list[str]
+    spans: list[Span]
     evidence: list[Evidence]
     pick_x: np.ndarray
     right: np.ndarray  # bool per span
@@ -70,7 +75,7 @@ def weigh_all(examples: Sequence[Example], pool: Pool, sim: Similarity | None) -
     for e in examples:
         q = lexicon.analyse(e.question)
         qv = sim.table[e.question] if sim else None
-        texts, contexts, evs = [], [], []
+        texts, contexts, spans, evs = [], [], [], []
         for rank, p in enumerate(e.passages[:CANDIDATES]):
             chunk_cos = float(sim.table[p.text] @ qv) if sim and qv is not None else 0.0
             cover = lexicon.coverage(q, p.text)
@@ -79,13 +84,14 @@ def weigh_all(examples: Sequence[Example], pool: Pool, sim: Similarity | None) -
                 cos = float(sim.table[text] @ qv) if sim and qv is not None else 0.0
                 texts.append(text)
                 contexts.append(p.text)
+                spans.append(span)
                 evs.append(weigh(q, lexicon, text, p.text, (cos, chunk_cos, cover), rank,
                                  window=window_of(p.text, span)))
         if not evs:
             continue
         x = np.array([[float(getattr(ev, n)) for n in PICK_NAMES] for ev in evs])
         right = np.array([_right(t, e.gold) for t in texts])
-        out.append(Weighed(e, q, texts, contexts, evs, x, right, lexicon.unknown_share(q)))
+        out.append(Weighed(e, q, texts, contexts, spans, evs, x, right, lexicon.unknown_share(q)))
     return out
 
 
@@ -202,6 +208,25 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
                   f"{mixed:.2f} |")
 
 
+def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) -> None:
+    """The answer as served for answerable DEV questions: the reader's best span of the chosen sentence when a
+    number, date or name is asked (without the neighbouring-sentence read), else the chosen sentence or clause."""
+    rows = []
+    for w in dev:
+        if w.example.kind != "answerable":
+            continue
+        i = picked(w, pick)
+        text = w.texts[i]
+        if w.question.expected[0] in TYPED:
+            sentence = sentence_of(w.contexts[i], w.spans[i])
+            found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity)
+            text = found[0].text if found else text
+        rows.append((text, w.example.gold))
+    print(f"{name}, served answer on answerable DEV (n={len(rows)}): exact match "
+          f"{np.mean([exact(t, g) for t, g in rows]):.3f}, word F1 {np.mean([f1(t, g) for t, g in rows]):.3f}, "
+          f"gold inside {np.mean([inside(t, g) for t, g in rows]):.3f}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="120 contexts, no embeddings, temp output")
@@ -230,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     hand = np.array([HAND_PICK.get(n, 0.0) for n in PICK_NAMES])
     report("hand-set choice, confidence fitted on the bundled set", wdev, hand, None, pool)
     report("learned choice and confidence", wdev, model.pick, model, pool)
+    served_answers("hand-set choice", wdev, hand, pool)
+    served_answers("learned choice", wdev, model.pick, pool)
     return 0
 
 
