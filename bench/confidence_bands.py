@@ -1,7 +1,7 @@
 """How often answers in each confidence band are right, on a labelled evaluation set (bench/data/*.jsonl).
 
     .venv/bin/python bench/confidence_bands.py [--eval bench/data/bundled_eval.jsonl] [--corpus corpus] [--misses]
-    .venv/bin/python bench/confidence_bands.py --fit   # refit the passage confidence (answering.CONFIDENCE)
+    .venv/bin/python bench/confidence_bands.py --spans   # the picked passage span's confidence, answered or not
 
 Builds (or updates) an index of the corpus in a temporary folder, asks every question through the same
 Service the HTTP API uses, and prints a Markdown table: per confidence band, how many answers were given
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer.answerer import CONFIDENCE, Answerer
+from qa.answer.answerer import Answerer
 from qa.answer.followup import Turn
 from qa.records import Answer
 from qa.serve.service import Service
@@ -113,59 +113,30 @@ def misses(outcomes: list[Outcome]) -> str:
     return "\n".join(rows) or "(none)"
 
 
-FEATURES = [name for name in CONFIDENCE if name != "bias"]
-FOLDS = 5
-
-
 def passage_rows(answerer: Answerer, outcomes: list[Outcome]) -> tuple[np.ndarray, np.ndarray]:
-    """The confidence model's inputs for the span the answerer picks, and whether that span is right."""
-    rows, labels = [], []
+    """The passage confidence of the span the answerer picks (answered or not), and whether that span is right."""
+    probs, labels = [], []
     for o in outcomes:
         decision = answerer.decide(o.answer.resolved_question)
         if decision.best is None:
             continue
-        ev = decision.best.evidence
-        values = {"span_cover": ev.span_cover, "focus_cover": ev.focus_cover,
-                  "typed": float(ev.typed), "year_clash": float(ev.year_clash),
-                  "missing": float(bool(decision.question.missing)), "unknown": decision.unknown}
-        rows.append([values[name] for name in FEATURES])
+        probs.append(decision.passage_confidence)
         text = answerer.span_text(decision.best.hit.chunk, decision.best.span)
         labels.append(float(o.case.kind != "none" and _norm(o.case.expected_answer) in _norm(text)))
-    return np.asarray(rows), np.asarray(labels)
+    return np.asarray(probs), np.asarray(labels)
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 20_000) -> np.ndarray:
-    """L2-regularised logistic regression by gradient descent; the last weight is the bias."""
-    xb = np.hstack([x, np.ones((len(x), 1))])
-    w = np.zeros(xb.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-xb @ w))
-        w -= 0.5 * (xb.T @ (p - y) + l2 * np.r_[w[:-1], 0.0]) / len(y)
-    return w
-
-
-def _predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return np.asarray(1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w))))
-
-
-def fit(answerer: Answerer, outcomes: list[Outcome]) -> str:
-    """Refit the passage confidence on the set, and check it on questions it was not fitted on (k-fold)."""
-    x, y = passage_rows(answerer, outcomes)
-    w = _logistic(x, y)
-    coefs = {"bias": round(float(w[-1]), 2), **{n: round(float(v), 2) for n, v in zip(FEATURES, w, strict=False)}}
-    held_out = np.zeros(len(y))
-    for fold in range(FOLDS):
-        test = np.arange(len(y)) % FOLDS == fold
-        held_out[test] = _predict(_logistic(x[~test], y[~test]), x[test])
-    lines = [f"CONFIDENCE = {coefs}  # fitted on {len(y)} questions", "",
-             f"Passage confidence predicted by a model fitted on the other folds ({FOLDS}-fold):",
+def spans(answerer: Answerer, outcomes: list[Outcome]) -> str:
+    """How often the picked passage span is right, per band of its confidence (learned on TAT-QA, not here)."""
+    p, y = passage_rows(answerer, outcomes)
+    lines = ["Passage span picked for every question, by its confidence (answered or not):",
              "| confidence | spans | right | share right |", "|---|---:|---:|---:|"]
     for low, high in BANDS:
-        band = (held_out >= low) & (held_out < high)
+        band = (p >= low) & (p < high)
         share = f"{y[band].mean():.0%}" if band.any() else "-"
         lines.append(f"| {low:.1f}-{min(high, 1.0):.1f} | {int(band.sum())} | {int(y[band].sum())} | {share} |")
-    loss = -float(np.mean(np.log(np.where(y == 1, held_out, 1 - held_out).clip(1e-9))))
-    return "\n".join([*lines, "", f"held-out log loss {loss:.3f} (always saying {y.mean():.2f}: "
+    loss = -float(np.mean(np.log(np.where(y == 1, p, 1 - p).clip(1e-9))))
+    return "\n".join([*lines, "", f"log loss {loss:.3f} (always saying {y.mean():.2f}: "
                       f"{-float(np.mean(np.log(np.where(y == 1, y.mean(), 1 - y.mean())))):.3f})"])
 
 
@@ -174,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval", type=Path, default=ROOT / "bench" / "data" / "bundled_eval.jsonl")
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--misses", action="store_true", help="also list the questions answered wrongly")
-    parser.add_argument("--fit", action="store_true", help="print refitted confidence coefficients")
+    parser.add_argument("--spans", action="store_true", help="also score the picked passage span's confidence")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
@@ -182,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         service = Service(Settings(corpus_dir=corpus, index_dir=Path(tmp) / "index", _env_file=None))  # type: ignore[call-arg]
         service.start(build=True)
         outcomes = run(service, load_cases(args.eval))
-        fitted = fit(service.engine.answerer, outcomes) if args.fit else ""
+        fitted = spans(service.engine.answerer, outcomes) if args.spans else ""
     print(report(outcomes))
     if args.misses:
         print("\nWrong:\n" + misses(outcomes))

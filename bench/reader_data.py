@@ -21,6 +21,9 @@ from qa.answer.features import Passage
 from qa.text.tokens import terms
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "report-qa-train" / "questions.json"
+# WikiTableQuestions (Pasupat and Liang, 2015), CC BY-SA 4.0: crowd questions about Wikipedia tables, which the
+# financial paragraphs do not answer (off-topic unanswerables for the passage confidence).
+WTQ = DATA.parents[1] / "wikitables-train" / "questions.tsv"
 _ANTONYMS = dict(p.split(":") for p in str.split(
     "increase:decrease decrease:increase higher:lower lower:higher net:gross gross:net current:noncurrent "
     "first:last last:first before:after after:before domestic:foreign foreign:domestic maximum:minimum "
@@ -95,6 +98,24 @@ def load(limit: int | None = None, seed: int = 13) -> tuple[list[Example], list[
             if loc is not None:
                 (dev if is_dev(ctx) else train).extend(_examples(q["question"], ci, paras, loc, pool, rng))
     return train, dev, pool
+
+
+def off_topic(pool: Pool, every: int = 40) -> tuple[list[Example], list[Example]]:
+    """TRAIN and DEV off-topic examples: one WTQ question in `every` (by SHA-1 of its id, DEV one in five of
+    those) against its nearest paragraphs; empty when the file is not here."""
+    if not WTQ.exists():
+        return [], []
+    train: list[Example] = []
+    dev: list[Example] = []
+    for line in WTQ.read_text(encoding="utf-8").splitlines()[1:]:
+        qid, question = line.split("\t")[:2]
+        h = int(hashlib.sha1(qid.encode()).hexdigest(), 16)
+        if h % every:
+            continue
+        words = pool.lexicon.analyse(question).terms
+        example = Example(question, pool.passages(words, pool.nearest_others(words, -1, 4)), "", "off_topic")
+        (dev if h // every % 5 == 0 else train).append(example)
+    return train, dev
 
 
 def _examples(question: str, ci: int, paras: dict[int, str], loc: tuple[int, int, int], pool: Pool,

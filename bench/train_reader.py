@@ -52,8 +52,11 @@ class Similarity:
             self.table = dict(zip(data["texts"].tolist(), data["vecs"], strict=True))
 
     def fill(self, examples: Sequence[Example]) -> None:
-        wanted = {e.question for e in examples} | {p.text[s.start : s.end] for e in examples for p in e.passages
-                                                    for s in layout(p.text).spans}
+        self.fill_texts({e.question for e in examples} | {p.text[s.start : s.end] for e in examples
+                                                          for p in e.passages for s in layout(p.text).spans})
+
+    def fill_texts(self, wanted: set[str]) -> None:
+        """Embed the texts not cached yet, and save the cache."""
         missing = sorted(wanted - self.table.keys())
         if missing:
             self.table.update(zip(missing, self.embedder.encode(missing, batch_size=64), strict=True))
@@ -97,7 +100,7 @@ def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.where(std > 1e-9, std, 1.0)
 
 
-def _adam(w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int, lr: float
+def adam(w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, t: int, lr: float
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = 0.9 * m + 0.1 * g
     v = 0.999 * v + 0.001 * g * g
@@ -117,7 +120,7 @@ def train_ranker(groups: list[tuple[np.ndarray, np.ndarray, float]], steps: int)
             s = x @ w
             p = np.exp(s - s.max())
             grad += weight * (x.T @ (p / p.sum() - target)) / total
-        w, m, v = _adam(w, grad, m, v, t, 0.05)
+        w, m, v = adam(w, grad, m, v, t, 0.05)
     return Linear(w, mean, std, 0.0)
 
 
@@ -128,7 +131,7 @@ def train_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, steps: int,
     for t in range(1, steps + 1):
         p = 1.0 / (1.0 + np.exp(-(z @ theta[:-1] + theta[-1])))
         err = (p - y) * weight / weight.sum()
-        theta, m, v = _adam(theta, np.concatenate([z.T @ err + l2 * theta[:-1], [err.sum()]]), m, v, t, 0.05)
+        theta, m, v = adam(theta, np.concatenate([z.T @ err + l2 * theta[:-1], [err.sum()]]), m, v, t, 0.05)
     return Linear(theta[:-1], mean, std, float(theta[-1]))
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.answer.asked import TYPED
-from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, has_expected, novelty, units, year_clash
+from qa.answer.choice import confidence_features, shipped_chooser
+from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, units, weigh, window_of
 from qa.answer.followup import Turn, resolve
 from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
 from qa.lru import Lru
@@ -28,11 +28,6 @@ TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
 UNTYPED_NUMBER = 0.45  # the most a number question answered without a number may be trusted: below ABSTAIN_BELOW
 DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
-
-# Confidence: a logistic model of "the picked span answers the question", fitted on the same set with
-# `bench/confidence_bands.py --fit`; docs/ANSWERING.md reports how often each band is right.
-CONFIDENCE = {"bias": -1.49, "span_cover": 1.56, "focus_cover": 1.11, "typed": 0.95, "year_clash": -1.39,
-              "missing": -1.5, "unknown": -1.15}
 
 
 @dataclass(frozen=True)
@@ -61,17 +56,18 @@ class Decision:
     lexicon: Lexicon | None = None  # the statistics weighed with: the caller's sources only, when scoped
 
 
+def _pick(cand: Candidate) -> float:
+    """How strongly the evidence speaks for this span (learned, answer/choice.py)."""
+    return shipped_chooser().pick_score(cand.evidence)
+
+
 def _best_per_chunk(candidates: Sequence[Candidate]) -> dict[str, Span]:
     found: dict[str, Candidate] = {}
     for cand in candidates:
         held = found.get(cand.hit.chunk.id)
-        if held is None or cand.evidence.pick_score() > held.evidence.pick_score():
+        if held is None or _pick(cand) > _pick(held):
             found[cand.hit.chunk.id] = cand
     return {cid: c.span for cid, c in found.items()}
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 class Answerer:
@@ -149,10 +145,8 @@ class Answerer:
                                      allowed=allowed)
         unknown = lexicon.unknown_share(question)
         candidates = self._candidates(question, qvec, hits[:CANDIDATES], lexicon)
-        best = max(candidates, key=lambda c: c.evidence.pick_score(), default=None)
-        # The confidence stays the evidence model's: the reader's answerability, used instead or blended, made
-        # the bundled evaluation worse (docs/ANSWERING.md); the reader shapes the answer.
-        p_conf = self.confidence(question, best.evidence, unknown) if best else 0.0
+        best = max(candidates, key=_pick, default=None)
+        p_conf = self.confidence(question, best, unknown, lexicon) if best else 0.0
         pool = self.candidate_tables(hits, sources, allowed)
         table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=bool(sources))
         t_conf = self._table_confidence(question, table, best, p_conf)
@@ -178,16 +172,18 @@ class Answerer:
         return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates),
                         reads, lexicon)
 
-    def confidence(self, question: Question, ev: Evidence, unknown: float) -> float:
-        """How likely the picked span answers the question (calibrated on the bundled evaluation set)."""
-        z = (CONFIDENCE["bias"] + CONFIDENCE["span_cover"] * ev.span_cover
-             + CONFIDENCE["focus_cover"] * ev.focus_cover + CONFIDENCE["typed"] * ev.typed
-             + CONFIDENCE["year_clash"] * ev.year_clash + CONFIDENCE["missing"] * bool(question.missing)
-             + CONFIDENCE["unknown"] * unknown)
-        if question.expects == "number" and not ev.typed:
+    def confidence(self, question: Question, best: Candidate, unknown: float, lexicon: Lexicon | None = None
+                   ) -> float:
+        """How likely the picked span answers the question (answer/choice.py: the evidence model with near-miss
+        terms learned on TAT-QA); docs/ANSWERING.md reports how often each band is right."""
+        chunk = best.hit.chunk
+        x = confidence_features(question, best.evidence, unknown, self.span_text(chunk, best.span),
+                                chunk.search_text, lexicon or self.lexicon)
+        p = shipped_chooser().probability(x)
+        if question.expects == "number" and not best.evidence.typed:
             # "How many universities": a span without a number does not answer it, however well it matches.
-            return min(_sigmoid(z), UNTYPED_NUMBER)
-        return _sigmoid(z)
+            return min(p, UNTYPED_NUMBER)
+        return p
 
     def _table_confidence(self, question: Question, table: TableResult | None, best: Candidate | None,
                           passage_confidence: float) -> float:
@@ -222,12 +218,10 @@ class Answerer:
         covers = {id(h): lexicon.coverage(question, h.chunk.search_text) for h in hits}
         ranks = {id(h): i for i, h in enumerate(hits)}
         asked = question_words(question.text)
-        return [Candidate(hit, span, Evidence(cos, lexicon.coverage(question, text),
-                                              lexicon.focus_cover(question, text), covers[id(hit)],
-                                              hit.dense or 0.0, has_expected(question, text),
-                                              year_clash(question, text, hit.chunk.search_text),
-                                              novelty(question, text), ranks[id(hit)],
-                                              self.retriever.unnamed_row(hit.chunk, asked)))
+        return [Candidate(hit, span, weigh(question, lexicon, text, hit.chunk.search_text,
+                                           (cos, hit.dense or 0.0, covers[id(hit)]), ranks[id(hit)],
+                                           self.retriever.unnamed_row(hit.chunk, asked),
+                                           text if hit.chunk.kind == "table_row" else window_of(hit.chunk.text, span)))
                 for (hit, span, text), cos in zip(spans, cosines, strict=True)]
 
     @staticmethod

@@ -42,11 +42,6 @@ def _sets(text: str) -> frozenset[str]:
     return frozenset(terms(text))
 
 
-# Picking the span: how much each piece of evidence counts (chosen on bench/data/bundled_eval.jsonl).
-PICK = {"span_cosine": 0.5, "span_cover": 1.0, "chunk_cover": 0.25, "chunk_cosine": 0.5, "typed": 1.0,
-        "novel": 1.0, "rank": -0.05, "other_row": -1.0}
-
-
 @dataclass(frozen=True)
 class Evidence:
     """What speaks for one span of one retrieved chunk answering the question."""
@@ -63,9 +58,9 @@ class Evidence:
     # A table row whose label the question does not name: "Marine: combined ratio 91.0%" for a question about
     # the whole company's combined ratio answers about another thing than asked.
     other_row: bool = False
-
-    def pick_score(self) -> float:
-        return sum(PICK[name] * float(getattr(self, name)) for name in PICK)
+    # The same as span_cover for the span's sentence with its neighbours: the answer often sits next to the words
+    # of the question ("On February 20, ..." / "... they completed Asia's deepest borehole").
+    window_cover: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -232,6 +227,34 @@ def year_clash(question: Question, text: str, context: str = "") -> bool:
 def novelty(question: Question, text: str) -> float:
     """How much a span says beyond the question: its new content words, saturating at two ("Beijing Review")."""
     return min(len(_set(text) - question.tokens), 2) / 2
+
+
+def weigh(question: Question, lexicon: Lexicon, text: str, context: str, scores: tuple[float, float, float],
+          rank: int, other_row: bool = False, window: str = "") -> Evidence:
+    """The evidence for one span (`text`) of a chunk (`context`: its search text; `window`: the span's sentence
+    and its neighbours); `scores`: the span's and the chunk's cosine with the question, the chunk's coverage."""
+    span_cosine, chunk_cosine, chunk_cover = scores
+    return Evidence(span_cosine, lexicon.coverage(question, text), lexicon.focus_cover(question, text), chunk_cover,
+                    chunk_cosine, has_expected(question, text), year_clash(question, text, context),
+                    novelty(question, text), rank, other_row, lexicon.coverage(question, window or text))
+
+
+def around(text: str, span: Span) -> list[Span]:
+    """The sentence (or line) holding `span`, with the ones before and after it, in order."""
+    lines = sentence_units(text)
+    at = next((i for i, s in enumerate(lines) if s.start <= span.start < max(s.end, s.start + 1)), None)
+    return [] if at is None else list(lines[max(0, at - 1) : at + 2])
+
+
+def neighbours(text: str, span: Span) -> list[Span]:
+    """The sentences (or lines) before and after the one holding `span`."""
+    return [s for s in around(text, span) if not s.start <= span.start < max(s.end, s.start + 1)]
+
+
+def window_of(text: str, span: Span) -> str:
+    """The sentence holding `span` with the sentences before and after it."""
+    near = around(text, span)
+    return text[near[0].start : near[-1].end] if near else text[span.start : span.end]
 
 
 def units(text: str) -> list[Span]:

@@ -74,7 +74,8 @@ class ScoredSpan:
     features: np.ndarray
 
 
-def _stems(toks: Sequence[Token]) -> frozenset[str]:
+def stems_of(toks: Sequence[Token]) -> frozenset[str]:
+    """The stems of some tokens, with 7-letter prefixes and acronyms, as coverage and `covered` match them."""
     out = {t.stem for t in toks}
     out |= {s[:7] for s in out if len(s) >= 7}  # "development"/"develop" meet; "complex"/"complete" do not
     for t in toks:  # "AI" covers "artificial intelligence"
@@ -116,7 +117,7 @@ def layout(text: str) -> Layout:
     """Cached: chunk texts come back for every question, and this is most of a cold answer's work."""
     spans = sentence_units(text)
     toks = tuple(tuple(tokens(text[s.start : s.end])) for s in spans)
-    own = tuple(_stems(t) for t in toks)
+    own = tuple(stems_of(t) for t in toks)
     window = tuple(frozenset().union(*own[max(0, i - 1) : i + 2]) for i in range(len(own)))
     rows = ["|" in text[s.start : s.end] for s in spans]
     if True in rows:  # a table row is read with its header row ("China" heads the "$470B" column)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.answer.evidence import Lexicon, Question, SpanVectors
+from qa.answer.asked import NUMERIC
+from qa.answer.evidence import Lexicon, Question, SpanVectors, neighbours
 from qa.answer.features import Passage, layout
 from qa.answer.reader import Reading, read
 from qa.records import Alternative, AnswerSpan, Citation, Hit, Span, Vectors
@@ -79,14 +80,25 @@ def _read(question: Question, qvec: Vectors, hits: Sequence[Hit], passages: list
 def read_hits(question: Question, qvec: Vectors, hits: Sequence[Hit], focus: tuple[Hit, Span], lexicon: Lexicon,
               vectors: SpanVectors) -> Reads:
     """The answer is read in the sentence the evidence scorer picked (`focus`: its hit and span), which picks
-    sentences better than the reader's own pre-ranking on the bundled set; runners-up come from every chunk."""
+    sentences better than the reader's own pre-ranking on the bundled set. When the question asks for a number or
+    date and that sentence holds none, the sentences before and after it are read ("On February 20, engineers ...
+    struck something historic." / "... they completed Asia's deepest borehole"); not for names, which abound
+    ("Where does the U.S. still dominate?" found "Top500.org" next door). Runners-up come from every chunk."""
     hit, span = focus
     answer = _read(question, qvec, [hit], [_passage(hit, sentence_of(hit.chunk.text, span))], lexicon, vectors)
+    if hit.chunk.kind != "table_row" and question.expected[0] in NUMERIC and not _typed(question, answer):
+        near = neighbours(hit.chunk.text, span)
+        beside = _read(question, qvec, [hit] * len(near), [_passage(hit, s) for s in near], lexicon, vectors)
+        answer = beside if _typed(question, beside) else answer
     seen: dict[str, Hit] = {}
     for h in hits[:READ_HITS]:
         seen.setdefault(h.chunk.id if h.chunk.kind == "table_row" else h.chunk.text, h)
     chosen = list(seen.values())
     return Reads(answer, _read(question, qvec, chosen, [_passage(h) for h in chosen], lexicon, vectors))
+
+
+def _typed(question: Question, found: Sequence[Found]) -> bool:
+    return bool(found) and found[0].reading.kind in question.expected
 
 
 def alternatives(question: Question, answer: Found | None, answer_text: str, reads: Reads,

@@ -70,6 +70,18 @@ class Linear:
         return cls(np.array(d["weights"]), np.array(d["mean"]), np.array(d["std"]), float(d["bias"]))
 
 
+def write_weights(path: Path, doc: dict[str, Any]) -> None:
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
+def read_weights(path: Path, features: dict[str, Sequence[str]]) -> dict[str, Any]:
+    """A weights file, checked to be trained for these feature names (key in the file -> names)."""
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if any(doc[key] != list(names) for key, names in features.items()):
+        raise ValueError(f"{path} was trained for a different feature set")
+    return doc
+
+
 @dataclass(frozen=True)
 class ReaderModel:
     ranker: Linear
@@ -80,13 +92,11 @@ class ReaderModel:
         doc = {"cand_features": list(CAND_NAMES), "abst_features": list(ABST_NAMES),
                "sim_fallback": [round(v, 6) for v in self.sim_fallback], "ranker": self.ranker.to_json(),
                "answerable": self.answerable.to_json()}
-        path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        write_weights(path, doc)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> ReaderModel:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc["cand_features"] != list(CAND_NAMES) or doc["abst_features"] != list(ABST_NAMES):
-            raise ValueError(f"{path} was trained for a different feature set")
+        doc = read_weights(path, {"cand_features": CAND_NAMES, "abst_features": ABST_NAMES})
         a, b = doc["sim_fallback"]
         return cls(Linear.from_json(doc["ranker"]), Linear.from_json(doc["answerable"]), (float(a), float(b)))
 

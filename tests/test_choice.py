@@ -1,0 +1,55 @@
+"""The learned sentence choice and passage confidence: the shipped weights, the near-miss features, training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa.answer.choice import CONF_NAMES, PICK_NAMES, Chooser, confidence_features, shipped_chooser
+from qa.answer.evidence import Lexicon, weigh
+
+TEXTS = ["Simple devices such as weighing scales were used in markets.", "Engineers drilled 10,910 meters deep."]
+
+
+def test_shipped_weights_match_the_feature_names() -> None:
+    model = shipped_chooser()
+    assert len(model.pick) == len(PICK_NAMES) and len(model.confidence.weights) == len(CONF_NAMES)
+
+
+def _features(question: str, text: str) -> dict[str, float]:
+    lexicon = Lexicon(TEXTS)
+    q = lexicon.analyse(question)
+    ev = weigh(q, lexicon, text, text, (0.5, 0.5, lexicon.coverage(q, text)), 0)
+    return dict(zip(CONF_NAMES, confidence_features(q, ev, lexicon.unknown_share(q), text, text, lexicon),
+                    strict=True))
+
+
+def test_a_swapped_modifier_and_a_negation_are_seen() -> None:
+    near = _features("Which complex devices were used in markets?", TEXTS[0])
+    plain = _features("Which simple devices were used in markets?", TEXTS[0])
+    assert near["modifier_gap"] == 1 and plain["modifier_gap"] == 0
+    assert _features("Which devices were not used in markets?", TEXTS[0])["negation"] == 1
+    assert _features("How deep did engineers drill in 2019?", TEXTS[1])["miss_number"] == 1
+
+
+def test_confidence_is_higher_for_the_answering_sentence_than_for_a_near_miss() -> None:
+    model = shipped_chooser()
+    lexicon = Lexicon(TEXTS)
+    probs = []
+    for question in ("How deep did engineers drill?", "How deep did geologists drill in Mongolia?"):
+        q = lexicon.analyse(question)
+        ev = weigh(q, lexicon, TEXTS[1], TEXTS[1], (0.6, 0.6, lexicon.coverage(q, TEXTS[1])), 0)
+        probs.append(model.probability(confidence_features(q, ev, lexicon.unknown_share(q), TEXTS[1], TEXTS[1],
+                                                           lexicon)))
+    assert probs[0] > probs[1]
+
+
+def test_training_smoke_run_writes_loadable_weights(tmp_path: Path) -> None:
+    from bench import reader_data, train_choice
+
+    if not reader_data.DATA.exists():
+        pytest.skip(f"{reader_data.DATA} is not here (TAT-QA training data)")
+    out = tmp_path / "choice.json"
+    assert train_choice.main(["--smoke", "--out", str(out)]) == 0
+    assert len(Chooser.load(out).pick) == len(PICK_NAMES)
