@@ -6,10 +6,11 @@ from itertools import pairwise
 
 import numpy as np
 
+from qa.lru import per_object
 from qa.tableqa.candidates import Context
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.mentions import question_numbers
-from qa.tableqa.programs import Exec, Program, match_rows
+from qa.tableqa.programs import Cond, Exec, Program, match_rows
 from qa.tables.types import normalize
 from qa.text.tokens import stem
 
@@ -32,6 +33,34 @@ def header_tokens(t: TypedTable, c: int) -> list[str]:
 
 def overlap(t: TypedTable, c: int, q_stems: set[str]) -> int:
     return sum(stem(w) in q_stems for w in header_tokens(t, c))
+
+
+def near_overlap(t: TypedTable, c: int, q_words: set[str]) -> int:
+    """Header words that share a 4-letter start with a question word the stems miss ("length" for
+    "longer", "medalists" for "medals", "penalty" for "penalties")."""
+    starts = {w[:4] for w in q_words if len(w) >= 4}
+    return sum(len(w) >= 4 and w[:4] in starts for w in header_tokens(t, c))
+
+
+@per_object()
+def column_ranges(t: TypedTable) -> list[tuple[float, float] | None]:
+    """Each column's smallest and largest number (None for a column without numbers)."""
+    out: list[tuple[float, float] | None] = []
+    for c in range(t.n_cols):
+        nums = [x for r in range(t.n_rows) if (x := t.num(r, c)) is not None]
+        out.append((min(nums), max(nums)) if nums else None)
+    return out
+
+
+def _comparison_feats(t: TypedTable, c: Cond, ranges: list[tuple[float, float] | None]) -> list[str]:
+    """Whether a numeric comparison can tell rows apart: its number inside the column's range, and how many
+    rows it keeps ("Year > 200" keeps them all, "Seasons played > 600" none)."""
+    span = ranges[c.col] if 0 <= c.col < len(ranges) else None
+    inside = span is not None and c.num is not None and span[0] <= c.num <= span[1]
+    kept = len(match_rows(t, (c,)))
+    total = sum(not x for x in t.total)
+    share = "none" if kept == 0 else "all" if kept >= total else "one" if kept == 1 else "some"
+    return [f"cmprange:{inside}|{c.op}", f"cmpkeep:{share}", f"cmpkeep:{share}|inside:{inside}"]
 
 
 def _column_feats(t: TypedTable, role: str, c: int, op: str, q_stems: set[str], q_toks: list[str],
@@ -60,7 +89,8 @@ def _result_feats(t: TypedTable, ctx: Context, p: Program, e: Exec, wh: str) -> 
     return f
 
 
-def _cond_feats(t: TypedTable, ctx: Context, p: Program, q_stems: set[str]) -> list[str]:
+def _cond_feats(t: TypedTable, ctx: Context, p: Program, q_stems: set[str],
+                ranges: list[tuple[float, float] | None], q_words: set[str]) -> list[str]:
     f = [f"nconds:{len(p.conds)}|{p.op}"]
     used = {(c.col, c.value) for c in p.conds} | {(p.key, a) for a in p.args}
     exact_links = {(link.col, link.value) for link in ctx.links if link.exact}
@@ -79,6 +109,8 @@ def _cond_feats(t: TypedTable, ctx: Context, p: Program, q_stems: set[str]) -> l
         f.append(f"cond:{c.op}|{p.op}")
         if c.num is not None:
             f.append(f"cmpcol:{min(overlap(t, c.col, q_stems), 2)}|{c.op}|{t.types[c.col]}")
+            f.append(f"cmpnear:{min(near_overlap(t, c.col, q_words), 2)}|{c.op}")
+            f += _comparison_feats(t, c, ranges)
         f.append(f"condov:{min(overlap(t, c.col, q_stems), 2)}|{c.op}")
         f.append(f"condtype:{t.types[c.col]}|{c.op}")
         if c.col == p.col:
@@ -113,6 +145,8 @@ class Featurizer:
         self.memo: dict[tuple[str | int, ...], np.ndarray] = {}
         self.ov = [overlap(t, c, self.q_stems) for c in range(t.n_cols)]
         self.best = max(self.ov, default=0)
+        self.q_words = set(self.q_toks)
+        self.near = [near_overlap(t, c, self.q_words) for c in range(t.n_cols)]
 
     def _op_part(self, op: str) -> np.ndarray:
         key = ("op", op)
@@ -128,7 +162,8 @@ class Featurizer:
         if key not in self.memo:
             f = _column_feats(self.t, role, c, op, self.q_stems, self.q_toks, self.wh)
             if c >= 0:  # is this the column the question names best? (absolute overlap alone ties often)
-                f += [f"{role}best:{self.ov[c] == self.best > 0}|{op}", f"{role}beaten:{self.ov[c] < self.best}|{op}"]
+                f += [f"{role}best:{self.ov[c] == self.best > 0}|{op}", f"{role}beaten:{self.ov[c] < self.best}|{op}",
+                      f"{role}near:{min(self.near[c], 2)}|ov:{min(self.ov[c], 1)}|{op}"]
             self.memo[key] = hash_feats(f)
         return self.memo[key]
 
@@ -140,7 +175,7 @@ class Featurizer:
         if p.by >= 0 and p.by != ret:
             parts.append(self._col_part("by", p.by, op))
         f = [f"self_by|{op}"] if p.by == ret and p.by >= 0 else []
-        f += _cond_feats(t, ctx, p, self.q_stems)
+        f += _cond_feats(t, ctx, p, self.q_stems, column_ranges(t), self.q_words)
         f += _result_feats(t, ctx, p, e, self.wh)
         parts.append(hash_feats(f))
         return np.concatenate(parts)

@@ -19,6 +19,7 @@ SCALE_RX = [("thousand", r"thousands|\$ ?'000|’000|'000|\b000s\b|\$000"),
             ("billion", r"billions|\bbillion\b")]
 
 
+RATE_WORDS = {"percentage", "percent", "change", "difference", "rate", "increase", "decrease"}
 SIGN_WORDS = {"difference", "change", "increase", "decrease", "decline", "growth", "variance", "between", "from"}
 
 
@@ -144,6 +145,9 @@ def financial_features(fz: Featurizer, t: TypedTable, q_norm: str, p: Program, e
               f"colidx:{min(c, 4)}|{p.op}"]
         f += [f"hdr:{stem(w)}|q:{stem(q)}" for w in normalize(t.header[c]).split()[:3] for q in q_norm.split()[:12]
               if not w.isdigit()]
+        # A rate row ("Discount rate 4.2%"): its "percentage change" is often the difference of the rates.
+        rate = "%" in t.rows[r][c]
+        f += [f"pctcell:{rate}|{p.op}", *(f"pctcell:{rate}|{p.op}|w:{w}" for w in q_norm.split() if w in RATE_WORDS)]
     if len(p.cells) == 2:
         (r1, c1), (r2, c2) = p.cells
         y1, y2 = col_year(t, c1), col_year(t, c2)

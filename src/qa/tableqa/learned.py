@@ -80,15 +80,17 @@ def is_financial(table: Table) -> bool:
     return table.scale != 1.0 or table.unit is not None or len(table.header_rows) > 1 or years * 2 >= len(table.columns)
 
 
-def learned_answer(question: str, table: Table) -> Learned | None:
-    """The best program's answer on this table, or None when no program executes to a value."""
+def learned_answer(question: str, table: Table, financial: bool | None = None) -> Learned | None:
+    """The best program's answer on this table, or None when no program executes to a value.
+
+    `financial`: which model answers (the report model, or the entity model); None: `is_financial` decides."""
     if len(table.columns) >= MAX_COLUMNS or len(table.rows) > MAX_ROWS:
         return None
     grid, body = typed(table)
     if grid.n_rows == 0 or grid.n_cols < 2:
         return None
     m = models()
-    if is_financial(table):
+    if is_financial(table) if financial is None else financial:
         context = " ".join([table.caption or "", table.heading, table.context, table.column_context])
         found = rank_financial(grid, question, m.financial, context, top=1, scale_table=m.scales)
         return _shaped(table, grid, body, found[0].result, found[0].scale, True) if found else None
