@@ -114,7 +114,8 @@ def test_milvus_updates_incrementally_and_keeps_two_generations(tmp_path: Path, 
     assert "kelp.md" not in service.engine.index.data.documents
     service.rebuild(full=True)
     store = open_store(service.settings)
-    collections = [c for c in store.client.list_collections() if not c.endswith("_docs")]  # type: ignore[attr-defined]
+    collections = [c for c in store.client.list_collections()  # type: ignore[attr-defined]
+                   if not c.endswith(("_docs", "_spans"))]
     assert len(collections) == 2 and store.current() == service.engine.generation
 
 

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     build_backend: Literal["auto", "sentence-transformers"] = Field(
         "auto", description="How builds embed chunks: auto (the model's float32 ONNX graph in length-sorted "
         "batches, used only when it agrees with encode()), or sentence-transformers' encode().")
+    span_vectors: bool = Field(True, description="Builds embed every candidate answer span of every chunk (by "
+                               "the query path), so a first question about a document embeds none; off: spans "
+                               "are embedded when a question first needs them.")
     build_workers: int = Field(0, ge=0, description="Processes that read and parse files during a build (used "
                                "from 16 files to parse); 0: one per core; 1: the building process only.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes for `qa serve`.")

@@ -1,8 +1,9 @@
 """The Milvus store (`QA_STORE=milvus`, pymilvus; Milvus Lite for a file path, a server or cluster for a URL).
 
-Each generation is two collections: `<prefix>_g<time>_<id>` holds the chunks (row number, id, source, the whole
+Each generation is three collections: `<prefix>_g<time>_<id>` holds the chunks (row number, id, source, the whole
 chunk as JSON so any chunk field travels, its dense vector, and its BM25 weights as a sparse vector over the terms
-of the one tokenizer, `qa.text.tokens`), and `..._docs` holds the documents, tables and manifest as JSON pieces.
+of the one tokenizer, `qa.text.tokens`), `..._docs` the documents, tables and manifest as JSON pieces, and
+`..._spans` the span vectors (spans.py).
 The alias `<prefix>_current` names the chunk collection in use and is switched atomically after a generation is
 written whole, so a rebuild never shows a half-written index; the previous generation stays for requests still
 on it, older ones are dropped.
@@ -30,6 +31,7 @@ import numpy as np
 from pymilvus import DataType, MilvusClient, MilvusException
 
 from qa.index.retrievers import Ranked, Rows
+from qa.index.spans import SpanTable
 from qa.index.store import IndexData, IndexUnavailable, LoadedIndex, compatible
 from qa.records import Chunk, Document, Vectors
 from qa.settings import Settings
@@ -158,7 +160,7 @@ class MilvusStore:
         try:
             self._create(name, data)
         except BaseException:
-            for collection in (name, f"{name}_docs"):
+            for collection in _parts_of(name):
                 if self.client.has_collection(collection):
                     self.client.drop_collection(collection)
             raise
@@ -182,6 +184,11 @@ class MilvusStore:
                   *(p for i, t in enumerate(data.tables) for p in _pieces("table", f"{i:09d}", t.to_json())),
                   *_pieces("manifest", "manifest", data.manifest)]
         _insert(self.client, f"{name}_docs", iter(pieces))
+        if data.spans is not None:
+            self._vector_collection(f"{name}_spans", dim)
+            keys = data.spans.keys.view(np.int64).tolist()  # Milvus keys are signed: the same 64 bits
+            _insert(self.client, f"{name}_spans", ({"key": k, "vec": v.astype(np.float32).tolist()}
+                                                   for k, v in zip(keys, data.spans.vectors, strict=True)))
 
     def _chunk_collection(self, name: str, dim: int) -> None:
         schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -195,6 +202,25 @@ class MilvusStore:
         index.add_index("dense", index_type="FLAT", metric_type="IP")  # exact, as the files store below 50k
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         self.client.create_collection(name, schema=schema, index_params=index)
+
+    def _vector_collection(self, name: str, dim: int) -> None:
+        """The span vectors of a generation (spans.py), by key."""
+        schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("key", DataType.INT64, is_primary=True)
+        schema.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
+        index = self.client.prepare_index_params()
+        index.add_index("vec", index_type="FLAT", metric_type="IP")
+        self.client.create_collection(name, schema=schema, index_params=index)
+
+    def _spans(self, name: str, dim: int) -> SpanTable | None:
+        """A generation's span vectors, or None when it was written without them."""
+        if not self.client.has_collection(f"{name}_spans"):
+            return None
+        self.client.load_collection(f"{name}_spans")
+        rows = list(_scan(self.client, f"{name}_spans", ["key", "vec"]))
+        keys = np.asarray([int(r["key"]) for r in rows], dtype=np.int64).view(np.uint64)
+        return SpanTable.of(dict(zip(keys.tolist(), [np.asarray(r["vec"], dtype=np.float32) for r in rows],
+                                     strict=True)), dim)
 
     def _docs_collection(self, name: str) -> None:
         schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -225,15 +251,26 @@ class MilvusStore:
         tables = [Table.from_json(v) for (k, _), v in sorted(values.items()) if k == "table"]
         chunks = [Chunk.from_json(r["chunk"]) for r in rows]
         vectors = np.asarray([r["dense"] for r in rows], dtype=np.float32).reshape(len(rows), -1)
-        return IndexData(docs, chunks, tables, vectors, values.get(("manifest", "manifest"), {}))
+        manifest = values.get(("manifest", "manifest"), {})
+        try:
+            spans = self._spans(name, int(manifest.get("dimension") or vectors.shape[1] or 384))
+        except MilvusException as exc:
+            raise IndexUnavailable(f"Milvus collection {name}_spans cannot be read: {exc}; rebuild it") from exc
+        return IndexData(docs, chunks, tables, vectors, manifest, spans)
 
     def _prune(self, keep: str) -> None:
         gens = sorted((c for c in self.client.list_collections()
-                       if c.startswith(f"{self.prefix}_g") and not c.endswith("_docs") and c != keep), reverse=True)
+                       if c.startswith(f"{self.prefix}_g") and not c.endswith(("_docs", "_spans")) and c != keep),
+                      reverse=True)
         for old in gens[KEEP - 1 :]:
-            for collection in (old, f"{old}_docs"):
+            for collection in _parts_of(old):
                 if self.client.has_collection(collection):
                     self.client.drop_collection(collection)
+
+
+def _parts_of(name: str) -> tuple[str, ...]:
+    """The collections of one generation: its chunks, its documents and tables, its span vectors."""
+    return name, f"{name}_docs", f"{name}_spans"
 
 
 def _insert(client: MilvusClient, collection: str, rows: Iterable[dict[str, Any]]) -> None:
