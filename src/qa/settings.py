@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     milvus_token: SecretStr | None = Field(None, description="Milvus: the token (user:password or API key).")
     milvus_collection: str = Field("qa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$",
                                    description="Milvus: the prefix of the index's collections and its alias.")
+    milvus_update_after: float = Field(120.0, ge=0, description="Milvus: a rebuild updates the older generation "
+                                       "in place (by file) only when it stopped being served at least this many "
+                                       "seconds ago, so that no replica is still on it; sooner, it writes new "
+                                       "collections.")
     ray_address: str | None = Field(None, description="Ray: build on this cluster (ray://host:10001, auto) or "
                                     "`local` (start Ray here).")
     build_backend: Literal["auto", "sentence-transformers"] = Field(

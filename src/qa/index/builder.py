@@ -213,7 +213,7 @@ def _build(settings: Settings, embedder: Callable[[], Embedder], corpus_dir: Pat
                                                   progress)
     data = IndexData(parts.docs, chunks, tables, vectors, spans=spans)
     data.manifest = _manifest(settings, model, parts, report, len(chunks), len(tables))
-    store.write(data, settings)
+    store.write(data, settings, full=report.full)
     journal.clear()  # the new generation's files are the cache from now on
     span_journal.clear()
     report.chunks, report.tables, report.written = len(chunks), len(tables), True
