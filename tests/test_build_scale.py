@@ -38,6 +38,9 @@ class Dies:
         self.texts += len(texts)
         return self.embedder.encode_documents(texts)
 
+    def encode_spans(self, texts: list[str]) -> Vectors:
+        return self.embedder.encode_spans(texts)
+
 
 def _build(tmp_path: Path, embedder: object, **extra: object) -> BuildReport:
     settings = make_settings(tmp_path / "corpus", tmp_path / "index", **extra)
