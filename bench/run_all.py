@@ -12,8 +12,8 @@ import time
 
 from bench.common import ROOT, parser
 
-BENCHMARKS = ("embedding", "latency", "metrics_cost", "build", "quality", "txtai_compare", "scale", "scale_milvus",
-              "load", "crash", "fuzz", "corpus_faults")
+BENCHMARKS = ("embedding", "latency", "metrics_cost", "build", "quality", "txtai_compare", "scale", "scale_spans",
+              "scale_milvus", "load", "crash", "fuzz", "corpus_faults")
 
 
 def main() -> None:

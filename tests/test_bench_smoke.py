@@ -75,6 +75,11 @@ def test_scale_bench_measures_corpora_end_to_end_and_recall_against_exact(tmp_pa
     assert bundled["first"]["server"]["p50"] > 0 and bundled["8_clients"]["errors"] == 0
 
 
+def test_span_bench_builds_with_and_without_span_vectors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rounds = run_bench("scale_spans", tmp_path, monkeypatch)["rounds"]
+    assert len(rounds) == 1 and rounds[0]["spans"] > rounds[0]["chunks"] > 0 and rounds[0]["with"] > 0
+
+
 def test_milvus_scale_bench_compares_both_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if importlib.util.find_spec("milvus_lite") is None:
         pytest.skip("Milvus Lite is not installed (pip install -e '.[milvus]')")

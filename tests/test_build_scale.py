@@ -26,8 +26,9 @@ from bench.scale_corpus import generate
 class Dies:
     """An embedder that stops the build (as a kill would) at its `calls`-th document batch, and counts texts."""
 
-    def __init__(self, embedder: Embedder, calls: int | None = None) -> None:
+    def __init__(self, embedder: Embedder, calls: int | None = None, span_calls: int | None = None) -> None:
         self.embedder, self.calls, self.texts = embedder, calls, 0
+        self.span_calls, self.spans = span_calls, 0
         self.dimension = embedder.dimension
 
     def encode_documents(self, texts: list[str]) -> Vectors:
@@ -37,6 +38,14 @@ class Dies:
                 raise KeyboardInterrupt("killed")
         self.texts += len(texts)
         return self.embedder.encode_documents(texts)
+
+    def encode_spans(self, texts: list[str]) -> Vectors:
+        if self.span_calls is not None:
+            self.span_calls -= 1
+            if self.span_calls < 0:
+                raise KeyboardInterrupt("killed")
+        self.spans += len(texts)
+        return self.embedder.encode_spans(texts)
 
 
 def _build(tmp_path: Path, embedder: object, **extra: object) -> BuildReport:
@@ -66,6 +75,20 @@ def test_a_killed_build_reuses_the_vectors_it_embedded(tmp_path: Path, embedder:
     texts = [c.search_text for c in read_data(generations(tmp_path / "index")[0]).chunks]
     assert np.min(np.sum(vectors * embedder.encode(texts), axis=1)) > 1 - 1e-5
     assert not list((tmp_path / "index").glob(".journal-*"))  # a finished build leaves no journal
+
+
+def test_a_build_killed_while_embedding_spans_reuses_them(tmp_path: Path, embedder: Embedder,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    generate(tmp_path / "corpus", 10)  # 60 chunks, about 110 spans
+    monkeypatch.setattr(builder, "JOURNAL_SLICE", 16)
+    with pytest.raises(KeyboardInterrupt):
+        _build(tmp_path, Dies(embedder, span_calls=2))
+    resumed = Dies(embedder)
+    report = _build(tmp_path, resumed)
+    assert report.written and resumed.texts == 0  # the chunks' vectors were all journalled before the spans
+    total = len(read_data(generations(tmp_path / "index")[0]).spans or ())
+    assert report.spans_embedded == resumed.spans == total - 2 * 16 > 0
+    assert not list((tmp_path / "index").glob(".journal-*"))
 
 
 def test_a_torn_journal_keeps_only_its_whole_rows(tmp_path: Path) -> None:

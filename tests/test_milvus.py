@@ -6,8 +6,9 @@ import json
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,9 @@ pytestmark = pytest.mark.slow
 QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "bench" / "data" / "bundled_eval.jsonl").open()]
 
 
-def milvus_service(base: Path, embedder: Embedder, name: str = "qa") -> Service:
+def milvus_service(base: Path, embedder: Embedder, name: str = "qa", **extra: object) -> Service:
     settings = make_settings(base / "corpus", base / "index", store="milvus", milvus_uri=str(base / "milvus.db"),
-                             milvus_collection=name)
+                             milvus_collection=name, **extra)
     service = Service(settings, embedder)
     service.start(build=True)
     return service
@@ -114,13 +115,66 @@ def test_milvus_updates_incrementally_and_keeps_two_generations(tmp_path: Path, 
     assert "kelp.md" not in service.engine.index.data.documents
     service.rebuild(full=True)
     store = open_store(service.settings)
-    collections = [c for c in store.client.list_collections() if not c.endswith("_docs")]  # type: ignore[attr-defined]
+    collections = [c for c in store.client.list_collections()  # type: ignore[attr-defined]
+                   if not c.endswith(("_docs", "_spans"))]
     assert len(collections) == 2 and store.current() == service.engine.generation
 
 
+def _spy_inserts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """The rows each Milvus insert writes, by collection."""
+    from qa.index import milvus
+
+    written: list[tuple[str, int]] = []
+    real = milvus._insert
+
+    def insert(client: Any, collection: str, rows: Iterable[dict[str, Any]]) -> int:
+        count = real(client, collection, rows)
+        written.append((collection, count))
+        return count
+
+    monkeypatch.setattr(milvus, "_insert", insert)
+    return written
+
+
+def test_a_rebuild_updates_the_older_generation_by_file(tmp_path: Path, embedder: Embedder,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(6):
+        (corpus / f"well{i}.md").write_text(f"# Well {i}\n\nThe well number {i} is {1000 + i} metres deep.\n")
+    service = milvus_service(tmp_path, embedder, milvus_update_after=0)
+    older = service.engine.generation
+    (corpus / "well0.md").write_text("# Well 0\n\nThe well number 0 is 2222 metres deep.\n")
+    service.rebuild()  # the first rebuild has no older generation: new collections
+    served = service.engine.generation
+    written = _spy_inserts(monkeypatch)
+    (corpus / "well1.md").write_text("# Well 1\n\nThe well number 1 is 3333 metres deep.\n")
+    (corpus / "well5.md").unlink()
+    (corpus / "owls.md").write_text("# Owls\n\nThe snowy owl hunts lemmings in the Arctic tundra.\n")
+    report = service.rebuild()
+    # The older generation held well0 (old), well1-well5: well0 and well1 changed since, well5 went, owls came.
+    chunks = service.engine.index.data.chunks
+    expected = sum(c.source in {"well0.md", "well1.md", "owls.md"} for c in chunks)
+    # Written into the older generation's collections, renamed after: only the rows of those three files.
+    assert [(c, n) for c, n in written if not c.endswith(("_docs", "_spans"))] == [(older, expected)]
+    assert expected < len(chunks)
+    assert report.embedded == 2 and service.engine.generation not in (older, served)
+    store = open_store(service.settings)
+    assert set(store._generations()) == {served, service.engine.generation}  # type: ignore[attr-defined]
+    count = store.client.query(service.engine.generation, filter="", output_fields=["count(*)"])  # type: ignore[attr-defined]
+    assert count[0]["count(*)"] == len(chunks)
+    for question, answer in [("How deep is well number 0?", "2222"), ("How deep is well number 1?", "3333"),
+                             ("How deep is well number 3?", "1003"), ("What does the snowy owl hunt?", "lemmings")]:
+        assert answer in service.answer(question).answer, question
+    assert "well5.md" not in service.engine.index.data.documents
+    fresh = files_service(tmp_path, embedder)
+    assert same_answers(fresh, service, [f"How deep is well number {i}?" for i in range(5)]) == []
+
+
 def test_milvus_swap_under_load_fails_no_request(tmp_path: Path, embedder: Embedder) -> None:
+    """Two full rebuilds, then one that updates the older generation in place, under three asking threads."""
     shutil.copytree(BUNDLED_CORPUS, tmp_path / "corpus")
-    service = milvus_service(tmp_path, embedder)
+    service = milvus_service(tmp_path, embedder, milvus_update_after=0)
     before, stop, failures, answered = service.engine.generation, threading.Event(), [], [0]
 
     def ask() -> None:
@@ -137,11 +191,14 @@ def test_milvus_swap_under_load_fails_no_request(tmp_path: Path, embedder: Embed
     try:
         for _ in range(2):
             service.rebuild(full=True)
+        (tmp_path / "corpus" / "owls.md").write_text("# Owls\n\nThe snowy owl hunts lemmings in the tundra.\n")
+        assert service.rebuild().added == 1
     finally:
         stop.set()
         for t in threads:
             t.join(30)
     assert failures == [] and answered[0] > 0 and service.engine.generation != before
+    assert "lemmings" in service.answer("What does the snowy owl hunt?").answer
 
 
 def test_a_missing_milvus_extra_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -79,11 +79,18 @@ class Settings(BaseSettings):
     milvus_token: SecretStr | None = Field(None, description="Milvus: the token (user:password or API key).")
     milvus_collection: str = Field("qa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$",
                                    description="Milvus: the prefix of the index's collections and its alias.")
+    milvus_update_after: float = Field(120.0, ge=0, description="Milvus: a rebuild updates the older generation "
+                                       "in place (by file) only when it stopped being served at least this many "
+                                       "seconds ago, so that no replica is still on it; sooner, it writes new "
+                                       "collections.")
     ray_address: str | None = Field(None, description="Ray: build on this cluster (ray://host:10001, auto) or "
                                     "`local` (start Ray here).")
     build_backend: Literal["auto", "sentence-transformers"] = Field(
         "auto", description="How builds embed chunks: auto (the model's float32 ONNX graph in length-sorted "
         "batches, used only when it agrees with encode()), or sentence-transformers' encode().")
+    span_vectors: bool = Field(True, description="Builds embed every candidate answer span of every chunk (by "
+                               "the query path), so a first question about a document embeds none; off: spans "
+                               "are embedded when a question first needs them.")
     build_workers: int = Field(0, ge=0, description="Processes that read and parse files during a build (used "
                                "from 16 files to parse); 0: one per core; 1: the building process only.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes for `qa serve`.")

@@ -17,6 +17,7 @@ from qa.search.retrieval import Retriever, question_words
 from qa.tableqa.engine import TableResult, answer_from_tables
 from qa.tableqa.linking import Meaning
 from qa.tables.model import Table
+from qa.text.units import row_text
 
 NONE_TEXT = "The corpus doesn't say."
 CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
@@ -82,7 +83,7 @@ class Answerer:
             self._tables_of_source.setdefault(table.source, []).append(table)
         self.lexicon = Lexicon(c.search_text for c in data.chunks)
         self._lexicons: Lru[frozenset[str], Lexicon] = Lru(16)
-        self.spans = SpanVectors(retriever.embedder, span_cache)
+        self.spans = SpanVectors(retriever.embedder, span_cache, data.spans)
         self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
@@ -232,7 +233,7 @@ class Answerer:
     def span_text(chunk: Chunk, span: Span) -> str:
         """The words a span stands for: a table row as rendered with its column names, else the span."""
         if chunk.kind == "table_row":
-            return chunk.search_text.rsplit("\n", 1)[-1]
+            return row_text(chunk)
         return chunk.text[span.start : span.end]
 
     def _best_spans(self, decision: Decision, hits: Sequence[Hit]) -> dict[str, Span]:

@@ -13,10 +13,12 @@ from typing import Literal
 
 from qa.answer.asked import answer_types, coarse
 from qa.embed.embedder import Embedder
+from qa.index.spans import SpanTable
 from qa.lru import Lru
 from qa.records import Span, Vectors
-from qa.text.sentences import sentence_spans
 from qa.text.tokens import STOPWORDS, Token, content, terms, tokens
+from qa.text.units import sentence_units as sentence_units  # re-exported: the answer modules take them from here
+from qa.text.units import units as units
 
 Expect = Literal["number", "date", "name", "any"]
 
@@ -28,8 +30,6 @@ _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
 _NUMBER = re.compile(r"\d")
 _MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
                      r"(1[5-9]|20)\d\d)\b")
-_CLAUSE_BREAK = re.compile(r"(?<=[”\"]) (?=\S)|(?<=,”) |(?<=;) | — | – ")
-MIN_CLAUSE_WORDS = 3
 
 
 def _set(text: str) -> frozenset[str]:
@@ -257,61 +257,20 @@ def window_of(text: str, span: Span) -> str:
     return text[near[0].start : near[-1].end] if near else text[span.start : span.end]
 
 
-def units(text: str) -> list[Span]:
-    """Candidate answer spans of a chunk's text: its sentences (lines of a list apart) and their clauses."""
-    return list(_units(text))
-
-
-@functools.lru_cache(maxsize=50_000)
-def sentence_units(text: str) -> tuple[Span, ...]:
-    """The sentences of a text, the lines of a list or table apart, trimmed of space and bullets."""
-    # Sentence splitting (pysbd) cost more than the rest of an answer; chunk texts repeat across questions.
-    return tuple(line for sentence in sentence_spans(text) for line in _split(text, sentence, _LINES))
-
-
-_LINES = re.compile(r"\n+")
-
-
-@functools.lru_cache(maxsize=50_000)
-def _units(text: str) -> tuple[Span, ...]:
-    spans: list[Span] = []
-    for line in sentence_units(text):
-        spans.append(line)
-        parts = _split(text, line, _CLAUSE_BREAK)
-        if len(parts) > 1:
-            spans += [p for p in parts if len(text[p.start : p.end].split()) >= MIN_CLAUSE_WORDS]
-    return tuple(spans or [Span(0, len(text))])
-
-
-def _split(text: str, span: Span, pattern: re.Pattern[str]) -> list[Span]:
-    """Pieces of `span` between matches of `pattern`, trimmed of space and list bullets."""
-    pieces, pos = [], span.start
-    for match in pattern.finditer(text, span.start, span.end):
-        pieces.append(Span(pos, match.start()))
-        pos = match.end()
-    pieces.append(Span(pos, span.end))
-    return [t for p in pieces if (t := _trim(text, p)).end > t.start]
-
-
-def _trim(text: str, span: Span) -> Span:
-    start, end = span.start, span.end
-    while start < end and (text[start].isspace() or text[start] in "-*•"):
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return Span(start, end)
-
-
 class SpanVectors:
-    """Embeddings of candidate spans, computed on first use and kept (LRU) for the life of one index."""
+    """Embeddings of candidate spans: those the build stored with the index (`stored`), else computed on first
+    use and kept (LRU) for the life of one index."""
 
-    def __init__(self, embedder: Embedder, size: int = 50_000) -> None:
+    def __init__(self, embedder: Embedder, size: int = 50_000, stored: SpanTable | None = None) -> None:
         self.embedder = embedder
+        self.stored = stored
         self._cache: Lru[str, Vectors] = Lru(size)
 
     def cosines(self, query: Vectors, texts: list[str]) -> list[float]:
         """Cosine of each text with the (normalised) query vector."""
         known = {t: v for t in dict.fromkeys(texts) if (v := self._cache.get(t)) is not None}
+        if self.stored is not None and len(known) < len(texts):
+            known |= self.stored.find([t for t in dict.fromkeys(texts) if t not in known])
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
             for text, vector in zip(missing, self.embedder.encode_queries(missing), strict=True):
@@ -320,5 +279,5 @@ class SpanVectors:
         return [float(known[t] @ query[0]) for t in texts]
 
     def clear(self) -> None:
-        """Forget the span vectors (benchmarks measure the cold path with it)."""
+        """Forget the span vectors computed here (benchmarks measure the cold path with it); stored ones stay."""
         self._cache.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -166,6 +167,18 @@ class Embedder:
         from qa.embed.documents import encode_sorted
 
         return encode_sorted(self._documents.encode, texts, self.dimension)
+
+    def encode_spans(self, texts: list[str]) -> Vectors:
+        """Embed candidate answer spans for an index exactly as a question's would be (`encode_queries`): in
+        length-sorted batches when the query path batches, else one text a call (int8) on every core."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        from qa.embed.documents import encode_sorted
+
+        if self._query is None or self._query.batches:
+            return encode_sorted(self.encode_queries, texts, self.dimension)
+        with ThreadPoolExecutor(self.document_threads or os.cpu_count() or 1) as pool:
+            return np.vstack(list(pool.map(lambda text: self.encode_queries([text]), texts)))
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         """Embed a few short queries at once, uncached (the fast path when there is one)."""

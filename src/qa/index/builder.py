@@ -21,6 +21,7 @@ from qa.embed.embedder import Embedder
 from qa.index.dense import choose_type
 from qa.index.journal import EmbeddingJournal
 from qa.index.parsing import Job, Parsed, parse_all, workers_for
+from qa.index.spans import span_table
 from qa.index.store import FORMAT_VERSION, IndexData, build_lock, library_versions, repair
 from qa.index.stores import open_store
 from qa.records import Chunk, Document, Vectors
@@ -47,6 +48,7 @@ class BuildReport:
     chunks: int = 0
     tables: int = 0
     embedded: int = 0
+    spans_embedded: int = 0  # candidate answer spans embedded for the index (index/spans.py)
     seconds: float = 0.0
     full: bool = False
     written: bool = False
@@ -157,13 +159,7 @@ def _vectors(chunks: list[Chunk], prev: IndexData | None, embed: Callable[[list[
     missing = list({text_key(c): c.search_text for c in chunks if text_key(c) not in known}.items())
     missing.sort(key=lambda kv: len(kv[1]))  # slices of similar lengths: batches pad little (documents.py)
     report.embedded = len(missing)
-    with tqdm(total=len(missing), desc="embedding", unit="chunk", disable=not progress, delay=1.0) as bar:
-        for start in range(0, len(missing), size):
-            part = missing[start : start + size]
-            fresh = embed([text for _, text in part])
-            journal.append([key for key, _ in part], fresh)
-            known.update(zip([key for key, _ in part], fresh, strict=True))
-            bar.update(len(part))
+    known.update(journal.fill(missing, embed, size, progress))
     if not chunks:
         return np.zeros((0, journal.dimension), dtype=np.float32)
     return np.vstack([known[text_key(c)] for c in chunks]).astype(np.float32)
@@ -199,7 +195,9 @@ def _build(settings: Settings, embedder: Callable[[], Embedder], corpus_dir: Pat
     report.message = " ".join([*repaired, why]).strip()
     report.full = prev is None
     parts = _refresh(entries, _split_previous(prev), settings, report, progress, ray.parse if ray else None, step)
-    if prev is not None and not (report.added or report.changed or report.removed):
+    # A generation from before span vectors is written again once, with them.
+    stale = prev is not None and prev.spans is None and settings.span_vectors
+    if prev is not None and not (report.added or report.changed or report.removed or stale):
         report.chunks, report.tables = len(prev.chunks), len(prev.tables)
         return
     model = embedder()
@@ -208,10 +206,16 @@ def _build(settings: Settings, embedder: Callable[[], Embedder], corpus_dir: Pat
     journal = EmbeddingJournal(index_dir, settings.model, model.dimension)
     embed, size = (ray.embed, ray.slice) if ray else (model.encode_documents, JOURNAL_SLICE)
     vectors = _vectors(chunks, prev, embed, journal, report, progress, size)
-    data = IndexData(parts.docs, chunks, tables, vectors)
+    spans, span_journal = None, EmbeddingJournal(index_dir, f"{settings.model}|spans", model.dimension)
+    if settings.span_vectors:
+        spans, report.spans_embedded = span_table(chunks, prev.spans if prev else None,
+                                                  ray.embed_spans if ray else model.encode_spans, span_journal, size,
+                                                  progress)
+    data = IndexData(parts.docs, chunks, tables, vectors, spans=spans)
     data.manifest = _manifest(settings, model, parts, report, len(chunks), len(tables))
-    store.write(data, settings)
-    journal.clear()  # the new generation's vectors.npy is the cache from now on
+    store.write(data, settings, full=report.full)
+    journal.clear()  # the new generation's files are the cache from now on
+    span_journal.clear()
     report.chunks, report.tables, report.written = len(chunks), len(tables), True
 
 

@@ -34,12 +34,12 @@ def _parse_many(jobs: list[Job]) -> list[Parsed]:
     return [parse(job) for job in jobs]
 
 
-def _embed_many(model: str, texts: list[str]) -> Vectors:
+def _embed_many(model: str, texts: list[str], spans: bool = False) -> Vectors:
     if model not in _models:
         embedder = Embedder(model, cache_size=0)
         embedder.document_threads = 1  # a task is one CPU: Ray runs one task per CPU
         _models[model] = embedder
-    return _models[model].encode_documents(texts)
+    return _models[model].encode_spans(texts) if spans else _models[model].encode_documents(texts)
 
 
 class RayBuild:
@@ -64,10 +64,15 @@ class RayBuild:
         parts = [jobs[i : i + FILES_PER_TASK] for i in range(0, len(jobs), FILES_PER_TASK)]
         return [p for batch in self.ray.get([task.remote(part) for part in parts]) for p in batch]
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed(self, texts: Sequence[str], spans: bool = False) -> Vectors:
+        """Chunk vectors (as `Embedder.encode_documents`), or with `spans` span vectors (`encode_spans`)."""
         task = self.ray.remote(_embed_many)
         parts = [list(texts[i : i + TEXTS_PER_TASK]) for i in range(0, len(texts), TEXTS_PER_TASK)]
-        return np.vstack(self.ray.get([task.remote(self.model, part) for part in parts])).astype(np.float32)
+        found = self.ray.get([task.remote(self.model, part, spans) for part in parts])
+        return np.vstack(found).astype(np.float32) if found else np.zeros((0, 0), dtype=np.float32)
+
+    def embed_spans(self, texts: Sequence[str]) -> Vectors:
+        return self.embed(texts, spans=True)
 
     @property
     def slice(self) -> int:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from qa.records import Vectors
 
@@ -58,6 +60,19 @@ class EmbeddingJournal:
             os.fsync(fh.fileno())
         with self.keys_path.open("a", encoding="utf-8") as fh:
             fh.write("".join(f"{k}\n" for k in keys))
+
+    def fill(self, missing: list[tuple[str, str]], embed: Callable[[list[str]], Vectors], size: int,
+             progress: bool = False, desc: str = "embedding") -> dict[str, Vectors]:
+        """Embed (key, text) pairs a slice of `size` at a time, appending each slice as soon as it is done."""
+        found: dict[str, Vectors] = {}
+        with tqdm(total=len(missing), desc=desc, unit="text", disable=not progress, delay=1.0) as bar:
+            for start in range(0, len(missing), size):
+                part = missing[start : start + size]
+                fresh = embed([text for _, text in part])
+                self.append([key for key, _ in part], fresh)
+                found.update(zip([key for key, _ in part], fresh, strict=True))
+                bar.update(len(part))
+        return found
 
     def clear(self) -> None:
         for path in (self.keys_path, self.vectors_path):

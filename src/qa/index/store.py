@@ -21,6 +21,7 @@ import numpy as np
 
 from qa.index.dense import DenseIndex
 from qa.index.retrievers import ChunkSearch, FilesSearch
+from qa.index.spans import SpanTable
 from qa.index.sparse import SparseIndex
 from qa.records import Chunk, Document, Vectors
 from qa.tables.model import Table
@@ -59,6 +60,7 @@ class IndexData:
     tables: list[Table]
     vectors: Vectors
     manifest: dict[str, Any] = field(default_factory=dict)
+    spans: SpanTable | None = None  # the candidate answer spans' vectors (spans.py); None: embedded when asked
 
 
 @dataclass
@@ -134,6 +136,8 @@ def write_generation(index_dir: Path, data: IndexData, dense: DenseIndex, sparse
         dense.save(tmp / "dense.faiss")
         (tmp / "bm25").mkdir()
         sparse.save(tmp / "bm25")
+        if data.spans is not None:
+            data.spans.save(tmp)
         # The manifest is written last and carries every file's checksum: a generation without one is never
         # loaded, and one whose files were truncated or altered afterwards is recognised as damaged.
         manifest = {**data.manifest, "checksums": _checksums(tmp)}
@@ -238,13 +242,14 @@ def read_data(gen: Path) -> IndexData:
         chunks = [Chunk.from_json(c) for c in _read_jsonl(gen / "chunks.jsonl")]
         tables = [Table.from_json(t) for t in _read_jsonl(gen / "tables.jsonl")]
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+        spans = SpanTable.load(gen)
     except FileNotFoundError as exc:
         raise IndexDamaged(f"index {gen.name} is damaged ({exc.filename} is missing); rebuild it") from exc
     except OSError as exc:
         raise IndexUnavailable(f"index {gen.name} cannot be read ({exc.strerror or exc})") from exc
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise IndexDamaged(f"index {gen.name} is damaged ({type(exc).__name__}: {exc}); rebuild it") from exc
-    data = IndexData(docs, chunks, tables, vectors, manifest)
+    data = IndexData(docs, chunks, tables, vectors, manifest, spans)
     problem = _inconsistency(data)
     if problem:
         raise IndexDamaged(f"index {gen.name} is damaged ({problem}); rebuild it")
@@ -263,6 +268,8 @@ def _inconsistency(data: IndexData) -> str:
         return f"vectors have shape {vectors.shape} and type {vectors.dtype}, not ({len(chunks)}, dim) float32"
     if data.manifest.get("dimension") not in (None, vectors.shape[1]) or not np.isfinite(vectors).all():
         return "vectors do not match the model's dimension or hold non-numbers"
+    if data.spans is not None and len(data.spans) and data.spans.vectors.shape[1] != vectors.shape[1]:
+        return "span vectors do not match the model's dimension"
     for chunk in chunks:
         doc = data.documents.get(chunk.source)
         if doc is None or doc.text[chunk.start : chunk.end] != chunk.text:

@@ -36,8 +36,9 @@ class Store(Protocol):
         """The newest whole generation's data built with `model` in this format (None, and why not, otherwise)."""
         ...
 
-    def write(self, data: IndexData, settings: Settings) -> str:
-        """Write a new generation and switch to it; returns its name."""
+    def write(self, data: IndexData, settings: Settings, full: bool = False) -> str:
+        """Write a new generation and switch to it; returns its name. `full`: nothing of an earlier generation
+        may be reused (the store may otherwise update an older generation in place)."""
         ...
 
     def load(self) -> LoadedIndex: ...
@@ -64,7 +65,7 @@ class FilesStore:
             return (None, why) if why else (data, "")
         return None, ""
 
-    def write(self, data: IndexData, settings: Settings) -> str:
+    def write(self, data: IndexData, settings: Settings, full: bool = False) -> str:
         kind = choose_type(settings.index_type, len(data.chunks), settings.hnsw_threshold)
         return write_generation(self.index_dir, data, DenseIndex.build(data.vectors, kind),
                                 SparseIndex.build([c.search_text for c in data.chunks])).name
