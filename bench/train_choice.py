@@ -17,6 +17,7 @@ clause of them is weighed with the served evidence (`evidence.weigh`).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -26,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
-from bench.train_reader import Similarity, adam, train_logistic
+from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam, rounded, train_logistic
 from qa.answer.asked import TYPED
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
-from qa.answer.evidence import Evidence, Question, units, weigh, window_of
+from qa.answer.evidence import Evidence, Lexicon, Question, units, weigh, window_of
 from qa.answer.features import Passage
 from qa.answer.passage import sentence_of
 from qa.answer.reader import Linear, read
@@ -227,6 +228,24 @@ def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) 
           f"gold inside {np.mean([inside(t, g) for t, g in rows]):.3f}")
 
 
+def fingerprint() -> str:
+    """A digest of the evidence and confidence features of the reader's probe questions over its probe passages,
+    as this code computes them (cosines fixed): tests/test_choice.py compares it with the one the weights record."""
+    lexicon = Lexicon(PROBE_PASSAGES)
+    digest = hashlib.sha256()
+    for question in PROBE_QUESTIONS:
+        q = lexicon.analyse(question)
+        for rank, text in enumerate(PROBE_PASSAGES):
+            for span in units(text):
+                part = text[span.start : span.end]
+                ev = weigh(q, lexicon, part, text, (0.5, 0.5, lexicon.coverage(q, text)), rank,
+                           window=window_of(text, span))
+                x = confidence_features(q, ev, lexicon.unknown_share(q), part, text, lexicon)
+                digest.update(f"{span.start} {span.end}".encode())
+                digest.update(rounded(np.array([*(float(getattr(ev, n)) for n in PICK_NAMES), *x])))
+    return digest.hexdigest()[:16]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="120 contexts, no embeddings, temp output")
@@ -249,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model = fit(wtrain, wdev, pool, 60 if args.smoke else 300, [n for n in args.blend.split(",") if n], args.prior,
                 args.budget)
     out = args.out or (Path(tempfile.gettempdir()) / "choice_weights.smoke.json" if args.smoke else WEIGHTS)
-    model.save(out)
+    model.save(out, {"fingerprint": fingerprint()})
     print(f"wrote {out}; TRAIN examples {len(wtrain)}, DEV examples {len(wdev)}")
     print("pick:", dict(zip(PICK_NAMES, model.pick.round(3).tolist(), strict=True)))
     hand = np.array([HAND_PICK.get(n, 0.0) for n in PICK_NAMES])
