@@ -17,6 +17,7 @@ clause of them is weighed with the served evidence (`evidence.weigh`).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -26,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
-from bench.train_reader import Similarity, adam, train_logistic
+from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam, rounded, train_logistic
 from qa.answer.asked import TYPED
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
-from qa.answer.evidence import Evidence, Question, units, weigh, window_of
+from qa.answer.evidence import Evidence, Lexicon, Question, units, weigh, window_of
 from qa.answer.features import Passage
 from qa.answer.passage import sentence_of
 from qa.answer.reader import Linear, read
@@ -166,13 +167,17 @@ def fit_blend(train: list[Weighed], pick: np.ndarray, pool: Pool, steps: int, ne
 
 
 def fit(train: list[Weighed], dev: list[Weighed], pool: Pool, steps: int, blend: Sequence[str] = (),
-        prior: float = 0.01, budget: float = 0.0) -> Chooser:
-    """The choice, then the confidence: the blend when `blend` names near-miss terms (shipped), else every
-    feature learned on TRAIN and Platt-scaled on DEV (to compare; `budget`: then shifted so at most that share of
-    the DEV questions chosen right fall below 0.5)."""
+        prior: float = 0.01, budget: float = 0.0, calibrate: bool = False) -> Chooser:
+    """The choice, then the confidence: the blend when `blend` names near-miss terms (shipped; `calibrate`: then
+    Platt-scaled on TRAIN, to compare), else every feature learned on TRAIN and Platt-scaled on DEV (to compare;
+    `budget`: then shifted so at most that share of the DEV questions chosen right fall below 0.5)."""
     pick = train_pick(train, steps, prior)
     if blend:
-        return Chooser(pick, fit_blend(train, pick, pool, steps * 4, blend), (1.0, 0.0))
+        model = fit_blend(train, pick, pool, steps * 4, blend)
+        if not calibrate:
+            return Chooser(pick, model, (1.0, 0.0))
+        x, y, weight = confidence_rows(train, pick, pool)
+        return Chooser(pick, model, platt(model(x), y, weight))
     x, y, weight = confidence_rows(train, pick, pool)
     model = train_logistic(x, y, weight, steps * 4)
     dx, dy, dweight = confidence_rows(dev, pick, pool)
@@ -193,8 +198,11 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
     p = np.array([prob.probability(r) if isinstance(prob, Chooser) else _hand_probability(r) for r in x])
     kinds = np.array([w.example.kind for w in dev])
     ans = kinds == "answerable"
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    loss = float(-(weight @ (y * np.log(q) + (1 - y) * np.log(1 - q))) / weight.sum())
     print(f"{name}: chosen span holds the answer {y[ans].mean():.3f} (n={int(ans.sum())}); wrongly declined "
-          f"{float((p[ans] < 0.5).mean()):.3f}, of those chosen right {float((p[ans & (y == 1)] < 0.5).mean()):.3f}")
+          f"{float((p[ans] < 0.5).mean()):.3f}, of those chosen right {float((p[ans & (y == 1)] < 0.5).mean()):.3f}; "
+          f"log loss, half answerable, {loss:.3f}")
     for kind in ("near_miss", "perturbed", "off_topic"):
         sel = kinds == kind
         if sel.any():
@@ -227,6 +235,24 @@ def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) 
           f"gold inside {np.mean([inside(t, g) for t, g in rows]):.3f}")
 
 
+def fingerprint() -> str:
+    """A digest of the evidence and confidence features of the reader's probe questions over its probe passages,
+    as this code computes them (cosines fixed): tests/test_choice.py compares it with the one the weights record."""
+    lexicon = Lexicon(PROBE_PASSAGES)
+    digest = hashlib.sha256()
+    for question in PROBE_QUESTIONS:
+        q = lexicon.analyse(question)
+        for rank, text in enumerate(PROBE_PASSAGES):
+            for span in units(text):
+                part = text[span.start : span.end]
+                ev = weigh(q, lexicon, part, text, (0.5, 0.5, lexicon.coverage(q, text)), rank,
+                           window=window_of(text, span))
+                x = confidence_features(q, ev, lexicon.unknown_share(q), part, text, lexicon)
+                digest.update(f"{span.start} {span.end}".encode())
+                digest.update(rounded(np.array([*(float(getattr(ev, n)) for n in PICK_NAMES), *x])))
+    return digest.hexdigest()[:16]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="120 contexts, no embeddings, temp output")
@@ -237,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--blend", default="miss_number,miss_name",
                         help="the robust evidence model plus these near-miss terms, learned ('' : all learned)")
     parser.add_argument("--prior", type=float, default=0.01, help="L2 pull of the choice towards the former weights")
+    parser.add_argument("--platt", action="store_true", help="Platt-scale the blend on TRAIN (to compare; not shipped)")
     args = parser.parse_args(argv)
     train, dev, pool = load(limit=120 if args.smoke else None)
     off_train, off_dev = off_topic(pool)
@@ -247,11 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                        | {t for e in [*train, *dev] for p in e.passages for t in [p.text, *texts_of(p.text)]})
     wtrain, wdev = weigh_all(train, pool, sim), weigh_all(dev, pool, sim)
     model = fit(wtrain, wdev, pool, 60 if args.smoke else 300, [n for n in args.blend.split(",") if n], args.prior,
-                args.budget)
+                args.budget, args.platt)
     out = args.out or (Path(tempfile.gettempdir()) / "choice_weights.smoke.json" if args.smoke else WEIGHTS)
-    model.save(out)
+    model.save(out, {"fingerprint": fingerprint()})
     print(f"wrote {out}; TRAIN examples {len(wtrain)}, DEV examples {len(wdev)}")
-    print("pick:", dict(zip(PICK_NAMES, model.pick.round(3).tolist(), strict=True)))
+    print("pick:", dict(zip(PICK_NAMES, model.pick.round(3).tolist(), strict=True)), "platt:", model.platt)
     hand = np.array([HAND_PICK.get(n, 0.0) for n in PICK_NAMES])
     report("hand-set choice, confidence fitted on the bundled set", wdev, hand, None, pool)
     report("learned choice and confidence", wdev, model.pick, model, pool)

@@ -12,6 +12,7 @@ training texts are cached outside the repository (--vectors).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import statistics
 import sys
 import tempfile
@@ -22,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.reader_data import Example, Pool, exact, f1, inside, load
-from qa.answer.evidence import Question
-from qa.answer.features import CAND_NAMES, Idf, ScoredSpan, layout, sentences
+from qa.answer.evidence import Lexicon, Question
+from qa.answer.features import CAND_NAMES, Idf, Passage, ScoredSpan, layout, sentences
 from qa.answer.reader import WEIGHTS, Linear, ReaderModel, abstention_features, candidates, read
 
 FOLDS = 5
@@ -37,6 +38,20 @@ PRIOR = {"type_first": 1.5, "type_other": 0.5, "type_none_numeric": -1.0, "type_
          "sent_for_sentence_q": 1.0, "clause_for_sentence_q": 0.5, "cand_overlap": -1.0, "log_dist": -0.7,
          "log_len": -0.3, "cov": 0.7, "cov_win": 0.5, "s_best": 0.3}
 Sims = list[list[float]] | None
+# Fixed questions over fixed passages whose candidate features the weights file records (`fingerprint`): a change
+# of the features' code (an answer-type rule, a span pattern, the idf) changes them, and a test then says the
+# shipped weights need retraining. One question per kind of answer type the rules tell apart.
+PROBE_PASSAGES = (
+    "On February 20, engineers in Xinjiang completed Asia's deepest borehole, 10,910 meters down, the second "
+    "deepest vertical well in the world. Gao Yi, a research fellow at the Chinese Academy, told Beijing Review.",
+    "Gross margin was 41.2% in 2019, up from 38.5% in 2018, and the effective tax rate fell to 21%. Revenue rose "
+    "by $612 million to $4.1 billion because demand for 240 MW of storage was strong; 3 plants did not open.",
+)
+PROBE_QUESTIONS = ("How deep is the borehole?", "When did engineers complete Asia's deepest borehole?",
+                   "Who is Gao Yi?", "Where was the borehole drilled?", "What was the gross margin in 2019?",
+                   "What percentage was the effective tax rate?", "How much did revenue rise?",
+                   "How many plants did not open?", "Why did revenue rise?", "Which company did Gao talk to?",
+                   "What did engineers complete in Xinjiang?")
 
 
 class Similarity:
@@ -225,6 +240,26 @@ def vocab_rarity() -> Idf:
     return lambda t: 0.05 if t in STOPWORDS else max(0.1, math.log(1 + ranks.get(t, len(words))) / top)
 
 
+def fingerprint(fallback: tuple[float, float]) -> str:
+    """A digest of the candidate features of PROBE_QUESTIONS over PROBE_PASSAGES, as this code computes them."""
+    lexicon = Lexicon(PROBE_PASSAGES)
+    passages = tuple(Passage(t, 1.0 - i / 10) for i, t in enumerate(PROBE_PASSAGES))
+    digest = hashlib.sha256()
+    for question in PROBE_QUESTIONS:
+        q = lexicon.analyse(question)
+        digest.update(repr(q.expected).encode())
+        for c in candidates(q, passages, lexicon.rarity, fallback)[0]:
+            digest.update(f"{c.span.kind} {c.sentence.start + c.span.start} {c.span.end - c.span.start}".encode())
+            digest.update(rounded(c.features))
+    return digest.hexdigest()[:16]
+
+
+def rounded(x: np.ndarray) -> bytes:
+    """Feature values as bytes for a digest, rounded so that last-bit float differences between machines do not
+    count (+ 0.0 turns -0.0 into 0.0)."""
+    return (np.round(np.asarray(x, dtype=np.float64), 4) + 0.0).tobytes()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a few hundred questions, no embeddings, temp output")
@@ -242,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fallback = sim_fallback(train, pool, sim) if sim else (0.0, 0.0)
     model = fit(featurise(train, pool, sim, fallback), pool.lexicon.rarity, fallback, 60 if args.smoke else 400)
     out = args.out or (Path(tempfile.gettempdir()) / "reader_weights.smoke.json" if args.smoke else WEIGHTS)
-    model.save(out)
+    model.save(out, {"fingerprint": fingerprint(fallback)})
     print(f"wrote {out}; TRAIN examples {len(train)}, DEV examples {len(dev)}")
     dev_report(model, dev, pool, sim)
     return 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from qa.answer.choice import CONF_NAMES, PICK_NAMES, Chooser, confidence_features, shipped_chooser
+from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features, shipped_chooser
 from qa.answer.evidence import Lexicon, weigh
 
 TEXTS = ["Simple devices such as weighing scales were used in markets.", "Engineers drilled 10,910 meters deep."]
@@ -15,6 +16,14 @@ TEXTS = ["Simple devices such as weighing scales were used in markets.", "Engine
 def test_shipped_weights_match_the_feature_names() -> None:
     model = shipped_chooser()
     assert len(model.pick) == len(PICK_NAMES) and len(model.confidence.weights) == len(CONF_NAMES)
+
+
+def test_shipped_weights_were_trained_on_features_as_this_code_computes_them() -> None:
+    """The names alone do not show a change of what a feature measures (tests/test_reader.py has the same)."""
+    from bench.train_choice import fingerprint
+
+    recorded = json.loads(WEIGHTS.read_text(encoding="utf-8"))["fingerprint"]
+    assert fingerprint() == recorded, "evidence features changed: rerun python -m bench.train_choice"
 
 
 def _features(question: str, text: str) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from qa.answer.asked import answer_types, coarse
 from qa.answer.evidence import Lexicon
 from qa.answer.features import CAND_NAMES, Passage
-from qa.answer.reader import ABST_NAMES, ReaderModel, read, shipped
+from qa.answer.reader import ABST_NAMES, WEIGHTS, ReaderModel, read, shipped
 from qa.answer.spans import typed_spans
 from qa.records import Span
 
@@ -45,6 +46,15 @@ def test_typed_spans_find_amounts_dates_units_and_names() -> None:
 def test_shipped_weights_match_the_feature_names() -> None:
     model = shipped()
     assert len(model.ranker.weights) == len(CAND_NAMES) and len(model.answerable.weights) == len(ABST_NAMES)
+
+
+def test_shipped_weights_were_trained_on_features_as_this_code_computes_them() -> None:
+    """Same names can hide other values: an answer-type rule added after training changed the features under
+    the shipped weights unseen. The training script records a digest of fixed probes' features."""
+    from bench.train_reader import fingerprint
+
+    recorded = json.loads(WEIGHTS.read_text(encoding="utf-8"))["fingerprint"]
+    assert fingerprint(shipped().sim_fallback) == recorded, "features changed: rerun python -m bench.train_reader"
 
 
 def test_reader_answers_with_the_shortest_span_and_its_sentence() -> None:

@@ -7,6 +7,7 @@ import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,10 +41,11 @@ class Chooser:
         z = a * float(self.confidence(x[None, :])[0]) + b
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
+        """Write the weights with their feature names (and `extra` keys: the training script's fingerprint)."""
         doc = {"pick_features": list(PICK_NAMES), "pick": [round(float(w), 6) for w in self.pick],
                "confidence_features": list(CONF_NAMES), "confidence": self.confidence.to_json(),
-               "platt": [round(v, 6) for v in self.platt]}
+               "platt": [round(v, 6) for v in self.platt], **(extra or {})}
         write_weights(path, doc)
 
     @classmethod

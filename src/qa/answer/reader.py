@@ -88,10 +88,11 @@ class ReaderModel:
     answerable: Linear
     sim_fallback: tuple[float, float]  # sim ~ a * cov_win + b, for callers without sentence vectors
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
+        """Write the weights with their feature names (and `extra` keys: the training script's fingerprint)."""
         doc = {"cand_features": list(CAND_NAMES), "abst_features": list(ABST_NAMES),
                "sim_fallback": [round(v, 6) for v in self.sim_fallback], "ranker": self.ranker.to_json(),
-               "answerable": self.answerable.to_json()}
+               "answerable": self.answerable.to_json(), **(extra or {})}
         write_weights(path, doc)
 
     @classmethod
