@@ -61,6 +61,11 @@ def test_closed_questions_on_an_entity_table_answer_through_the_gate() -> None:
     assert result is not None and result.answer == "France"
 
 
+@pytest.mark.parametrize("question", ["What does the table show?", "What data does the table contain?"])
+def test_a_question_about_the_table_itself_gets_no_cell(question: str) -> None:
+    assert answer_from_tables(question, _medals(), closed=True) is None
+
+
 def test_closed_report_questions_stay_right() -> None:
     entry = next(e for e in scan(DATA)[0] if e.source == "apple-10k-operations.md")
     tables = find_tables(load(entry, 10**7))

@@ -132,6 +132,28 @@ def test_the_candidates_contain_the_right_program_for_common_questions(question:
     assert _oracle_has(question, gold)
 
 
+MATCHES = make_table(["Date", "Opponent", "Score"], [["1 May", "Ajax", "5–1"], ["8 May", "PSV", "2–3"],
+                                                    ["15 May", "Feyenoord", "6–0"], ["22 May", "Twente", "1–1"]])
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("how many games did they score more than 4 goals?", "2"),  # own side: 5 and 6
+    ("how many games did they win?", "2"),
+    ("how many games did they lose?", "1"),
+    ("how many games ended in a draw?", "1"),
+])
+def test_score_cells_are_read_as_two_numbers_with_outcome_conditions(question: str, gold: str) -> None:
+    found = candidates_for(MATCHES, question)
+    counts = {p: x.values for p, x in zip(found.programs, found.execs, strict=True) if p.op == "count"}
+    assert any(values == (gold,) and any(c.col == 2 for c in p.conds) for p, values in counts.items())
+
+
+def test_a_score_side_condition_renders_its_side() -> None:
+    program = Program("count", conds=(Cond(2, ">", "own", 4.0),))
+    assert render(MATCHES, program) == "count(rows where Score (own) > 4)"
+    assert execute(MATCHES, program).values == ("2",)
+
+
 def test_answer_table_returns_nothing_on_empty_or_ragged_tables() -> None:
     model = Ranker()
     assert answer_table("anything?", [], [], model) == []

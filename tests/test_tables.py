@@ -142,6 +142,22 @@ def test_first_row_of_a_table_of_words_is_not_taken_for_a_header() -> None:
     assert table.columns == ["Role"] and [r.label for r in table.rows] == ["Ada", "Grace"]
 
 
+def test_first_data_rows_of_a_csv_of_things_stay_rows_under_a_named_header() -> None:
+    # A blank rank (a medal shown as an image) does not make the first runners header rows.
+    text = "Rank,Name,Nationality,Time\n,Brahim Boulami,Morocco,8:17.73\n,Reuben Kosgei,Kenya,8:18.63\n" \
+           "4,Bouabdellah Tahri,France,8:20.25\n5,Tim Broe,United States,8:20.75\n"
+    (table,) = find_tables(Document(source="r.csv", title="R", text=text, sha256="x", fmt="csv"))
+    assert table.columns == ["Name", "Nationality", "Time"] and len(table.rows) == 4
+
+
+def test_a_second_header_row_over_amounts_is_still_a_header() -> None:
+    text = "| | FY18 | Change in | FY19 |\n|---|---|---|---|\n" \
+           "| NEO | Annual Salary ($) | Salary (%) | Annual Salary |\n" \
+           "| Ann | 1,000,000 | — | 1,000,000 |\n| Bob | 390,000 | 60,000 | 450,000 |\n"
+    (table,) = find_tables(_doc(text))
+    assert [r.label for r in table.rows] == ["Ann", "Bob"] and table.columns[0] == "FY18 Annual Salary ($)"
+
+
 def test_short_prose_around_pipes_is_not_a_table() -> None:
     assert find_tables(_doc("Use a | b for alternatives.\nAnd c | d too.\n")) == []
 

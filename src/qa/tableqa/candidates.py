@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from qa.tableqa.grid import TypedTable
-from qa.tableqa.mentions import Link, comparison_conds, link_cells
+from qa.tableqa.mentions import Link, comparison_conds, link_cells, outcome_conds
 from qa.tableqa.programs import Cond, Program
 from qa.tables.types import normalize
 
@@ -44,7 +44,9 @@ def cond_sets(t: TypedTable, ctx: Context) -> list[tuple[Cond, ...]]:
     rng = _range_conds(t, ctx)
     neg = ([(Cond(link.col, "!=" if link.exact else "nothas", link.value),) for link in ctx.links[:3]]
            if NEG.search(ctx.q_norm) else [])
-    return ([()] + single + pairs + [(c,) for c in cmps] + mixed + neg + rng
+    wins = outcome_conds(t, ctx.q_norm)
+    wins += [(*w, _cond(link)) for w in wins[:2] for link in ctx.links[:2] if link.col != w[0].col]
+    return ([()] + single + pairs + [(c,) for c in cmps] + mixed + neg + rng + wins
             + [(*r, _cond(link)) for r in rng[:4] for link in ctx.links[:2]])
 
 

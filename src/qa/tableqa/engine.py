@@ -27,6 +27,10 @@ RIVAL_MARGIN = 0.05  # another table this close in confidence with a different a
 CONFIDENT = 0.5  # a table answer this sure needs no fallback
 EMBEDDING_TABLES = 3  # tables whose labels are compared by meaning when words match none
 KIND_MISMATCH = 0.35  # asked for a percentage or ratio, got an amount; asked how many things, got money
+# "What does the table show?", "What data does the table contain?": a question about the table itself.
+ABOUT_TABLE = re.compile(r"^\s*what\s+(?:\w+\s+){0,2}(?:does|do|is)\s+the\s+tables?\s+(?:show|represent|contain|"
+                         r"present|depict|describe|illustrate|about|provide|summari[sz]e|display|report)\w*\s*\??\s*$",
+                         re.IGNORECASE)
 _RATE_WORDS = frozenset({"percent", "ratio", "rate", "margin", "yield"})
 _MONEY_WORDS = frozenset({"dollar", "euro", "pound", "yen", "yuan", "renminbi", "cent", "thousand", "million",
                           "billion", "trillion", "usd", "eur", "gbp"})
@@ -72,6 +76,8 @@ def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | No
     """
     if not closed:
         return _label_answer(question, tables, meaning)
+    if ABOUT_TABLE.search(question):
+        return None  # what a table shows is said by its caption or the text around it, not by a cell
     found = offers(question, tables, meaning)
     if not found:
         return None

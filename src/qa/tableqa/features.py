@@ -9,7 +9,7 @@ import numpy as np
 from qa.lru import per_object
 from qa.tableqa.candidates import Context
 from qa.tableqa.grid import TypedTable
-from qa.tableqa.mentions import question_numbers
+from qa.tableqa.mentions import STOP, question_numbers
 from qa.tableqa.programs import Cond, Exec, Program, match_rows
 from qa.tables.types import normalize
 from qa.text.tokens import stem
@@ -108,6 +108,8 @@ def _cond_feats(t: TypedTable, ctx: Context, p: Program, q_stems: set[str],
     for c in p.conds:
         f.append(f"cond:{c.op}|{p.op}")
         if c.num is not None:
+            if t.types[c.col] == "score":  # which side of "2–1" the question's words ask about
+                f += [f"side:{c.value}|{c.op}"] + [f"side:{c.value}|w:{w}" for w in q_words if w not in STOP]
             f.append(f"cmpcol:{min(overlap(t, c.col, q_stems), 2)}|{c.op}|{t.types[c.col]}")
             f.append(f"cmpnear:{min(near_overlap(t, c.col, q_words), 2)}|{c.op}")
             f += _comparison_feats(t, c, ranges)

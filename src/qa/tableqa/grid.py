@@ -53,7 +53,7 @@ def read_wtq_csv(path: str) -> tuple[list[str], list[list[str]]]:
     with open(path, encoding="utf-8") as f:
         text = f.read()
     rows = list(csv.reader(io.StringIO(text), escapechar="\\"))
-    rows = [[c.replace("\n", " ").strip() for c in r] for r in rows if r]
+    rows = [[" ".join(c.split()) for c in r] for r in rows if r]  # as the product reads a cell (tableqa/learned._flat)
     return (rows[0], rows[1:]) if rows else ([], [])
 
 

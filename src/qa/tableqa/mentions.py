@@ -21,6 +21,12 @@ COMPARATORS = [
 ]
 
 
+# Outcome words and the margin of a score that says it (own - other), as comparisons with 0.
+OUTCOMES = [(r"\b(won|win|wins|winning|victor\w*|beat|defeat(?:ed)?)\b", (">",)),
+            (r"\b(lost|lose|loss|losses|losing|defeat\w*)\b", ("<",)),
+            (r"\b(tie|tied|ties|draw|drawn|draws)\b", (">=", "<="))]
+
+
 @dataclass(frozen=True)
 class Link:
     """A question phrase found in column col; exact means the whole normalised cell was mentioned."""
@@ -102,9 +108,18 @@ def comparison_conds(t: TypedTable, q_norm: str, num_cols: list[int]) -> list[Co
                 y = x
                 if t.types[c] == "date" and 1000 <= x <= 2100:
                     y = x * 10000 + (9999 if op in (">", "<=") else 0)
-                out.append(Cond(c, op, "", y))
+                # a score "2–1" is compared by one side ("scored more than 4") or both, as well as by margin
+                sides = ("own", "total", "other", "") if t.types[c] == "score" else ("",)
+                out += [Cond(c, op, side, y) for side in sides]
     del nums
     return out[:12]
+
+
+def outcome_conds(t: TypedTable, q_norm: str) -> list[tuple[Cond, ...]]:
+    """'won' / 'lost' / 'tied' over a score column: the first side more than, less than or equal to the other."""
+    scores = [c for c in range(t.n_cols) if t.types[c] == "score"]
+    wanted = [conds for rx, conds in OUTCOMES if re.search(rx, q_norm)]
+    return [tuple(Cond(c, op, "", 0.0) for op in ops) for ops in wanted for c in scores[:2]]
 
 
 def cell_number(text: str) -> float | None:

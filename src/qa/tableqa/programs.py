@@ -5,9 +5,11 @@ import re
 from dataclasses import dataclass
 
 from qa.tableqa.grid import TypedTable
+from qa.tables.types import score_part
 
 CMP = {">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
 AGG_OPS = ("sum", "avg")
+SCORE_PARTS = ("own", "other", "total")
 SUPER_OPS = ("argmax", "argmin")
 
 
@@ -16,7 +18,7 @@ class Cond:
     """A row filter: '=' exact normalised cell, 'has' whole-word containment, or a numeric comparison."""
     col: int
     op: str
-    value: str
+    value: str  # the cell text; for a comparison on a score column, the side ("own", "other", "total") or ""
     num: float | None = None
 
 
@@ -63,7 +65,8 @@ def cond_holds(t: TypedTable, r: int, c: Cond) -> bool:
         return cell != c.value and t.prim[r][c.col] != c.value
     if c.op == "nothas":
         return f" {c.value} " not in f" {cell} "
-    v = t.num(r, c.col)
+    # A score column compares one side ("scored more than 4": own > 4) or, with no side named, the margin.
+    v = score_part(t.rows[r][c.col], c.value) if c.value in SCORE_PARTS else t.num(r, c.col)
     return v is not None and c.num is not None and CMP[c.op](v, c.num)
 
 
@@ -250,7 +253,8 @@ def execute(t: TypedTable, p: Program) -> Exec:
 def _cond_text(t: TypedTable, c: Cond) -> str:
     val = f'"{c.value}"' if c.num is None else fmt(c.num)
     op = "contains" if c.op == "has" else c.op
-    return f"{t.header[c.col]} {op} {val}"
+    side = f" ({c.value})" if c.value in SCORE_PARTS else ""
+    return f"{t.header[c.col]}{side} {op} {val}"
 
 
 def _render_cells(t: TypedTable, p: Program) -> str:

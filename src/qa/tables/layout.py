@@ -103,9 +103,25 @@ def _promote_header_rows(header: list[list[str]], body: Body) -> tuple[list[list
         labelled_ok = weak or _all_years(cells) or _mostly_numeric(body[1:])
         if not _is_header_like(cells) or (cells[0].strip() and not labelled_ok):
             break
+        # Under a header that names the columns, a row is a header only above amounts in every column it
+        # fills: "| | Brahim Boulami | Morocco | 8:17.73 |" over more runners is the first runner.
+        if not weak and not _over_amounts(cells, body[1:]):
+            break
         header.append(cells)
         body = body[1:]
     return header, body
+
+
+def _over_amounts(cells: list[str], below: Body) -> bool:
+    """At least half the columns the row fills hold amounts (not years, not words) in most rows below it; a
+    unit or date column ("Lb.", "Date") may sit among them."""
+    filled = over = 0
+    for j, value in enumerate(cells[1:], start=1):
+        column = [c[j] for c, _, _ in below if c[j].strip(" -–—")]  # a dash is no value either way
+        amounts = sum(parse_value(c) is not None and not _YEAR.match(c.strip()) for c in column)
+        filled += bool(value.strip(" -–—"))
+        over += bool(value.strip(" -–—")) and amounts * 2 >= len(column) > 0
+    return over * 2 >= filled
 
 
 def _mostly_numeric(body: Body) -> bool:

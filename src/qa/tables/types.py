@@ -70,6 +70,15 @@ def parse_number(text: str) -> float | None:
     return -val if neg else val
 
 
+def score_part(text: str, part: str) -> float | None:
+    """One side of a score cell "2–1": "own" (the first number), "other" (the second) or "total" (both)."""
+    m = _SCORE.match(text.strip() + " ")
+    if not m or _YEAR.match(m.group(1)):
+        return None
+    own, other = float(m.group(1)), float(m.group(2))
+    return own if part == "own" else other if part == "other" else own + other
+
+
 def parse_date(text: str) -> float | None:
     """Parse 'March 3, 2001', '3 March 2001', '2001-03-03' to a sortable yyyymmdd float."""
     if not any(ch.isdigit() for ch in text):
