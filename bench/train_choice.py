@@ -30,11 +30,12 @@ from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
 from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam, rounded, train_logistic
 from qa.answer.asked import TYPED
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
-from qa.answer.evidence import Evidence, Lexicon, Question, units, weigh, window_of
+from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
 from qa.answer.features import Passage
 from qa.answer.passage import sentence_of
 from qa.answer.reader import Linear, read
 from qa.records import Span
+from qa.text.units import units
 
 CANDIDATES = 6  # the served answerer weighs the spans of the 6 best chunks
 # The former hand-set sentence choice (chosen on bench/data/bundled_eval.jsonl) and the confidence fitted on

@@ -32,20 +32,23 @@ class Dies:
         self.dimension = embedder.dimension
 
     def encode_documents(self, texts: list[str]) -> Vectors:
-        if self.calls is not None:
-            self.calls -= 1
-            if self.calls < 0:
-                raise KeyboardInterrupt("killed")
+        self.calls = _tick(self.calls)
         self.texts += len(texts)
         return self.embedder.encode_documents(texts)
 
     def encode_spans(self, texts: list[str]) -> Vectors:
-        if self.span_calls is not None:
-            self.span_calls -= 1
-            if self.span_calls < 0:
-                raise KeyboardInterrupt("killed")
+        self.span_calls = _tick(self.span_calls)
         self.spans += len(texts)
         return self.embedder.encode_spans(texts)
+
+
+def _tick(calls: int | None) -> int | None:
+    """One call fewer left before the kill (None: never killed); raises as a kill would when none is left."""
+    if calls is None:
+        return None
+    if calls - 1 < 0:
+        raise KeyboardInterrupt("killed")
+    return calls - 1
 
 
 def _build(tmp_path: Path, embedder: object, **extra: object) -> BuildReport:

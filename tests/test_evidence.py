@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from qa.answer.evidence import Lexicon, SpanVectors, has_expected, multiword_names, novelty, units
+from qa.answer.evidence import Lexicon, SpanVectors, has_expected, multiword_names, novelty
 from qa.embed.embedder import Embedder
 from qa.text.tokens import terms
+from qa.text.units import units
 
 CORPUS = [
     "China vs. United States: science and technology metrics\nPatents Filed (2023): China 1.58 million",

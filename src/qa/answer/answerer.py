@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from qa.answer.asked import TYPED
 from qa.answer.choice import confidence_features, shipped_chooser
-from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, units, weigh, window_of
+from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
 from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
 from qa.lru import Lru
@@ -17,7 +17,7 @@ from qa.search.retrieval import Retriever, question_words
 from qa.tableqa.engine import TableResult, answer_from_tables
 from qa.tableqa.linking import Meaning
 from qa.tables.model import Table
-from qa.text.units import row_text
+from qa.text.units import row_text, units
 
 NONE_TEXT = "The corpus doesn't say."
 CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is

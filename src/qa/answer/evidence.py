@@ -17,8 +17,7 @@ from qa.index.spans import SpanTable
 from qa.lru import Lru
 from qa.records import Span, Vectors
 from qa.text.tokens import STOPWORDS, Token, content, terms, tokens
-from qa.text.units import sentence_units as sentence_units  # re-exported: the answer modules take them from here
-from qa.text.units import units as units
+from qa.text.units import sentence_units
 
 Expect = Literal["number", "date", "name", "any"]
 

@@ -4,7 +4,6 @@ a document name or a raw path."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from prometheus_client import (
@@ -18,7 +17,7 @@ from prometheus_client import (
 )
 
 from qa.records import Answer
-from qa.serve.middleware import ASGIApp, Receive, Scope, Send, StatusSeen
+from qa.serve.middleware import ASGIApp, Receive, Scope, Send, observed
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 UNMATCHED = "unmatched"  # every path no route serves (scanners, typos): one label value, not one per path
@@ -85,15 +84,13 @@ class Metrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        sent = StatusSeen(send)
-        try:
-            await self.app(scope, receive, sent)
-        finally:
-            key = (scope.get("method", ""), route_of(scope), sent.status)
-            children = self._children.get(key) or self._add(key)
-            children[0].observe(time.perf_counter() - started)
-            children[1].inc()
+        await observed(self.app, scope, receive, send, lambda status, seconds: self._observe(scope, status, seconds))
+
+    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+        key = (scope.get("method", ""), route_of(scope), status)
+        children = self._children.get(key) or self._add(key)
+        children[0].observe(seconds)
+        children[1].inc()
 
     def _add(self, key: tuple[str, str, int]) -> tuple[Any, Any]:
         # `labels()` takes a lock and builds a tuple on every call; the children are fixed per key, so keep them.

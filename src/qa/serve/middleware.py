@@ -130,6 +130,17 @@ class StatusSeen:
         await self.send(message)
 
 
+async def observed(app: ASGIApp, scope: Scope, receive: Receive, send: Send,
+                   done: Callable[[int, float], None]) -> None:
+    """Run `app` on one request and tell `done` its status and seconds, whether the app answered or raised."""
+    started = time.perf_counter()
+    sent = StatusSeen(send)
+    try:
+        await app(scope, receive, sent)
+    finally:
+        done(sent.status, time.perf_counter() - started)
+
+
 class AccessLog:
     """One JSON line per request on the `qa.access` logger: time, method, path, status and milliseconds.
 
@@ -144,12 +155,10 @@ class AccessLog:
         if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        sent = StatusSeen(send)
-        try:
-            await self.app(scope, receive, sent)
-        finally:
-            line = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "method": scope.get("method", ""),
-                    "path": scope.get("path", ""), "status": sent.status,
-                    "ms": round((time.perf_counter() - started) * 1000, 2)}
-            access_log.info(json.dumps(line, ensure_ascii=False))
+        await observed(self.app, scope, receive, send, lambda status, seconds: _log(scope, status, seconds))
+
+
+def _log(scope: Scope, status: int, seconds: float) -> None:
+    line = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "method": scope.get("method", ""),
+            "path": scope.get("path", ""), "status": status, "ms": round(seconds * 1000, 2)}
+    access_log.info(json.dumps(line, ensure_ascii=False))
