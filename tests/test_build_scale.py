@@ -12,6 +12,7 @@ import pytest
 
 from conftest import ROOT, make_settings
 from qa.embed.embedder import Embedder
+from qa.embed.query_encoder import INT8_AGREEMENT
 from qa.index import builder
 from qa.index.builder import BuildReport, build_index
 from qa.index.journal import EmbeddingJournal
@@ -56,11 +57,21 @@ def _build(tmp_path: Path, embedder: object, **extra: object) -> BuildReport:
     return build_index(settings, lambda: embedder, full=False)  # type: ignore[arg-type,return-value]
 
 
-def test_documents_are_embedded_by_onnx_with_the_models_own_vectors(embedder: Embedder) -> None:
+def test_documents_are_embedded_by_int8_onnx_close_to_the_models_own_vectors(embedder: Embedder) -> None:
     texts = ["Kalador was founded in 1999 in the city of Bergen.", "short", "a much longer passage " * 40]
     fast = embedder.encode_documents(texts)
-    assert embedder.document_backend == "onnx"
-    assert np.min(np.sum(fast * embedder.encode(texts), axis=1)) > 1 - 1e-5
+    assert embedder.document_backend == "onnx-int8"
+    assert np.min(np.sum(fast * embedder.encode(texts), axis=1)) >= INT8_AGREEMENT
+    alone = np.vstack([embedder.encode_documents([t]) for t in texts])
+    assert np.min(np.sum(fast * alone, axis=1)) > 1 - 1e-6  # a chunk's vector does not depend on its batch
+
+
+def test_the_float32_build_backend_gives_the_models_own_vectors() -> None:
+    exact = Embedder(documents="onnx")
+    texts = ["Kalador was founded in 1999 in the city of Bergen.", "a much longer passage " * 40]
+    fast = exact.encode_documents(texts)
+    assert exact.document_backend == "onnx"
+    assert np.min(np.sum(fast * exact.encode(texts), axis=1)) > 1 - 1e-5
 
 
 def test_a_killed_build_reuses_the_vectors_it_embedded(tmp_path: Path, embedder: Embedder,
@@ -76,7 +87,7 @@ def test_a_killed_build_reuses_the_vectors_it_embedded(tmp_path: Path, embedder:
     assert report.embedded == resumed.texts == 60 - 2 * 16  # the two journalled slices were not embedded again
     vectors = read_data(generations(tmp_path / "index")[0]).vectors
     texts = [c.search_text for c in read_data(generations(tmp_path / "index")[0]).chunks]
-    assert np.min(np.sum(vectors * embedder.encode(texts), axis=1)) > 1 - 1e-5
+    assert np.min(np.sum(vectors * embedder.encode_documents(texts), axis=1)) > 1 - 1e-6  # as if never killed
     assert not list((tmp_path / "index").glob(".journal-*"))  # a finished build leaves no journal
 
 

@@ -117,15 +117,15 @@ def test_float32_embedder_sends_cache_misses_through_its_batcher() -> None:
     assert exact.batcher.queries == 1
 
 
-def test_int8_embedder_embeds_each_query_alone(embedder: Embedder) -> None:
-    """Int8 activation scales span the whole call: batched, a vector would depend on its neighbours."""
+def test_int8_vectors_do_not_depend_on_the_texts_embedded_with_them(embedder: Embedder) -> None:
+    """Int8 activations are quantized per token row: a crowded batch gives a text the vector it gets alone."""
     assert embedder.backend == "onnx-int8"
     alone = embedder.encode_queries([QUESTIONS[0]])
-    crowded = embedder.encode_queries([QUESTIONS[0], "patents " * 300, "é ü — 10,910 m"])
-    assert np.array_equal(alone[0], crowded[0])
+    crowded = embedder.encode_queries(["patents " * 300, QUESTIONS[0], "é ü — 10,910 m"])
+    assert float(alone[0] @ crowded[1]) > 1 - 1e-6
     before = embedder.batcher.queries
     embedder.encode_query("Another question never asked before?")
-    assert embedder.batcher.queries == before
+    assert embedder.batcher.queries == before + 1  # cache misses go through the batcher, as for float32
 
 
 @pytest.mark.parametrize("max_batch", [0, -3])

@@ -85,14 +85,16 @@ class Settings(BaseSettings):
                                        "collections.")
     ray_address: str | None = Field(None, description="Ray: build on this cluster (ray://host:10001, auto) or "
                                     "`local` (start Ray here).")
-    build_backend: Literal["auto", "sentence-transformers"] = Field(
-        "auto", description="How builds embed chunks: auto (the model's float32 ONNX graph in length-sorted "
-        "batches, used only when it agrees with encode()), or sentence-transformers' encode().")
+    build_backend: Literal["auto", "onnx-int8", "onnx", "sentence-transformers"] = Field(
+        "auto", description="How builds embed chunks: auto (the model's int8 ONNX graph in length-sorted batches "
+        "when it agrees with encode() as queries must, else the float32 graph when it equals encode()'s vectors), "
+        "onnx-int8 or onnx (only that graph), or sentence-transformers' encode().")
     span_vectors: bool = Field(True, description="Builds embed every candidate answer span of every chunk (by "
                                "the query path), so a first question about a document embeds none; off: spans "
                                "are embedded when a question first needs them.")
     build_workers: int = Field(0, ge=0, description="Processes that read and parse files during a build (used "
-                               "from 16 files to parse); 0: one per core; 1: the building process only.")
+                               "from 16 files to parse); 0: one per core when the files hold 2 MB or 16 PDF or "
+                               "Office files, else the building process; 1: the building process only.")
     workers: int = Field(1, ge=1, description="uvicorn worker processes for `qa serve`.")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS, comma-separated; empty: CORS off.")

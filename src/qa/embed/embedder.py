@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from qa.embed.query_encoder import QueryEncoder
 
 log = logging.getLogger(__name__)
+ONNX_DOCUMENTS = ("auto", "onnx-int8", "onnx")
 
 
 class ModelError(Exception):
@@ -65,7 +66,8 @@ class Embedder:
         self._st: SentenceTransformer | None = None
         self._query: QueryEncoder | None = None
         self._documents: QueryEncoder | None = None
-        self.document_backend = documents  # "auto" (float32 ONNX when it agrees) or "sentence-transformers"
+        # "auto" (int8 ONNX, else float32, whichever first agrees), "onnx-int8", "onnx" or "sentence-transformers"
+        self.document_backend = documents
         self.document_threads: int | None = None  # ONNX Runtime threads for documents; None: one per core
         self.backend = "sentence-transformers"
         if backend in ("auto", "onnx", "onnx-int8") and (found := self._cached_onnx(threads or 1, backend)):
@@ -151,17 +153,19 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_documents(self, texts: list[str]) -> Vectors:
-        """Embed chunks for an index: float32 ONNX batches when that path agrees with encode(), else encode()."""
+        """Embed chunks for an index: ONNX batches (int8, else float32) when that graph agrees with encode(), else
+        encode() itself."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if self.document_backend == "auto" and self._documents is None:
-            from qa.embed.documents import document_encoder
+        if self.document_backend in ONNX_DOCUMENTS and self._documents is None:
+            from qa.embed.documents import AUTO, document_encoder
 
+            backends = AUTO if self.document_backend == "auto" else (self.document_backend,)
             with self._doc_lock:
                 found = self._documents or document_encoder(self.path, lambda: self._model, self.encode,
-                                                           self.document_threads)
+                                                           self.document_threads, backends)
                 self._documents = found
-                self.document_backend = "onnx" if found is not None else "sentence-transformers"
+                self.document_backend = found.name if found is not None else "sentence-transformers"
         if self._documents is None:
             return self.encode(texts)
         from qa.embed.documents import encode_sorted
@@ -169,16 +173,14 @@ class Embedder:
         return encode_sorted(self._documents.encode, texts, self.dimension)
 
     def encode_spans(self, texts: list[str]) -> Vectors:
-        """Embed candidate answer spans for an index exactly as a question's would be (`encode_queries`): in
-        length-sorted batches when the query path batches, else one text a call (int8) on every core."""
+        """Embed candidate answer spans for an index as a question's would be (`encode_queries`), in length-sorted
+        batches on every core: each encoder gives a text the vector it gets alone (int8 per row, quantize.py)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         from qa.embed.documents import encode_sorted
 
-        if self._query is None or self._query.batches:
-            return encode_sorted(self.encode_queries, texts, self.dimension)
         with ThreadPoolExecutor(self.document_threads or os.cpu_count() or 1) as pool:
-            return np.vstack(list(pool.map(lambda text: self.encode_queries([text]), texts)))
+            return encode_sorted(self.encode_queries, texts, self.dimension, pool=pool)
 
     def encode_queries(self, texts: list[str]) -> Vectors:
         """Embed a few short queries at once, uncached (the fast path when there is one)."""
@@ -191,9 +193,7 @@ class Embedder:
         hit = self._cache.get(text)
         if hit is not None:
             return hit
-        # An encoder that cannot batch still runs two queries at once on two cores (ONNX Runtime drops the GIL).
-        batches = self._query.batches if self._query is not None else True
-        vector = self.batcher.encode(text) if batches else self.encode_queries([text])
+        vector = self.batcher.encode(text)
         vector.flags.writeable = False  # shared through the cache: nobody may change it in place
         self._cache.put(text, vector)
         return vector

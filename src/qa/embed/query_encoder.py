@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from qa.embed.quantize import OPTIMIZATION
+from qa.embed.quantize import VERSION as QUANTIZATION
 from qa.records import Vectors
 
 if TYPE_CHECKING:
@@ -44,7 +46,6 @@ class FastPathUnavailable(Exception):
 class QueryEncoder(Protocol):
     name: str
     agreement: float  # the least cosine its vectors must reach with encode()'s for it to be used
-    batches: bool  # embeds many texts in one model call (cheaper per text) with the vectors of one call each
 
     def encode(self, texts: list[str]) -> Vectors: ...
 
@@ -110,7 +111,6 @@ class TorchQueryEncoder:
 
     name = "torch"
     agreement = EXACT
-    batches = True
 
     def __init__(self, model: SentenceTransformer) -> None:
         self._net = _check_pipeline(model).eval()
@@ -155,7 +155,8 @@ def _graph_key(path: str) -> str:
     """Changes when the model files, torch or onnxruntime change: a stale graph is never reused."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(f"{os.path.realpath(path)}|{version('torch')}|{version('onnxruntime')}".encode())
+    digest = hashlib.sha256(f"{os.path.realpath(path)}|{version('torch')}|{version('onnxruntime')}|{QUANTIZATION}"
+                            .encode())
     for file in sorted(Path(path).rglob("*")):
         if file.is_file():
             stat = file.stat()
@@ -176,11 +177,11 @@ def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
 
 
 def _quantize(graph: Path, target: Path) -> None:
-    """Int8 weights, one scale per output channel (per-tensor scales move vectors several times further)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    """Int8 weights, one scale per output channel (per-tensor scales move vectors several times further), and
+    activations quantized per token row, so that a batch gives each text the vector it gets alone (quantize.py)."""
+    from qa.embed.quantize import quantize_per_row
 
-    _write_atomically(target, lambda tmp: quantize_dynamic(str(graph), str(tmp), weight_type=QuantType.QInt8,
-                                                           per_channel=True))
+    _write_atomically(target, lambda tmp: quantize_per_row(graph, tmp))
 
 
 def _export(net: Any, tokens: _Tokens, target: Path) -> None:
@@ -215,14 +216,13 @@ class OnnxQueryEncoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        int8 = graph.stem.endswith(INT8_SUFFIX)
+        if int8:  # the extended optimizations mis-fuse per-row activation scales (quantize.py)
+            options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, OPTIMIZATION)
         if not spin:  # threads that spin between calls only take CPU from the other work of a build
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.graph, self._tokens = graph, tokens
-        int8 = graph.stem.endswith(INT8_SUFFIX)
         self.name, self.agreement = ("onnx-int8", INT8_AGREEMENT) if int8 else ("onnx", EXACT)
-        # Int8 activations are scaled by the largest value in the whole call: a text's vector would depend on
-        # the other texts embedded with it (cosine 0.99 measured). So each text gets a call of its own.
-        self.batches = not int8
         self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
 
@@ -274,11 +274,6 @@ class OnnxQueryEncoder:
             log.info("cannot record the checked ONNX graph: %s", exc)
 
     def encode(self, texts: list[str]) -> Vectors:
-        if not self.batches and len(texts) > 1:
-            return np.vstack([self._run([text]) for text in texts])
-        return self._run(texts)
-
-    def _run(self, texts: list[str]) -> Vectors:
         batch = self._tokens(texts)
         hidden = self._session.run(None, {k: v for k, v in batch.items() if k in self._inputs})[0]
         return _mean_pool(np.asarray(hidden, dtype=np.float32), batch["attention_mask"])

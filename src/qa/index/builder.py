@@ -18,6 +18,7 @@ from tqdm import tqdm
 from qa.corpus import files as corpus
 from qa.corpus.limits import Limits
 from qa.embed.embedder import Embedder
+from qa.embed.quantize import VERSION as SPAN_GRAPH
 from qa.index.dense import choose_type
 from qa.index.journal import EmbeddingJournal
 from qa.index.parsing import Job, Parsed, parse_all, workers_for
@@ -111,7 +112,8 @@ def _refresh(entries: list[corpus.FileEntry], old: _Parts, settings: Settings, r
         else:
             known = old.docs[src].sha256 if src in old.docs else None
             jobs.append(Job(entry, known, int(settings.max_file_mb * 1e6), settings.max_words, limits))
-    results = parse(jobs) if parse is not None else parse_all(jobs, workers_for(settings.build_workers, len(jobs)))
+    workers = workers_for(settings.build_workers, [j.entry for j in jobs])
+    results = parse(jobs) if parse is not None else parse_all(jobs, workers)
     seen = len(entries) - len(jobs)
     if step is not None:
         step(seen, len(entries))
@@ -206,7 +208,8 @@ def _build(settings: Settings, embedder: Callable[[], Embedder], corpus_dir: Pat
     journal = EmbeddingJournal(index_dir, settings.model, model.dimension)
     embed, size = (ray.embed, ray.slice) if ray else (model.encode_documents, JOURNAL_SLICE)
     vectors = _vectors(chunks, prev, embed, journal, report, progress, size)
-    spans, span_journal = None, EmbeddingJournal(index_dir, f"{settings.model}|spans", model.dimension)
+    # Keyed by the int8 graph too: a killed build's span vectors from another quantization are not reused.
+    spans, span_journal = None, EmbeddingJournal(index_dir, f"{settings.model}|spans|{SPAN_GRAPH}", model.dimension)
     if settings.span_vectors:
         spans, report.spans_embedded = span_table(chunks, prev.spans if prev else None,
                                                   ray.embed_spans if ray else model.encode_spans, span_journal, size,
