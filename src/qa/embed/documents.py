@@ -5,7 +5,7 @@ graph, fed batches of texts of similar length (little padding) on every core, em
 about 1.6x as many with encode()'s own vectors, the int8 graph (int8 weights, activations quantized per token
 row: quantize.py) about twice the float32 graph, with vectors as close to encode()'s as queries must be (cosine
 0.95; 0.994 the least measured) and independent of the batch, so a cached vector equals a re-embedded one.
-""""""
+"""
 
 from __future__ import annotations
 
