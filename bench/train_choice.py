@@ -28,6 +28,7 @@ import numpy as np
 
 from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
 from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam, rounded, train_logistic
+from qa.answer import choice
 from qa.answer.asked import TYPED
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
 from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
@@ -261,11 +262,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--vectors", type=Path, default=Path(tempfile.gettempdir()) / "qa_choice_vectors.npz")
     parser.add_argument("--budget", type=float, default=0.0,
                         help="shift so at most this share of DEV questions chosen right falls below 0.5")
-    parser.add_argument("--blend", default="miss_number,miss_name",
+    parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap",
                         help="the robust evidence model plus these near-miss terms, learned ('' : all learned)")
     parser.add_argument("--prior", type=float, default=0.01, help="L2 pull of the choice towards the former weights")
     parser.add_argument("--platt", action="store_true", help="Platt-scale the blend on TRAIN (to compare; not shipped)")
+    parser.add_argument("--knee", type=float, default=None,
+                        help=f"known_chunk_gap's knee, to compare (shipped {choice.KNOWN_COVER_KNEE}; needs --out)")
     args = parser.parse_args(argv)
+    if args.knee is not None:
+        choice.KNOWN_COVER_KNEE = args.knee  # the fingerprint then differs from the code's: a test tells
     train, dev, pool = load(limit=120 if args.smoke else None)
     off_train, off_dev = off_topic(pool)
     train, dev = train + off_train, dev + off_dev
