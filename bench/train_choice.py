@@ -7,8 +7,10 @@ WikiTableQuestions questions (CC BY-SA 4.0) against the nearest TAT paragraphs; 
 clause of them is weighed with the served evidence (`evidence.weigh`).
 
 - choice: a softmax over each answerable question's spans towards the ones holding the gold answer (TRAIN);
-- confidence: a logistic model of "the chosen span holds the answer" on TRAIN, answerable and unanswerable
-  weighed half and half (as the judge asks them), then Platt-scaled on DEV so it reads as P(right).
+- confidence (shipped): the evidence model fitted on the bundled set as a fixed offset, plus near-miss terms
+  (`--blend`: miss_number, miss_name, known_chunk_gap) learned on TRAIN by a logistic model of "the chosen span
+  holds the answer", answerable and unanswerable weighed half and half (as the judge asks them); `--blend ""`
+  learns every feature and Platt-scales on DEV instead (compared in docs/ANSWERING.md).
 
     python -m bench.train_choice            # writes src/qa/answer/choice_weights.json, prints DEV figures
     python -m bench.train_choice --smoke    # 120 contexts, no embeddings, weights to a temp file
@@ -28,6 +30,7 @@ import numpy as np
 
 from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
 from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam, rounded, train_logistic
+from qa.answer import choice
 from qa.answer.asked import TYPED
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
 from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
@@ -261,11 +264,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--vectors", type=Path, default=Path(tempfile.gettempdir()) / "qa_choice_vectors.npz")
     parser.add_argument("--budget", type=float, default=0.0,
                         help="shift so at most this share of DEV questions chosen right falls below 0.5")
-    parser.add_argument("--blend", default="miss_number,miss_name",
+    parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap",
                         help="the robust evidence model plus these near-miss terms, learned ('' : all learned)")
     parser.add_argument("--prior", type=float, default=0.01, help="L2 pull of the choice towards the former weights")
     parser.add_argument("--platt", action="store_true", help="Platt-scale the blend on TRAIN (to compare; not shipped)")
+    parser.add_argument("--knee", type=float, default=None,
+                        help=f"known_chunk_gap's knee, to compare (shipped {choice.KNOWN_COVER_KNEE}; needs --out)")
     args = parser.parse_args(argv)
+    if args.knee is not None:
+        if args.out is None:
+            parser.error("--knee compares a knee: give --out, the shipped weights go with the code's knee")
+        choice.KNOWN_COVER_KNEE = args.knee  # the fingerprint then differs from the code's: a test would tell
     train, dev, pool = load(limit=120 if args.smoke else None)
     off_train, off_dev = off_topic(pool)
     train, dev = train + off_train, dev + off_dev

@@ -42,6 +42,16 @@ def test_a_swapped_modifier_and_a_negation_are_seen() -> None:
     assert _features("How deep did engineers drill in 2019?", TEXTS[1])["miss_number"] == 1
 
 
+def test_a_chunk_short_of_the_known_question_words_is_a_near_miss_and_an_unknown_word_is_not() -> None:
+    """`known_chunk_gap` counts only the words some chunk uses: "semiconductors" in no text is a paraphrase or an
+    unknown (weighed by `unknown`), "weighing" in another text is a qualifier this passage lacks."""
+    full = _features("Which devices were used in markets?", TEXTS[0])
+    paraphrase = _features("Which semiconductors were used in markets?", TEXTS[0])
+    other = _features("Which devices did engineers use for weighing in markets?", TEXTS[1])
+    assert full["known_chunk_gap"] == 0 and paraphrase["unknown"] > 0 and paraphrase["known_chunk_gap"] == 0
+    assert other["known_chunk_gap"] > 0
+
+
 def test_confidence_is_higher_for_the_answering_sentence_than_for_a_near_miss() -> None:
     model = shipped_chooser()
     lexicon = Lexicon(TEXTS)

@@ -20,7 +20,11 @@ WEIGHTS = Path(__file__).with_name("choice_weights.json")
 PICK_NAMES = ("span_cosine", "span_cover", "focus_cover", "chunk_cover", "chunk_cosine", "typed", "novel", "rank",
               "other_row", "window_cover")
 CONF_NAMES = ("span_cover", "focus_cover", "typed", "year_clash", "missing", "unknown", "span_cosine",
-              "chunk_cover", "modifier_gap", "negation", "miss_number", "max_miss", "untyped_number", "miss_name")
+              "chunk_cover", "modifier_gap", "negation", "miss_number", "max_miss", "untyped_number", "miss_name",
+              "known_chunk_gap")
+# How much of the question's words that the corpus uses at all the span's chunk must hold before a shortfall counts
+# against it (`known_chunk_gap`); chosen on TAT-QA DEV (bench/train_choice.py --knee, docs/ANSWERING.md).
+KNOWN_COVER_KNEE = 0.8
 _NEG = frozenset(str.split("not no never none neither nor without cannot"))
 
 
@@ -64,7 +68,9 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
                         lexicon: Lexicon) -> np.ndarray:
     """The evidence of the picked span, and what it leaves unexplained: a modifier of the question missing next to
     a word the span has ("complex devices" asked, "simple devices" written), negation on one side only, a number
-    of the question its chunk lacks, the rarest question word the span lacks, names of the question it lacks."""
+    of the question its chunk lacks, the rarest question word the span lacks, names of the question it lacks, and
+    how far the chunk falls short of the question's words that the corpus uses (a near miss: another passage on
+    the same subject; a word no chunk uses is a paraphrase or an unknown, weighed by `unknown`, not a shortfall)."""
     toks = tokens(text)
     own = stems_of(toks)
     pairs = zip(question.terms, question.terms[1:], strict=False)
@@ -75,8 +81,10 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     max_miss = coverage(question, own, lexicon.rarity)[2]
     untyped = question.expects == "number" and not ev.typed
     miss_name = sum(not covered(n, chunk) for n in question.named) / max(1, len(question.named))
+    known = min(1.0, ev.chunk_cover / (1.0 - unknown)) if unknown < 1.0 else 0.0
     return np.array([ev.span_cover, ev.focus_cover, float(ev.typed), float(ev.year_clash),
                      float(bool(question.missing)), unknown, ev.span_cosine, ev.chunk_cover, float(min(gap, 2)),
-                     float(negated != question.negated), float(miss_number), max_miss, float(untyped), miss_name],
+                     float(negated != question.negated), float(miss_number), max_miss, float(untyped), miss_name,
+                     max(0.0, KNOWN_COVER_KNEE - known)],
                     dtype=np.float64)
 
