@@ -29,17 +29,18 @@ def write_corpus(folder: Path) -> None:
 
 
 class Counting:
-    """The embedder's question-time calls: the texts each `encode_queries` call was given."""
+    """The embedder's question-time model calls (queries through the batcher, spans directly): their texts."""
 
     def __init__(self, embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[str]] = []
-        real = embedder.encode_queries
+        assert embedder._query is not None  # the default int8 encoder, which every question-time call goes through
+        real = embedder._query.encode
 
         def encode(texts: list[str]) -> np.ndarray:
             self.calls.append(list(texts))
             return real(texts)
 
-        monkeypatch.setattr(embedder, "encode_queries", encode)
+        monkeypatch.setattr(embedder._query, "encode", encode)
 
 
 def test_every_span_of_every_chunk_has_the_question_paths_vector(corpus_dir: Path, build: Callable[..., BuildReport],

@@ -70,8 +70,8 @@ class Settings(BaseSettings):
         "auto", description="How queries are embedded: auto (ONNX Runtime, else torch), onnx, onnx-int8 (int8 "
         "weights), torch, or sentence-transformers' encode(); each fast path is checked against encode() at load.")
     query_batch: int = Field(32, ge=1, description="Most queries embedded by one model call: those that arrive "
-                             "while a call runs share the next one (float32 backends; int8 embeds each query alone, "
-                             "as its vectors would depend on the batch); 1: no batching.")
+                             "while a call runs share the next one (every backend gives a query the vector it gets "
+                             "alone); 1: no batching.")
     store: Literal["files", "milvus"] = Field(
         "files", description="Where the index lives: files (the index folder) or milvus (QA_MILVUS_URI).")
     milvus_uri: str = Field("milvus.db", description="Milvus: a file path (Milvus Lite, embedded) or "

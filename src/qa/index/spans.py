@@ -1,11 +1,12 @@
 """Span vectors stored with a generation: the embedding of every candidate answer span of every chunk
 (qa.text.units), made by the build so that the first question about a document embeds no sentence.
 
-They are made by the question path itself (`Embedder.encode_spans`: the query encoder, one text a call when it
-is the int8 graph), so an answer from stored vectors is the answer the question-time cache would give. Keyed by
-a 64-bit hash of the span's text (equal texts share a vector, as in that cache) and sorted for binary search;
-kept as float16 (cosines move by about 1e-4), `span_keys.npy` and `spans.npy` in the files store, memory-mapped
-when served. A generation written before they existed has none: its spans are embedded at question time.
+They are made by the question path itself (`Embedder.encode_spans`: the query encoder, in batches, which give
+each text the vector it gets alone: embed/quantize.py), so an answer from stored vectors is the answer the
+question-time cache would give. Keyed by a 64-bit hash of the span's text (equal texts share a vector, as in that
+cache) and sorted for binary search; kept as float16 (cosines move by about 1e-4), `span_keys.npy` and `spans.npy`
+in the files store, memory-mapped when served. A generation written before they existed has none: its spans are
+embedded at question time.
 """
 
 from __future__ import annotations
