@@ -8,9 +8,10 @@ symmetric quantization (a scale per token from its largest absolute value, zero 
 token's integers depend on that token alone: a batched vector equals the vector of the text alone, and agrees
 with encode() better than the per-tensor graph (mean cosine 0.997 against 0.993 on the bundled corpus' sentences).
 
-ONNX Runtime's extended graph optimizations fuse `MatMulInteger` + `Cast` + `Mul` into `MatMulIntegerToFloat`,
-which takes the activation scale as one number: with per-row scales it computes wrong vectors (cosine 0.73
-measured), so these graphs run with the basic optimizations only (`OPTIMIZATION`).
+ONNX Runtime's extended graph optimizations, which fuse the integer product with its rescaling (`MatMulInteger` +
+`Cast` + `Mul`), compute wrong vectors from this graph (cosine 0.73 with encode()'s; presumably a fusion that
+expects one activation scale per tensor; not pinned down further), so these graphs run with the basic
+optimizations only (`OPTIMIZATION`); `test_embedding.py` checks the vectors against encode().
 """
 
 from __future__ import annotations
