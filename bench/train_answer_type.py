@@ -118,14 +118,14 @@ def report(name: str, model: KindModel, rows: list[tuple[str, str]], confident: 
     return acc
 
 
-def train(l2: float, tat: list[tuple[str, str]], wtq: list[tuple[str, str]]) -> KindModel:
+def train(l2: float, tat: list[tuple[str, str]], wtq: list[tuple[str, str]], wtq_share: float = 1.0) -> KindModel:
     rows = tat + wtq
     counts = Counter(f for q, _ in rows for f in set(kind_features(q)))
     names = ["bias", *sorted(f for f, n in counts.items() if n >= MIN_COUNT and f != "bias")]
     index = {f: i for i, f in enumerate(names)}
     rows_at, cols, y = _matrix(rows, index)
-    # TAT-QA's report questions weigh as much in all as the more numerous WikiTableQuestions ones.
-    weight = np.array([1.0] * len(tat) + [len(tat) / max(len(wtq), 1)] * len(wtq))
+    # WikiTableQuestions weighs `wtq_share` of TAT-QA's report questions in all (1: as much).
+    weight = np.array([1.0] * len(tat) + [wtq_share * len(tat) / max(len(wtq), 1)] * len(wtq))
     w = fit((rows_at, cols, len(names)), y, weight, l2)
     return KindModel({f: tuple(round(float(v), 2) for v in w[i]) for f, i in index.items()
                       if f == "bias" or np.abs(w[i]).max() >= PRUNE})
@@ -148,13 +148,14 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--out", type=Path, default=WEIGHTS)
+    ap.add_argument("--wtq-share", type=float, default=1.0, help="WikiTableQuestions' weight in all, TAT-QA's = 1")
     args = ap.parse_args(argv)
     tat, wtq = examples("train")
     dev_tat, dev_wtq = examples("dev")
     print(f"TRAIN: TAT-QA {len(tat)}, WikiTableQuestions {len(wtq)}")
     best: tuple[float, float, KindModel] | None = None
     for l2 in L2:
-        model = train(l2, tat, wtq)
+        model = train(l2, tat, wtq, args.wtq_share)
         print(f"L2 {l2}: {len(model.weights)} features")
         acc = report("  TAT-QA DEV", model, dev_tat)
         report("  WikiTableQuestions DEV", model, dev_wtq)
