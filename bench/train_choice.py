@@ -31,10 +31,10 @@ import numpy as np
 from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
 from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam, rounded, train_logistic
 from qa.answer import choice
-from qa.answer.asked import TYPED
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
 from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
 from qa.answer.features import Passage
+from qa.answer.kinds import short_pick
 from qa.answer.passage import sentence_of
 from qa.answer.reader import Linear, read
 from qa.records import Span
@@ -221,18 +221,19 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
 
 
 def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) -> None:
-    """The answer as served for answerable DEV questions: the reader's best span of the chosen sentence when a
-    number, date or name is asked (without the neighbouring-sentence read), else the chosen sentence or clause."""
+    """The answer as served for answerable DEV questions: the reader's span of the chosen sentence that
+    `kinds.short_pick` serves (a number, date or name asked, or a sure learned answer kind; without the
+    neighbouring-sentence read), else the chosen sentence or clause."""
     rows = []
     for w in dev:
         if w.example.kind != "answerable":
             continue
         i = picked(w, pick)
         text = w.texts[i]
-        if w.question.expected[0] in TYPED:
-            sentence = sentence_of(w.contexts[i], w.spans[i])
-            found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity)
-            text = found[0].text if found else text
+        sentence = sentence_of(w.contexts[i], w.spans[i])
+        found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity)
+        at = short_pick(w.question.text, w.question.expected, [f.kind for f in found])
+        text = found[at].text if at is not None else text
         rows.append((text, w.example.gold))
     print(f"{name}, served answer on answerable DEV (n={len(rows)}): exact match "
           f"{np.mean([exact(t, g) for t, g in rows]):.3f}, word F1 {np.mean([f1(t, g) for t, g in rows]):.3f}, "

@@ -10,6 +10,7 @@ from qa.answer.asked import TYPED
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
+from qa.answer.kinds import short_pick
 from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
@@ -166,7 +167,8 @@ class Answerer:
         reads = None
         if kind == "passage" and best is not None:
             reads = read_hits(question, qvec, hits, (best.hit, best.span), lexicon, self.spans)
-            if best.hit.chunk.kind == "table_row" and not (reads.answer and question.expected[0] in TYPED):
+            short = short_pick(resolved, question.expected, [f.reading.kind for f in reads.answer])
+            if best.hit.chunk.kind == "table_row" and not (question.expected[0] in TYPED and short is not None):
                 # An answer is never a table row read out as a sentence: a short value of the row ("$470B")
                 # may answer, the whole row may not; its value then comes from the table engine or nowhere.
                 kind, reads = ("table" if table is not None and t_conf >= TABLE_MIN else "none"), None
@@ -256,11 +258,14 @@ class Answerer:
                 for n, h in enumerate(hits, start=1)]
 
     def _passage_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
-        """The reader's best span of the picked sentence when the question asks for a number, date or name;
-        else (and when the reader finds nothing there) the evidence scorer's sentence or clause."""
+        """The reader's span of the picked sentence that `kinds.short_pick` serves (a number, date or name asked,
+        of no other kind than a sure learned answer kind; or of a sure kind for an untyped "what" question); else
+        (and when the reader finds nothing there) the evidence scorer's sentence or clause."""
         best, reads = decision.best, decision.reads
         assert best is not None and reads is not None
-        top = reads.answer[0] if reads.answer and decision.question.expected[0] in TYPED else None
+        q = decision.question
+        at = short_pick(q.text, q.expected, [f.reading.kind for f in reads.answer])
+        top = reads.answer[at] if at is not None else None
         hit, span = (top.hit, top.span) if top else (best.hit, best.span)
         chunk = hit.chunk
         cited = [hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]
