@@ -16,8 +16,9 @@ from qa.tableqa.financial_parser import answer_financial
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.mentions import link_cells, question_numbers
 from qa.tableqa.parser import answer_table, candidates_for, rank
-from qa.tableqa.programs import Cond, Program, execute, render
+from qa.tableqa.programs import Cond, Program, execute
 from qa.tableqa.ranker import WEIGHTS, Ranker
+from qa.tableqa.render import render
 from qa.tables.types import normalize
 
 HEADER = ["Rank", "Nation", "Gold", "Silver", "Bronze", "Total"]
@@ -196,3 +197,28 @@ def test_wtq_scoring_matches_numbers_and_normalised_strings_as_sets() -> None:
 def test_tat_scoring_rounds_numbers_and_requires_the_scale() -> None:
     assert tat_correct(["-9.031"], "percent", "-9.03", "percent")
     assert not tat_correct(["5"], "", "5", "million")
+
+
+def test_verdicts_answer_with_the_question_words_yes_or_no_or_the_value_named_in_more_rows() -> None:
+    t = make_table(HEADER, [*ROWS[:4], ["5", "Spain", "1", "0", "0", "1"]])
+    more = Program("word_gt", key=1, by=2, args=("france", "spain", "more", "less"))
+    assert execute(t, more).values == ("more",)  # France 3 gold, Spain 2 (its first row)
+    assert execute(t, Program("word_lt", key=1, by=2, args=more.args)).values == ("less",)
+    assert execute(t, Program("yes_gt", key=1, by=-1, args=("spain", "france"))).values == ("yes",)  # a later row
+    assert execute(t, Program("compare_count_max", key=1, args=("france", "spain"))).values == ("Spain",)
+    assert render(t, more) == 'word_gt(Nation "france" vs "spain", by Gold) -> more/less'
+
+
+def test_candidates_cover_more_or_less_yes_no_counts_equal_to_a_number_and_demonyms() -> None:
+    assert _oracle_has("did france win more or less silver medals than spain?", ["more"])
+    assert _oracle_has("was spain ranked before france?", ["no"])
+    assert _oracle_has("how many nations won no gold medals?", ["1"])
+    assert _oracle_has("how many nations won exactly two silver medals?", ["2"])
+    assert link_cells(make_table(HEADER, ROWS), normalize("how many french athletes won gold?"))[0].value == "france"
+
+
+def test_outcome_words_in_result_cells_filter_wins_and_losses() -> None:
+    t = make_table(["Week", "Opponent", "Result"], [["1", "Denver", "L 3–19"], ["2", "Oakland", "W 28–27"],
+                                                    ["3", "Buffalo", "W 22–16"]])
+    found = {execute(t, p).values for p in generate(t, make_context(t, "how many games did they win?"))}
+    assert ("2",) in found

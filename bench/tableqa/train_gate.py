@@ -30,6 +30,9 @@ from qa.tableqa.learned import is_financial
 from qa.tables.model import Table, find_tables
 
 L2_GRID = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1)
+# How many times each TAT-QA training question counts: that part is smaller than the WTQ part, and the two sets'
+# dev accuracies weigh equally. Chosen on dev with L2 (issue 12, mean of both: 1 -> 0.5429, 2 -> 0.5478, 3 -> 0.5452).
+TAT_WEIGHTS = (1, 2, 3)
 WTQ_LIMIT = 4000  # WikiTableQuestions training questions used (of about 11,000): ample for a few hundred weights
 
 
@@ -165,22 +168,23 @@ def main() -> None:
         raise SystemExit(f"no training data at {DATA}")
     a.workdir.mkdir(parents=True, exist_ok=True)
     small = 30 if a.smoke else 0
-    train = _rows("wtq", "train", a.workdir, small or WTQ_LIMIT) + _rows("tat", "train", a.workdir, small)
+    wtq, tat = _rows("wtq", "train", a.workdir, small or WTQ_LIMIT), _rows("tat", "train", a.workdir, small)
     dev = {name: _rows(name, "dev", a.workdir, small) for name in ("wtq", "tat")}
-    best: tuple[float, float, dict[str, float]] | None = None
-    for l2 in L2_GRID:
-        w = fit(train, l2)
-        got = {name: figures(rows, w) for name, rows in dev.items()}
-        mean = (got["wtq"]["gate"] + got["tat"]["gate"]) / 2
-        print(f"l2={l2:g} dev gate wtq {got['wtq']['gate']:.4f} tat {got['tat']['gate']:.4f}")
-        if best is None or mean > best[0] + 1e-9:
-            best = (mean, l2, w)
+    best: tuple[float, float, int, dict[str, float]] | None = None
+    for k in TAT_WEIGHTS:
+        for l2 in L2_GRID:
+            w = fit(wtq + tat * k, l2)
+            got = {name: figures(rows, w) for name, rows in dev.items()}
+            mean = (got["wtq"]["gate"] + got["tat"]["gate"]) / 2
+            print(f"tat_weight={k} l2={l2:g} dev gate wtq {got['wtq']['gate']:.4f} tat {got['tat']['gate']:.4f}")
+            if best is None or mean > best[0] + 1e-9:
+                best = (mean, l2, k, w)
     assert best is not None
-    _, l2, weights = best
+    _, l2, k, weights = best
     report = {name: {k: round(v, 4) for k, v in figures(rows, weights).items()} for name, rows in dev.items()}
-    print(json.dumps({"l2": l2, "dev": report}, indent=1))
-    a.out.write_text(json.dumps({"l2": l2, "dev": report, "weights": weights}, indent=0, sort_keys=True),
-                     encoding="utf-8")
+    print(json.dumps({"l2": l2, "tat_weight": k, "dev": report}, indent=1))
+    a.out.write_text(json.dumps({"l2": l2, "tat_weight": k, "dev": report, "weights": weights}, indent=0,
+                                sort_keys=True), encoding="utf-8")
 
 
 if __name__ == "__main__":

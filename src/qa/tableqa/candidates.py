@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from qa.tableqa.grid import TypedTable
-from qa.tableqa.mentions import Link, comparison_conds, link_cells, outcome_conds
+from qa.tableqa.mentions import (
+    DISTINCT,
+    Link,
+    comparison_conds,
+    counted_noun,
+    equality_conds,
+    link_cells,
+    outcome_conds,
+)
 from qa.tableqa.programs import Cond, Program
 from qa.tables.types import normalize
 
@@ -21,6 +29,7 @@ class Context:
     q_num: str
     links: tuple[Link, ...]
     num_cols: tuple[int, ...]
+    noun: str = ""  # the counted thing ("how many players" -> player)
 
 
 def make_context(t: TypedTable, question: str) -> Context:
@@ -28,7 +37,7 @@ def make_context(t: TypedTable, question: str) -> Context:
     num_cols = tuple(c for c in range(t.n_cols) if t.types[c] in NUMERIC)
     # numbers keep their thousands separators out: "10,000" must stay one number, not "10 000"
     q_num = re.sub(r"(\d),(\d{3})", r"\1\2", question.lower())
-    return Context(q, q_num, tuple(link_cells(t, q)), num_cols)
+    return Context(q, q_num, tuple(link_cells(t, q)), num_cols, counted_noun(q))
 
 
 def _cond(link: Link) -> Cond:
@@ -40,7 +49,9 @@ def cond_sets(t: TypedTable, ctx: Context) -> list[tuple[Cond, ...]]:
     single = [(_cond(link),) for link in ctx.links]
     pairs = [(_cond(a), _cond(b)) for a, b in combinations(ctx.links[:6], 2) if a.col != b.col]
     cmps = comparison_conds(t, ctx.q_num, list(ctx.num_cols))
-    mixed = [(c, _cond(link)) for c in cmps[:4] for link in ctx.links[:3] if link.col != c.col]
+    eqs = equality_conds(t, ctx.q_num, list(ctx.num_cols))
+    cmps += [c for c in eqs if c not in cmps]
+    mixed = [(c, _cond(link)) for c in cmps[:4] + eqs[:2] for link in ctx.links[:3] if link.col != c.col]
     rng = _range_conds(t, ctx)
     neg = ([(Cond(link.col, "!=" if link.exact else "nothas", link.value),) for link in ctx.links[:3]]
            if NEG.search(ctx.q_norm) else [])
@@ -76,7 +87,7 @@ def _row_programs(t: TypedTable, ctx: Context, cs: tuple[Cond, ...]) -> list[Pro
         for n in ctx.num_cols:
             # n == c gives the max/min value itself ("what is the highest attendance")
             out += [Program("argmax", c, cs, n), Program("argmin", c, cs, n)]
-        if not cs and t.types[c] not in NUMERIC:
+        if t.types[c] not in NUMERIC and (not cs or (len(cs) == 1 and DISTINCT.search(ctx.q_norm))):
             out.append(Program("count_distinct", c, cs))
         if len(cs) <= 1:
             out += [Program("mode", c, cs), Program("antimode", c, cs)]
@@ -99,6 +110,28 @@ def _pair_programs(t: TypedTable, ctx: Context) -> list[Program]:
             out.append(Program(op, key=a.col, args=args, by=-1))
             out += [Program(op, key=a.col, args=args, by=n) for n in ctx.num_cols if n != a.col]
         out += [Program(op, n, key=a.col, args=args) for n in ctx.num_cols if n != a.col for op in ("diff", "sum2")]
+        out += [Program(op, key=a.col, args=args) for op in ("compare_count_max", "compare_count_min")]
+        out += _verdicts(ctx, a, b)
+    return out
+
+
+WORD_PAIR = re.compile(r"\b(more|less|higher|lower|above|below|before|after|greater|fewer|larger|smaller|better|worse"
+                       r"|earlier|later|longer|shorter|older|younger|first|second|last)\s+or\s+(\w+)")
+YES_NO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|can|could)\b")
+
+
+def _verdicts(ctx: Context, a: Link, b: Link) -> list[Program]:
+    """'did A win more or less than B' (the question's words) and 'was A before B' (yes or no), by each numeric
+    column and by row order, the two values in the order the question names them."""
+    x, y = sorted((a, b), key=lambda link: ctx.q_norm.find(link.value) % 10_000)
+    bys = [-1, *(n for n in ctx.num_cols if n != a.col)]
+    m = WORD_PAIR.search(ctx.q_norm)
+    out = []
+    if m:
+        args = (x.value, y.value, m.group(1), m.group(2))
+        out += [Program(op, by=n, key=a.col, args=args) for n in bys for op in ("word_gt", "word_lt")]
+    if YES_NO.search(ctx.q_norm):
+        out += [Program(op, by=n, key=a.col, args=(x.value, y.value)) for n in bys for op in ("yes_gt", "yes_lt")]
     return out
 
 

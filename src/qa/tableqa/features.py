@@ -8,6 +8,7 @@ import numpy as np
 
 from qa.lru import per_object
 from qa.tableqa.candidates import Context
+from qa.tableqa.cues import cond_header_feats, count_feats, degree_words, direction_feats
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.mentions import STOP, question_numbers
 from qa.tableqa.programs import Cond, Exec, Program, match_rows
@@ -149,6 +150,8 @@ class Featurizer:
         self.best = max(self.ov, default=0)
         self.q_words = set(self.q_toks)
         self.near = [near_overlap(t, c, self.q_words) for c in range(t.n_cols)]
+        self.degree = degree_words(self.q_toks)
+        self.noun = ctx.noun
 
     def _op_part(self, op: str) -> np.ndarray:
         key = ("op", op)
@@ -169,6 +172,12 @@ class Featurizer:
             self.memo[key] = hash_feats(f)
         return self.memo[key]
 
+    def _condh_part(self, c: int) -> np.ndarray:
+        key = ("condh", c)
+        if key not in self.memo:
+            self.memo[key] = hash_feats(cond_header_feats(self.t, c, self.q_toks, self.wh))
+        return self.memo[key]
+
     def extract(self, p: Program, e: Exec) -> np.ndarray:
         """Feature ids for one candidate: op x question words, column roles, filters, result shape."""
         t, ctx, op = self.t, self.ctx, p.op
@@ -179,5 +188,7 @@ class Featurizer:
         f = [f"self_by|{op}"] if p.by == ret and p.by >= 0 else []
         f += _cond_feats(t, ctx, p, self.q_stems, column_ranges(t), self.q_words)
         f += _result_feats(t, ctx, p, e, self.wh)
+        f += direction_feats(t, p, self.degree) + count_feats(t, p, self.noun, ctx.q_norm)
         parts.append(hash_feats(f))
+        parts += [self._condh_part(c) for c in sorted({c.col for c in p.conds})]
         return np.concatenate(parts)

@@ -10,8 +10,9 @@ from qa.tableqa.features import Featurizer
 from qa.tableqa.financial import financial_features, generate_financial, predict_scale, row_scores, scale_cues
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.parser import Result, Scored
-from qa.tableqa.programs import execute, render
+from qa.tableqa.programs import execute
 from qa.tableqa.ranker import Ranker, make_group, softmax
+from qa.tableqa.render import render
 from qa.tables.types import normalize
 from qa.text.tokens import stem
 

@@ -28,7 +28,8 @@ OPERATIONS = {
     "sum2": "sum", "diff_cols": "difference", "lookup": "lookup", "clist": "list", "csub": "difference",
     "cpct": "percent_change", "cratio": "ratio", "cshare": "share", "csum": "sum", "cavg": "average",
     "year_of_max": "argmax", "year_of_min": "argmin", "col_years": "list", "ccount_gt": "count",
-    "ccount_lt": "count",
+    "ccount_lt": "count", "compare_count_max": "compare", "compare_count_min": "compare", "word_gt": "compare",
+    "word_lt": "compare", "yes_gt": "compare", "yes_lt": "compare",
 }  # fmt: skip
 _AS_WRITTEN = frozenset({"count", "count_distinct", "ccount_gt", "ccount_lt", "col_years", "year_of_max",
                          "year_of_min", "clist"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.programs import Cond
 from qa.tables.types import parse_number
-from qa.text.tokens import STOPWORDS
+from qa.text.tokens import STOPWORDS, stem
 
 # The one stop list, and words that name a column rather than a value ("which team", "what year").
 STOP = STOPWORDS | {"team", "year", "years", "total", "name", "list"}
@@ -25,6 +25,10 @@ COMPARATORS = [
 OUTCOMES = [(r"\b(won|win|wins|winning|victor\w*|beat|defeat(?:ed)?)\b", (">",)),
             (r"\b(lost|lose|loss|losses|losing|defeat\w*)\b", ("<",)),
             (r"\b(tie|tied|ties|draw|drawn|draws)\b", (">=", "<="))]
+
+
+DISTINCT = re.compile(r"\b(different|distinct|unique|kinds?|types?)\b")
+_HOW_MANY = re.compile(r"\b(?:how many|number of|total number of|count of)\s+((?:\w+\s+){0,3})")
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,38 @@ def _grams(tokens: list[str], n_max: int = 4) -> set[str]:
     return {" ".join(tokens[i:i + n]) for n in range(1, n_max + 1) for i in range(len(tokens) - n + 1)}
 
 
+# Demonyms a question says for the country a cell names ("how many canadian players": Nationality = Canada).
+_DEMONYMS = (
+    "american: united states, usa; british: great britain, united kingdom; english: england; "
+    "scottish: scotland; irish: ireland; welsh: wales; french: france; german: germany, west germany; "
+    "italian: italy; spanish: spain; portuguese: portugal; dutch: netherlands; belgian: belgium; "
+    "swiss: switzerland; austrian: austria; swedish: sweden; norwegian: norway; danish: denmark; "
+    "finnish: finland; polish: poland; czech: czech republic; hungarian: hungary; romanian: romania; "
+    "bulgarian: bulgaria; greek: greece; turkish: turkey; russian: russia; ukrainian: ukraine; "
+    "canadian: canada; mexican: mexico; brazilian: brazil; argentine: argentina; argentinian: argentina; "
+    "chilean: chile; colombian: colombia; japanese: japan; chinese: china; korean: south korea, korea; "
+    "indian: india; australian: australia; kenyan: kenya; ethiopian: ethiopia; nigerian: nigeria; "
+    "egyptian: egypt; jamaican: jamaica; cuban: cuba; serbian: serbia; croatian: croatia; "
+    "slovenian: slovenia; slovak: slovakia; estonian: estonia; latvian: latvia; lithuanian: lithuania; "
+    "israeli: israel; iranian: iran; thai: thailand; filipino: philippines; indonesian: indonesia; "
+    "soviet: soviet union; icelandic: iceland; moroccan: morocco; algerian: algeria; "
+    "south african: south africa"
+)
+DEMONYMS: dict[str, tuple[str, ...]] = {
+    k.strip(): tuple(n.strip() for n in v.split(",")) for k, v in (e.split(":") for e in _DEMONYMS.split(";"))}
+
+
+def _country_names(q_norm: str) -> list[str]:
+    pad = f" {q_norm} "
+    return [n for d, names in DEMONYMS.items() if f" {d} " in pad or f" {d}s " in pad for n in names]
+
+
 def link_cells(t: TypedTable, q_norm: str, cap: int = 8) -> list[Link]:
     """Exact whole-cell mentions first, then partial (phrase inside a cell) ones; longest first, capped."""
-    pad = f" {q_norm} "
-    grams = {g for g in _grams(q_norm.split()) if g not in STOP and not all(w in STOP for w in g.split())}
+    names = _country_names(q_norm)
+    pad = f" {q_norm} " + "".join(f" {n} " for n in names)
+    grams = {g for g in _grams(q_norm.split()) | set(names)
+             if g not in STOP and not all(w in STOP for w in g.split())}
     exact: dict[tuple[int, str], int] = {}
     part: dict[tuple[int, str], int] = {}
     for c in range(t.n_cols):
@@ -115,13 +147,54 @@ def comparison_conds(t: TypedTable, q_norm: str, num_cols: list[int]) -> list[Co
     return out[:12]
 
 
+_NONE = re.compile(r"\b(?:no|zero|none|not|without|never)\b|n['’]t\b")
+
+
+def equality_conds(t: TypedTable, q_num: str, num_cols: list[int]) -> list[Cond]:
+    """'only one medal', 'won the cup four times', 'no gold medals': a count column equal to a small number."""
+    nums = [x for x in question_numbers(q_num) if x < 1000]
+    if _NONE.search(q_num):
+        nums.append(0.0)
+    cols = [c for c in num_cols if t.types[c] == "number"][:6]
+    return [Cond(c, "==", "", x) for x in dict.fromkeys(nums) for c in cols][:8]
+
+
 def outcome_conds(t: TypedTable, q_norm: str) -> list[tuple[Cond, ...]]:
     """'won' / 'lost' / 'tied' over a score column: the first side more than, less than or equal to the other."""
     scores = [c for c in range(t.n_cols) if t.types[c] == "score"]
-    wanted = [conds for rx, conds in OUTCOMES if re.search(rx, q_norm)]
-    return [tuple(Cond(c, op, "", 0.0) for op in ops) for ops in wanted for c in scores[:2]]
+    wanted = [(i, conds) for i, (rx, conds) in enumerate(OUTCOMES) if re.search(rx, q_norm)]
+    out = [tuple(Cond(c, op, "", 0.0) for op in ops) for _, ops in wanted for c in scores[:2]]
+    return out + [(Cond(c, "has", w),) for i, _ in wanted for c, w in _outcome_words(t, i)]
+
+
+# Result cells that open with an outcome word ("W 28–27", "Loss", "D 1–1"), by the OUTCOMES entry they say.
+_OUTCOME_WORDS = ({"w", "win", "won", "victory"}, {"l", "loss", "lost", "defeat"}, {"d", "t", "draw", "tie", "tied"})
+
+
+def _outcome_words(t: TypedTable, i: int) -> list[tuple[int, str]]:
+    """Text columns where most cells open with an outcome word, and the word of outcome i they use most."""
+    out = []
+    for c in range(t.n_cols):
+        if t.types[c] == "score":
+            continue
+        firsts = [t.norm[r][c].split()[0] for r in range(t.n_rows) if t.norm[r][c]]
+        said = [w for w in firsts if any(w in ws for ws in _OUTCOME_WORDS)]
+        if firsts and 2 * len(said) > len(firsts):
+            mine = [w for w in said if w in _OUTCOME_WORDS[i]]
+            if mine:
+                out.append((c, max(set(mine), key=mine.count)))
+    return out[:2]
 
 
 def cell_number(text: str) -> float | None:
     """Number of a question token (re-exported for the features)."""
     return parse_number(text)
+
+
+def counted_noun(q_norm: str) -> str:
+    """The first content word after "how many" / "number of" ("how many total medals" -> medal)."""
+    m = _HOW_MANY.search(q_norm)
+    if not m:
+        return ""
+    words = [w for w in m.group(1).split() if w not in STOP and w not in ("total", "times", "different")]
+    return stem(words[0]) if words else ""

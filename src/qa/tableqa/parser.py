@@ -8,8 +8,9 @@ import numpy as np
 from qa.tableqa.candidates import generate, make_context
 from qa.tableqa.features import Featurizer
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
-from qa.tableqa.programs import Exec, Program, execute, render
+from qa.tableqa.programs import Exec, Program, execute
 from qa.tableqa.ranker import Group, Ranker, make_group, softmax
+from qa.tableqa.render import render
 
 BY_MASS = True
 

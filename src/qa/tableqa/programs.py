@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from qa.tableqa.grid import TypedTable
 from qa.tables.types import score_part
 
-CMP = {">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
+CMP = {"==": lambda a, b: a == b,
+       ">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
 AGG_OPS = ("sum", "avg")
 SCORE_PARTS = ("own", "other", "total")
 SUPER_OPS = ("argmax", "argmin")
+VERDICT_OPS = ("compare_count_max", "compare_count_min", "word_gt", "word_lt", "yes_gt", "yes_lt")
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def _superlative(t: TypedTable, p: Program) -> Exec:
 def _key_rows(t: TypedTable, p: Program) -> list[int] | None:
     """First row whose key column holds each mentioned value (None if one is missing)."""
     out = []
-    for a in p.args:
+    for a in p.args[:2]:  # word answers carry their two words after the two values
         rows = match_rows(t, (Cond(p.key, "=", a),), skip_total=False)
         if not rows:
             return None
@@ -133,6 +135,28 @@ def _compare(t: TypedTable, p: Program) -> Exec:
             return EMPTY
         win = rows[0] if (a > b) == (p.op == "compare_max") else rows[1]
     return Exec((t.rows[win][p.key],), None, tuple(rows), tuple((r, p.by) for r in rows if p.by >= 0))
+
+
+def _verdict(t: TypedTable, p: Program) -> Exec:
+    """The question's own words as the answer: `word_gt` says args[2] when the first value named is greater than
+    the second (by column `by`, or by row order when by < 0) and args[3] otherwise; `yes_gt` says yes or no;
+    `_lt` reverses; `compare_count_max`/`_min` name the value written in more (fewer) rows."""
+    if p.op.startswith("compare_count"):
+        n = [len(match_rows(t, (Cond(p.key, "=", a),))) for a in p.args]
+        if n[0] == n[1]:
+            return EMPTY
+        win = 0 if (n[0] > n[1]) == (p.op == "compare_count_max") else 1
+        kept = match_rows(t, (Cond(p.key, "=", p.args[win]),))
+        return Exec((t.rows[kept[0]][p.key],), None, tuple(kept), ()) if kept else EMPTY
+    rows = _key_rows(t, p)
+    if rows is None or len(rows) != 2 or rows[0] == rows[1]:
+        return EMPTY
+    a, b = ((float(r) for r in rows) if p.by < 0 else (t.num(r, p.by) for r in rows))
+    if a is None or b is None or a == b:
+        return EMPTY
+    first = (a > b) == p.op.endswith("_gt")
+    words = p.args[2:4] if p.op.startswith("word") else ("yes", "no")
+    return Exec((words[0] if first else words[1],), None, tuple(rows), tuple((r, p.by) for r in rows if p.by >= 0))
 
 
 def _diff(t: TypedTable, p: Program) -> Exec:
@@ -241,6 +265,8 @@ def execute(t: TypedTable, p: Program) -> Exec:
             return _superlative(t, p)
         if p.op in ("compare_max", "compare_min"):
             return _compare(t, p)
+        if p.op in VERDICT_OPS:
+            return _verdict(t, p)
         if p.op in ("diff", "sum2"):
             return _diff(t, p)
         if p.cells:
@@ -248,55 +274,3 @@ def execute(t: TypedTable, p: Program) -> Exec:
         return _row_ops(t, p)
     except (IndexError, ValueError, ZeroDivisionError, OverflowError):
         return EMPTY
-
-
-def _cond_text(t: TypedTable, c: Cond) -> str:
-    val = f'"{c.value}"' if c.num is None else fmt(c.num)
-    op = "contains" if c.op == "has" else c.op
-    side = f" ({c.value})" if c.value in SCORE_PARTS else ""
-    return f"{t.header[c.col]}{side} {op} {val}"
-
-
-def _render_cells(t: TypedTable, p: Program) -> str:
-    """Readable text of a program over explicit cells, such as (Revenue[2019] - Revenue[2018]) / Revenue[2018] * 100."""
-    h = t.header
-    ref = [f"{t.rows[r][0] or h[0]}[{h[c]}]" for r, c in p.cells]
-    sym = {"csub": " - ", "cratio": " / ", "csum": " + "}.get(p.op)
-    if p.op == "lookup":
-        return ref[0]
-    if p.op == "col_years":
-        return "years(" + ", ".join(h[c] for _, c in p.cells) + ")"
-    if p.op.startswith("ccount"):
-        return f"count({', '.join(ref)} {'>' if p.op == 'ccount_gt' else '<'} {p.args[0]})"
-    if p.op.startswith("year_of"):
-        return f"column_{p.op}({', '.join(ref)})"
-    if p.op == "clist":
-        return "list(" + ", ".join(ref) + ")"
-    if sym:
-        return sym.join(ref)
-    if p.op == "cavg":
-        return f"({' + '.join(ref)}) / {len(ref)}"
-    return f"({ref[0]} - {ref[1]}) / {ref[1]} * 100" if p.op == "cpct" else f"{ref[0]} / {ref[1]} * 100"
-
-
-def render(t: TypedTable, p: Program) -> str:
-    """Readable text such as count(rows where Nation = "italy" and Rank <= 10)."""
-    h = t.header
-    where = " and ".join(_cond_text(t, c) for c in p.conds)
-    w = f" where {where}" if where else ""
-    if p.cells:
-        return _render_cells(t, p)
-    if p.op in SUPER_OPS:
-        return f"{p.op}({h[p.col]}, by {h[p.by]}{w})"
-    if p.op in ("compare_max", "compare_min"):
-        by = h[p.by] if p.by >= 0 else "row order"
-        return f'{p.op}({h[p.key]} in "{p.args[0]}" or "{p.args[1]}", by {by})'
-    if p.op == "sum2":
-        return f'{h[p.col]}[{h[p.key]} = "{p.args[0]}"] + {h[p.col]}[{h[p.key]} = "{p.args[1]}"]'
-    if p.op == "diff":
-        return f'|{h[p.col]}[{h[p.key]} = "{p.args[0]}"] - {h[p.col]}[{h[p.key]} = "{p.args[1]}"]|'
-    if p.op == "diff_cols":
-        return f"|{h[p.col]} - {h[p.by]}|{w}"
-    if p.op == "count":
-        return f"count(rows{w})"
-    return f"{p.op}({h[p.col]}{w})"

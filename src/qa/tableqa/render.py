@@ -1,0 +1,61 @@
+"""Readable text of a program: count(rows where Nation = "italy" and Rank <= 10), (Revenue[2019] - Revenue[2018])."""
+from __future__ import annotations
+
+from qa.tableqa.grid import TypedTable
+from qa.tableqa.programs import SCORE_PARTS, SUPER_OPS, VERDICT_OPS, Cond, Program, fmt
+
+
+def _cond_text(t: TypedTable, c: Cond) -> str:
+    val = f'"{c.value}"' if c.num is None else fmt(c.num)
+    op = "contains" if c.op == "has" else c.op
+    side = f" ({c.value})" if c.value in SCORE_PARTS else ""
+    return f"{t.header[c.col]}{side} {op} {val}"
+
+
+def _render_cells(t: TypedTable, p: Program) -> str:
+    """Readable text of a program over explicit cells, such as (Revenue[2019] - Revenue[2018]) / Revenue[2018] * 100."""
+    h = t.header
+    ref = [f"{t.rows[r][0] or h[0]}[{h[c]}]" for r, c in p.cells]
+    sym = {"csub": " - ", "cratio": " / ", "csum": " + "}.get(p.op)
+    if p.op == "lookup":
+        return ref[0]
+    if p.op == "col_years":
+        return "years(" + ", ".join(h[c] for _, c in p.cells) + ")"
+    if p.op.startswith("ccount"):
+        return f"count({', '.join(ref)} {'>' if p.op == 'ccount_gt' else '<'} {p.args[0]})"
+    if p.op.startswith("year_of"):
+        return f"column_{p.op}({', '.join(ref)})"
+    if p.op == "clist":
+        return "list(" + ", ".join(ref) + ")"
+    if sym:
+        return sym.join(ref)
+    if p.op == "cavg":
+        return f"({' + '.join(ref)}) / {len(ref)}"
+    return f"({ref[0]} - {ref[1]}) / {ref[1]} * 100" if p.op == "cpct" else f"{ref[0]} / {ref[1]} * 100"
+
+
+def render(t: TypedTable, p: Program) -> str:
+    """Readable text such as count(rows where Nation = "italy" and Rank <= 10)."""
+    h = t.header
+    where = " and ".join(_cond_text(t, c) for c in p.conds)
+    w = f" where {where}" if where else ""
+    if p.cells:
+        return _render_cells(t, p)
+    if p.op in SUPER_OPS:
+        return f"{p.op}({h[p.col]}, by {h[p.by]}{w})"
+    if p.op in VERDICT_OPS:
+        by = "rows" if p.op.startswith("compare_count") else h[p.by] if p.by >= 0 else "row order"
+        words = "" if p.op.startswith("compare_count") else " -> " + ("/".join(p.args[2:4]) or "yes/no")
+        return f'{p.op}({h[p.key]} "{p.args[0]}" vs "{p.args[1]}", by {by}){words}'
+    if p.op in ("compare_max", "compare_min"):
+        by = h[p.by] if p.by >= 0 else "row order"
+        return f'{p.op}({h[p.key]} in "{p.args[0]}" or "{p.args[1]}", by {by})'
+    if p.op == "sum2":
+        return f'{h[p.col]}[{h[p.key]} = "{p.args[0]}"] + {h[p.col]}[{h[p.key]} = "{p.args[1]}"]'
+    if p.op == "diff":
+        return f'|{h[p.col]}[{h[p.key]} = "{p.args[0]}"] - {h[p.col]}[{h[p.key]} = "{p.args[1]}"]|'
+    if p.op == "diff_cols":
+        return f"|{h[p.col]} - {h[p.by]}|{w}"
+    if p.op == "count":
+        return f"count(rows{w})"
+    return f"{p.op}({h[p.col]}{w})"
