@@ -133,7 +133,7 @@ def test_altered_vectors_are_not_reused_as_the_embedding_cache(
     report = build()
     assert report.written and report.embedded == report.chunks == 2
     loaded = load_latest(tmp_path / "index")
-    fresh = embedder.encode([c.search_text for c in loaded.data.chunks])
+    fresh = embedder.encode_documents([c.search_text for c in loaded.data.chunks])  # as the build embeds them
     assert np.allclose(loaded.data.vectors, fresh, atol=1e-5)
 
 
