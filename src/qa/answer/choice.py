@@ -14,7 +14,7 @@ import numpy as np
 from qa.answer.evidence import Evidence, Lexicon, Question
 from qa.answer.features import coverage, covered, stems_of
 from qa.answer.reader import Linear, read_weights, write_weights
-from qa.text.tokens import tokens
+from qa.text.tokens import NEGATIONS, tokens
 
 WEIGHTS = Path(__file__).with_name("choice_weights.json")
 PICK_NAMES = ("span_cosine", "span_cover", "focus_cover", "chunk_cover", "chunk_cosine", "typed", "novel", "rank",
@@ -25,7 +25,6 @@ CONF_NAMES = ("span_cover", "focus_cover", "typed", "year_clash", "missing", "un
 # How much of the question's words that the corpus uses at all the span's chunk must hold before a shortfall counts
 # against it (`known_chunk_gap`); chosen on TAT-QA DEV (bench/train_choice.py --knee, docs/ANSWERING.md).
 KNOWN_COVER_KNEE = 0.8
-_NEG = frozenset(str.split("not no never none neither nor without cannot"))
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     own = stems_of(toks)
     pairs = zip(question.terms, question.terms[1:], strict=False)
     gap = sum(1 for a, b in pairs if not covered(a, own) and covered(b, own))
-    negated = any(t.word in _NEG or t.word.replace("’", "'").endswith("n't") for t in toks)
+    negated = any(t.word in NEGATIONS or t.word.replace("’", "'").endswith("n't") for t in toks)
     chunk = stems_of(tokens(context)) | own
     miss_number = any(n not in chunk for n in question.numbers)
     max_miss = coverage(question, own, lexicon.rarity)[2]

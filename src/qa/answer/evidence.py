@@ -16,7 +16,7 @@ from qa.embed.embedder import Embedder
 from qa.index.spans import SpanTable
 from qa.lru import Lru
 from qa.records import Span, Vectors
-from qa.text.tokens import STOPWORDS, Token, content, terms, tokens
+from qa.text.tokens import NEGATIONS, STOPWORDS, Token, content, terms, tokens
 from qa.text.units import sentence_units
 
 Expect = Literal["number", "date", "name", "any"]
@@ -163,9 +163,6 @@ _TYPE_NOUNS = frozenset(str.split(
     "money year years date day month time percentage percent amount number share rate kind type sort cost price value"
 ))
 _MUCH_MONEY = re.compile(r"\bmuch money\b", re.IGNORECASE)
-_NEGATION = frozenset(str.split(
-    "not no never none neither nor without cannot"
-))
 
 
 def is_content(token: Token) -> bool:
@@ -183,7 +180,7 @@ def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...
     words = [t.stem for t in kept if is_content(t)]
     numbers = tuple(t.text.replace(",", "") for t in kept if t.text[:1].isdigit() and not t.text.endswith("%"))
     named = tuple(t.stem for i, t in enumerate(kept) if i > 0 and t.capital and is_content(t))
-    negated = any(t.word in _NEGATION or t.word.endswith("n't") for t in toks) or "n't" in question.lower()
+    negated = any(t.word in NEGATIONS or t.word.endswith("n't") for t in toks) or "n't" in question.lower()
     return tuple(dict.fromkeys(words)), tuple(itertools.pairwise(words)), numbers, named, negated
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from qa.answer.asked import NUMERIC, TYPED
+from qa.answer.reader import read_weights
 from qa.text.tokens import Token, content, tokens
 
 KINDS = ("percent", "money", "count", "date", "other")
@@ -93,12 +94,11 @@ class KindModel:
         rows = ",\n".join(f"{json.dumps(f)}:{json.dumps(list(r))}" for f, r in sorted(self.weights.items()))
         return f'{head},\n"weights":{{\n{rows}\n}}}}\n'
 
-
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> KindModel:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(doc["kinds"]) != KINDS or doc["head_words"] != HEAD_WORDS:
-            raise ValueError(f"{path}: trained for other kinds or features; rerun python -m bench.train_answer_type")
+        doc = read_weights(path, {"kinds": KINDS})  # one weight row per feature, one line each (to_json)
+        if doc["head_words"] != HEAD_WORDS:
+            raise ValueError(f"{path}: trained for other features; rerun python -m bench.train_answer_type")
         return cls({f: tuple(float(v) for v in r) for f, r in doc["weights"].items()})
 
 

@@ -108,6 +108,9 @@ STOPWORDS = frozenset(str.split(
     "some very can could would should may might must shall get got"
 ))
 
+# One list of the words that negate what a sentence or question says (near-miss and contradiction features).
+NEGATIONS = frozenset(str.split("not no never none neither nor without cannot"))
+
 
 @dataclass(frozen=True)
 class Token:
