@@ -3,8 +3,6 @@ the candidates it generates, the shipped ranker weights, and the WTQ / TAT-QA an
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from bench.tableqa.data import split_header
@@ -12,7 +10,8 @@ from bench.tableqa.scoring import tat_correct, wtq_correct
 
 from qa.tableqa.candidates import generate, make_context
 from qa.tableqa.features import DIM, Featurizer
-from qa.tableqa.financial_parser import answer_financial
+from qa.tableqa.financial import declared_scales, predict_scale
+from qa.tableqa.financial_parser import ReportView, ScaleModel, answer_financial, build_financial
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.mentions import link_cells, question_numbers
 from qa.tableqa.parser import answer_table, candidates_for, rank
@@ -182,9 +181,9 @@ def test_the_shipped_wtq_weights_answer_a_superlative_question() -> None:
 
 def test_the_shipped_tat_weights_answer_with_a_scale() -> None:
     model = Ranker.load(str(WEIGHTS / "tat.npz"))
-    scales = json.loads((WEIGHTS / "tat_scale.json").read_text(encoding="utf-8"))
+    scales = ScaleModel.load(WEIGHTS / "tat_scale.json")
     ask = "What was the percentage change in revenue between 2018 and 2019?"
-    best = answer_financial(ask, [FIN_HEADER], FIN_ROWS, model, "in thousands", scale_table=scales)[0]
+    best = answer_financial(ask, [FIN_HEADER], FIN_ROWS, model, "in thousands", scale_model=scales)[0]
     assert best.result.values == ("20",) and best.scale == "percent"
 
 
@@ -222,3 +221,51 @@ def test_outcome_words_in_result_cells_filter_wins_and_losses() -> None:
                                                     ["3", "Buffalo", "W 22–16"]])
     found = {execute(t, p).values for p in generate(t, make_context(t, "how many games did they win?"))}
     assert ("2",) in found
+
+
+REPORT_HEADER = ["", "2019", "2018", "2017"]
+REPORT_ROWS = [["Raw materials", "$3,445", "$2,897", "$2,100"], ["Finished goods", "6,356", "6,253", "5,000"],
+               ["Total inventories", "9,801", "9,150", "7,100"], ["Net loss", "(15,571)", "(24,122)", "(1,000)"]]
+
+
+def _report_answers(question: str) -> set[tuple[tuple[str, ...], str]]:
+    """Each candidate's values (sorted) with its program's text, for a small inventories table."""
+    view = ReportView(make_table(REPORT_HEADER, REPORT_ROWS))
+    found = build_financial(view, question)
+    return {(tuple(sorted(e.values)), render(view.grid, p)) for p, e in zip(found.programs, found.execs, strict=True)}
+
+
+@pytest.mark.parametrize(("question", "values", "program"), [
+    ("What is the average finished goods for 2017-2019?", ("5869.6667",),
+     "(Finished goods[2019] + Finished goods[2018] + Finished goods[2017]) / 3"),
+    ("What was the total inventories in 2019?", ("9,801",), "Total inventories[2019]"),
+    ("What are the components of inventories?", ("Finished goods", "Raw materials"),
+     "list(Raw materials, Finished goods)"),
+    ("How many components of inventories are there?", ("2",), "count(Raw materials, Finished goods)"),
+    ("Which component had the highest value in 2019?", ("Finished goods",),
+     "argmax(Raw materials[2019], Finished goods[2019])"),
+    ("What is the average net loss in 2018 and 2019?", ("19846.5",), "|(Net loss[2019] + Net loss[2018]) / 2|"),
+    ("In which years were finished goods above 6,000?", ("2018", "2019"),
+     "years(Finished goods[2019], Finished goods[2018], Finished goods[2017] > 6000)"),
+])
+def test_report_candidates_cover_ranges_totals_row_sets_and_magnitudes(question: str, values: tuple[str, ...],
+                                                                        program: str) -> None:
+    assert (values, program) in _report_answers(question)
+
+
+def test_a_report_answer_is_given_in_a_scale_only_a_declaration_names() -> None:
+    view = ReportView(make_table(REPORT_HEADER, REPORT_ROWS))
+    lookup = Program("lookup", cells=((0, 1),))
+    assert declared_scales(view, lookup) == {"", "percent"}
+    declared = ReportView(view.grid, declared="thousand")
+    assert declared_scales(declared, lookup) == {"", "percent", "thousand"}
+    model = ScaleModel({"bias": [0.0, 1.0, 2.0, 0.0, 0.0]})  # prefers million, then thousand
+    assert predict_scale(declared, "what were raw materials in 2019", lookup, execute(view.grid, lookup),
+                         model) == "thousand"
+
+
+def test_the_scale_model_learns_a_declared_scale_and_percent_cells() -> None:
+    items = [(["bias", "declared:million"], "million")] * 5 + [(["bias", "pctcell:True"], "percent")] * 5
+    model = ScaleModel.fit(items)
+    assert model.predict(["bias", "declared:million"]) == "million"
+    assert model.predict(["bias", "pctcell:True"]) == "percent"

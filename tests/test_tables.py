@@ -219,3 +219,21 @@ def test_csv_sidecar_may_declare_scale_and_currency(scale: object) -> None:
     (table,) = find_tables(doc)
     assert (table.scale, table.unit) == (1e6, "USD")
     assert render_row(table, table.rows[0]) == "Retail (in millions): 2024 1200.5; 2023 1100"
+
+
+def test_a_year_row_with_footnote_marks_is_a_header_row_and_a_lone_scale_note_is_the_tables() -> None:
+    text = ("|  |  | Year Ended December 31, |  |\n|---|---|---|---|\n|  | 2019 (1) | 2018 (2) | 2017 |\n"
+            "|  |  | (in thousands, except per share amounts) |  |\n| Revenues | $2,222 | $1,958 | $1,717 |\n"
+            "| Dividend per share | $1.08 | $1.00 | $0.84 |\n")
+    (table,) = find_tables(_doc(text))
+    assert table.columns == ["2019 (1)", "2018 (2)", "2017"]
+    assert table.scale == 1e3 and table.scale_except == "per share amounts"
+    assert [r.label for r in table.rows] == ["Revenues", "Dividend per share"]
+
+
+def test_a_lower_header_label_stays_under_the_upper_label_it_sits_in() -> None:
+    text = ("|  | 2019 |  | 2018 |  |\n|  |  | % of total |  | % of total |\n|---|---|---|---|---|\n"
+            "|  | Amount | revenues | Amount | revenues |\n| VAS | 199,991 | 53% | 176,646 | 56% |\n"
+            "| Others | 7,566 | 2% | 4,831 | 2% |\n")
+    (table,) = find_tables(_doc(text))
+    assert table.columns == ["2019 Amount", "2019 % of total revenues", "2018 Amount", "2018 % of total revenues"]

@@ -5,10 +5,14 @@ import csv
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.corpus.files import FileEntry, load
+from qa.tableqa.financial import ReportView
 from qa.tableqa.grid import flatten_header, read_wtq_csv
+from qa.tables.model import Table, find_tables
 from qa.tables.types import _YEAR, parse_number
 
 DATA = str(Path(__file__).resolve().parents[3] / "shared" / "data")  # ../shared/data beside the checkout
@@ -89,3 +93,49 @@ def load_tatqa() -> list[Example]:
                                tuple(str(g) for g in gold), dev, ctx["table"]["uid"], q["answer_from"],
                                q["answer_type"], q["scale"], text))
     return out
+
+
+@dataclass(frozen=True)
+class ReportExample:
+    """One TAT-QA question over its table as the product reads it (the report view of `tableqa/learned.py`)."""
+    qid: str
+    question: str
+    view: ReportView
+    gold: tuple[str, ...]
+    dev: bool
+    table_id: str
+    answer_from: str
+    answer_type: str
+    scale: str
+    table: Table  # the corpus table the view was made from
+
+
+def load_tatqa_views(folder: Path | None = None) -> list[ReportExample]:
+    """TAT-QA questions, each table written as the benchmark's corpus file (`bench/tableqa_corpus.py`) and read
+    back by the product, so that the report model is trained on the tables it will be asked about."""
+    from bench.splits import tatqa_contexts
+    from bench.tableqa_corpus import tatqa_source, write_tatqa
+    from qa.tableqa.learned import viewed
+
+    folder = folder or Path(tempfile.gettempdir()) / "qa-tableqa-tat-corpus"
+    contexts = tatqa_contexts("all")
+    write_tatqa(folder, contexts)
+    out = []
+    for ctx in contexts:
+        tables = read_tables(folder / tatqa_source(ctx))
+        if not tables:
+            continue
+        view = viewed(tables[0])
+        dev = is_dev(ctx["table"]["uid"])
+        for q in ctx["questions"]:
+            gold = q["answer"] if isinstance(q["answer"], list) else [q["answer"]]
+            out.append(ReportExample(q["uid"], q["question"], view, tuple(str(g) for g in gold), dev,
+                                     ctx["table"]["uid"], q["answer_from"], q["answer_type"], q["scale"] or "",
+                                     tables[0]))
+    return out
+
+
+def read_tables(path: Path) -> list[Table]:
+    """The tables of one corpus file, as the product finds them."""
+    st = path.stat()
+    return find_tables(load(FileEntry(path.name, path, st.st_size, st.st_mtime_ns), 1 << 30))

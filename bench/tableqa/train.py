@@ -2,39 +2,43 @@
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import sys
 import time
 
 import numpy as np
 
-from bench.tableqa.data import Example, load_tatqa, load_wtq
+from bench.tableqa.data import Example, ReportExample, load_tatqa_views, load_wtq
 from bench.tableqa.scoring import tat_gold, tat_norm, wtq_correct
-from qa.tableqa.financial import answer_kind, scale_cues
-from qa.tableqa.financial_parser import build_financial, learn_scale_table
+from qa.tableqa.financial import ScaleModel, predict_scale, ruled_scale, scale_features
+from qa.tableqa.financial_parser import build_financial, rank_financial
 from qa.tableqa.grid import TypedTable, make_table
 from qa.tableqa.parser import candidates_for
 from qa.tableqa.programs import Exec
 from qa.tableqa.ranker import WEIGHTS, Group, Ranker, save_groups, softmax
+from qa.tables.types import normalize
 
 
-def _label_chunk(args: tuple[list[Example], str]) -> list[Group]:
+def _label_chunk(args: tuple[list[Example] | list[ReportExample], str]) -> list[Group]:
     """Build candidates per question and mark those whose denotation matches the gold answer."""
-    ex, task = args
-    correct, builder = (tat_ok, build_financial) if task == "tat" else (wtq_ok, candidates_for)
+    ex, _ = args
     tabs: dict[str, TypedTable] = {}
     out = []
     for e in ex:
+        if isinstance(e, ReportExample):  # a report table as the product reads it
+            s = build_financial(e.view, e.question)
+            labels = np.array([tat_ok(x, e) for x in s.execs], bool)
+            out.append(Group(s.group.uniq, s.group.inv, s.group.starts, s.group.lens, labels))
+            continue
         t = tabs.get(e.table_id) or tabs.setdefault(e.table_id, make_table(list(e.header), [list(r) for r in e.rows]))
-        s = builder(t, e.question)
-        labels = np.array([correct(x, e) for x in s.execs], bool)
+        s = candidates_for(t, e.question)
+        labels = np.array([wtq_ok(x, e) for x in s.execs], bool)
         g = s.group
         out.append(Group(g.uniq, g.inv, g.starts, g.lens, labels))
     return out
 
 
-def labelled(ex: list[Example], task: str, workers: int = 2) -> list[Group]:
+def labelled(ex: list[Example] | list[ReportExample], task: str, workers: int = 2) -> list[Group]:
     """Groups for all examples, built in a few processes; chunk order keeps the result deterministic."""
     chunks = [(ex[i:i + 200], task) for i in range(0, len(ex), 200)]
     if workers <= 1:
@@ -47,13 +51,49 @@ def wtq_ok(x: Exec, e: Example) -> bool:
     return wtq_correct(x.values, list(e.gold))
 
 
-def tat_ok(x: Exec, e: Example) -> bool:
+def tat_ok(x: Exec, e: Example | ReportExample) -> bool:
     """Value match ignoring scale (the scale is predicted by rule, not ranked)."""
-    return sorted(tat_norm(v) for v in x.values) == sorted(tat_norm(g) for g in tat_gold(list(e.gold)))
+    return tat_ok_values(x.values, e)
 
 
-def tat_examples(dev: bool) -> list[Example]:
-    return [e for e in load_tatqa() if e.dev == dev and e.answer_from in ("table", "table-text")]
+def tat_ok_values(values: tuple[str, ...], e: Example | ReportExample) -> bool:
+    return sorted(tat_norm(v) for v in values) == sorted(tat_norm(g) for g in tat_gold(list(e.gold)))
+
+
+def tat_examples(dev: bool) -> list[ReportExample]:
+    """TAT-QA table and table-text questions over their tables as the product reads them."""
+    return [e for e in load_tatqa_views() if e.dev == dev and e.answer_from in ("table", "table-text")]
+
+
+def scale_items(model: Ranker, examples: list[ReportExample]) -> list[tuple[list[str], str]]:
+    """(scale features, gold scale) of each question's best-scored right candidate, where the scale is not fixed
+    by rule (percentage operations, counts, years, text)."""
+    items = []
+    for e in examples:
+        s = build_financial(e.view, e.question)
+        right = [i for i, x in enumerate(s.execs) if tat_ok(x, e)]
+        if not right:
+            continue
+        scores = model.scores(s.group)
+        i = max(right, key=lambda j: scores[j])
+        p, x = s.programs[i], s.execs[i]
+        q = normalize(e.question)
+        if ruled_scale(p, x) is None:
+            items.append((scale_features(e.view, q, p, x), e.scale))
+    return items
+
+
+def scale_accuracy(model: Ranker, scales: ScaleModel, examples: list[ReportExample]) -> float:
+    """How often the top candidate's predicted scale is the gold scale."""
+    hits = []
+    for e in examples:
+        s = build_financial(e.view, e.question)
+        if not s.programs:
+            hits.append(e.scale == "")
+            continue
+        i = int(np.argmax(model.scores(s.group)))
+        hits.append(predict_scale(e.view, normalize(e.question), s.programs[i], s.execs[i], scales) == e.scale)
+    return float(np.mean(hits))
 
 
 def fit_calibration(model: Ranker, items: list[Group]) -> tuple[float, float]:
@@ -66,7 +106,11 @@ def fit_calibration(model: Ranker, items: list[Group]) -> tuple[float, float]:
         i = int(np.argmax(p))
         xs.append(np.log(max(p[i], 1e-6) / max(1 - p[i], 1e-6)))
         ys.append(float(g.labels[i]))
-    x, y = np.array(xs), np.array(ys)
+    return _logistic(np.array(xs), np.array(ys))
+
+
+def _logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Logistic regression of y on x (slope, intercept), damped Newton steps."""
     a, b = 1.0, 0.0
     for _ in range(50):
         z = 1 / (1 + np.exp(-(a * x + b)))
@@ -76,6 +120,19 @@ def fit_calibration(model: Ranker, items: list[Group]) -> tuple[float, float]:
         step = np.clip(np.linalg.solve(hess, grad), -1.0, 1.0)  # damped: tiny DEV sets can be near-separable
         a, b = np.array([a, b]) - step
     return float(a), float(b)
+
+
+def fit_report_calibration(model: Ranker, examples: list[ReportExample]) -> tuple[float, float]:
+    """The calibration of the report model on the probability its top answer pools (`rank_financial`)."""
+    probe = Ranker(model.w, (1.0, 0.0))  # uncalibrated: its confidence is the pooled mass itself
+    groups = []
+    for e in examples:
+        res = rank_financial(e.view, e.question, probe, top=1)
+        if res:
+            mass, right = res[0].result.confidence, tat_ok_values(res[0].result.values, e)
+            groups.append((mass, right))
+    return _logistic(np.array([np.log(max(m, 1e-6) / max(1 - m, 1e-6)) for m, _ in groups]),
+                     np.array([float(r) for _, r in groups]))
 
 
 def main() -> None:
@@ -90,6 +147,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--out", default=str(WEIGHTS / "wtq.npz"))
     ap.add_argument("--task", default="wtq", choices=["wtq", "tat"])
+    ap.add_argument("--scale-l2", type=float, default=1e-3, help="L2 of the report scale model (tat)")
     args = ap.parse_args()
     t0 = time.time()
     if args.task == "tat":
@@ -97,14 +155,13 @@ def main() -> None:
         tr, dv = labelled(tr_ex, "tat", args.workers), labelled(tat_examples(True), "tat", args.workers)
         model = Ranker()
         model.train(tr, epochs=args.epochs, lr=args.lr)
-        model.calib = fit_calibration(model, dv)
+        model.calib = fit_report_calibration(model, tat_examples(True))
         model.save(args.out)
-        items = [(scale_cues(make_table(list(e.header), [list(r) for r in e.rows]), e.context_text),
-                  answer_kind(e.answer_type == "arithmetic", e.gold), e.scale) for e in tr_ex if e.scale != "percent"]
-        with open(args.out.replace(".npz", "_scale.json"), "w") as f:
-            json.dump(learn_scale_table(items), f, indent=0, sort_keys=True)
+        scales = ScaleModel.fit(scale_items(model, tr_ex), l2=args.scale_l2)
+        scales.save(args.out.replace(".npz", "_scale.json"))
         acc = np.mean([bool(len(g.lens)) and g.labels[int(np.argmax(model.scores(g)))] for g in dv])
-        print(f"tat dev value-acc {acc:.4f} calib {model.calib} total {time.time() - t0:.0f}s")
+        print(f"tat dev value-acc {acc:.4f} scale-acc {scale_accuracy(model, scales, tat_examples(True)):.4f} "
+              f"calib {model.calib} total {time.time() - t0:.0f}s")
         return
     data = load_wtq()
     train = [e for e in data if not e.dev][: args.limit or None]

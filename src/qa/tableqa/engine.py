@@ -92,8 +92,10 @@ def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | No
 
 
 def _same_number(a: TableResult, b: TableResult) -> bool:
+    """The same figure in the same unit: a bare 7 is not the report model's 7% ("increase in the share")."""
     x, y = a.table_answer.number, b.table_answer.number
-    return x is not None and y is not None and math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+    return (x is not None and y is not None and math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+            and (a.table_answer.unit == "%") == (b.table_answer.unit == "%"))
 
 
 def offers(question: str, tables: list[Table], meaning: Meaning | None = None) -> list[tuple[Offer, TableResult]]:

@@ -1,145 +1,301 @@
-"""Financial (TAT-QA style) tables: row-label x column linking, cell arithmetic candidates, scale."""
+"""Financial (TAT-QA style) tables: row-label x column linking, cell arithmetic candidates, learned scale."""
 from __future__ import annotations
 
+import json
 import re
-from itertools import combinations, permutations
+from dataclasses import dataclass, field, replace
+from itertools import combinations, pairwise, permutations
+from pathlib import Path
 
 import numpy as np
 
-from qa.tableqa.features import Featurizer, hash_feats
+from qa.tableqa.features import hash_feats, wh_word
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.mentions import STOP, question_numbers
-from qa.tableqa.programs import Exec, Program, fmt
+from qa.tableqa.programs import EMPTY, Exec, Program, execute, fmt
 from qa.tables.types import normalize, parse_number
 from qa.text.tokens import stem
 
 YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
+# A year in a header or question: "2019", "20181" (footnote 1), "FY19", "FY 2019", "fiscal 2019".
+_ANY_YEAR = re.compile(r"(?<![\d.,$])((?:19|20)\d{2})\d?(?![\d,.]\d)|\bfy\s?'?(\d{2})\d?(?!\d)", re.IGNORECASE)
 SCALE_RX = [("thousand", r"thousands|\$ ?'000|’000|'000|\b000s\b|\$000"),
             ("million", r"millions|\$ ?m\b|\bmillion\b|\bmil\b|\$m\b|’million"),
             ("billion", r"billions|\bbillion\b")]
+SCALES = ("", "thousand", "million", "billion", "percent")
 
 
 RATE_WORDS = {"percentage", "percent", "change", "difference", "rate", "increase", "decrease"}
 SIGN_WORDS = {"difference", "change", "increase", "decrease", "decline", "growth", "variance", "between", "from"}
 
 
+@dataclass(frozen=True)
+class ReportView:
+    """A report table as the report model sees it: the typed grid, each row's section (normalised), the words
+    around the table (caption, heading, lead-in, column context), the scale the table declares ('', thousand,
+    million, billion), its header rows as written, each row's own declared scale and the table's currency."""
+    grid: TypedTable
+    sections: tuple[str, ...] = ()
+    text: str = ""
+    declared: str = ""
+    header: str = ""
+    row_scales: tuple[str, ...] = ()
+    unit: str = ""
+
+    def section(self, r: int) -> str:
+        return self.sections[r] if r < len(self.sections) else ""
+
+
+def years_in(text: str) -> list[int]:
+    """The years a header or question names, in order ("FY19" -> 2019, "20181" with a footnote -> 2018)."""
+    return [int(a) if a else 2000 + int(b) for a, b in _ANY_YEAR.findall(text)]
+
+
 def col_year(t: TypedTable, c: int) -> int | None:
     """The year a column header names (last one, 'Years Ended July 28, 2018' -> 2018)."""
-    ys = YEAR.findall(t.header[c]) if 0 <= c < t.n_cols else []
-    return int(ys[-1]) if ys else None
+    ys = years_in(t.header[c]) if 0 <= c < t.n_cols else []
+    return ys[-1] if ys else None
 
 
-def row_scores(t: TypedTable, q_stems: set[str]) -> list[tuple[float, int]]:
-    """Rows ranked by how much of their label (column 0) the question mentions."""
+# "total" names a row in a report ("Total revenue", "Total"), so it is not a stop word here as it is for entities.
+FIN_STOP = STOP - {"total"}
+# "2017-2019" (normalised to "2017 2019"), "2017 to 2019", "fiscal 2017 through fiscal 2019": every year between
+RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|to|through|until|\s)\s*(?:fiscal\s+(?:year\s+)?|fy\s*)?"
+                   r"((?:19|20)\d\d)\b")
+MAX_SET = 25  # rows in a set of rows listed, counted or compared ("What are the components of ...")
+SET_KINDS = ("section", "block", "all")
+# A loss or an expense written "(15,571)" is often asked for as its amount: "the average net loss" is 19,846.5.
+ABS_OPS = ("lookup", "cavg", "csum", "cshare", "cratio")
+REPORT_OPS = ("crows", "crow_max", "crow_min", "cheaders", "cyears_gt", "cyears_lt")
+
+
+def _label_tokens(text: str) -> list[str]:
+    """A label's words without stop words and footnote marks ("Asia Pacific (1)" -> asia, pacific)."""
+    return [w for w in text.split() if w not in FIN_STOP and not (w.isdigit() and len(w) <= 2) and len(w) > 1]
+
+
+def row_scores(v: ReportView, q_stems: set[str]) -> list[tuple[float, int]]:
+    """Rows ranked by how much of their label (column 0) the question mentions; words of the row's section
+    ("Projected benefit obligation — Discount rate") tell apart rows of the same label."""
+    t = v.grid
     out = []
     for r in range(t.n_rows):
-        toks = [w for w in t.norm[r][0].split() if w not in STOP]
+        toks = _label_tokens(t.norm[r][0])
         if toks:
             hit = sum(stem(w) in q_stems for w in toks)
             if hit:
-                out.append((hit / len(toks) + 0.05 * hit, r))
+                sec = _label_tokens(v.section(r))
+                shit = sum(stem(w) in q_stems for w in sec)
+                out.append((hit / len(toks) + 0.05 * hit + (0.1 * shit / len(sec) if sec else 0.0), r))
     return sorted(out, reverse=True)
 
 
 def link_columns(t: TypedTable, q_norm: str) -> list[int]:
-    """Numeric-ish columns whose year the question mentions; all data columns when none is mentioned."""
-    years = {int(y) for y in YEAR.findall(q_norm)}
+    """Numeric-ish columns whose year the question mentions (every year of a range "2017-2019"); all data
+    columns when none is mentioned."""
+    years = set(years_in(q_norm))
+    for a, b in RANGE.findall(q_norm):
+        years |= set(range(int(a), int(b) + 1)) if 0 < int(b) - int(a) <= 6 else set()
     cols = [c for c in range(1, t.n_cols) if any(t.num(r, c) is not None for r in range(t.n_rows))]
     hit = [c for c in cols if col_year(t, c) in years]
     return hit if hit else cols[:6]
+
+
+def row_sets(v: ReportView, q_stems: set[str]) -> list[tuple[str, tuple[int, ...]]]:
+    """Sets of rows a question may list, count or compare: each section's rows, the rows above each total row,
+    and all rows (total rows left out), best named first, at most four."""
+    t = v.grid
+    body = [r for r in range(t.n_rows) if not t.total[r] and t.rows[r][0].strip()]
+    sets: list[tuple[float, str, tuple[int, ...]]] = []
+    by_section: dict[str, list[int]] = {}
+    for r in body:
+        if v.section(r):
+            by_section.setdefault(v.section(r), []).append(r)
+    for sec, members in by_section.items():
+        words = _label_tokens(sec)
+        sets.append((sum(stem(w) in q_stems for w in words) / max(1, len(words)), "section", tuple(members)))
+    start = 0
+    for r in range(t.n_rows):
+        # a total row, or a row of figures without a label (a subtotal: "| | 171,819 | 140,176 |")
+        if t.total[r] or (not t.rows[r][0].strip() and any(t.num(r, c) is not None for c in range(1, t.n_cols))):
+            block = tuple(x for x in range(start, r) if x in body)
+            words = _label_tokens(t.norm[r][0])
+            sets.append((sum(stem(w) in q_stems for w in words) / max(1, len(words)), "block", block))
+            start = r + 1
+    sets.append((0.0, "all", tuple(body)))
+    seen: set[tuple[int, ...]] = set()
+    out: list[tuple[str, tuple[int, ...]]] = []
+    for _, kind, rs in sorted(sets, key=lambda x: -x[0]):
+        if 2 <= len(rs) <= MAX_SET and rs not in seen:
+            seen.add(rs)
+            out.append((kind, rs))
+    return out[:4]
 
 
 def _two_cell_ops(a: tuple[int, int], b: tuple[int, int]) -> list[Program]:
     return [Program(op, cells=(a, b)) for op in ("csub", "cpct", "cratio", "cshare")]
 
 
-def generate_financial(t: TypedTable, q_norm: str, q_raw: str = "", cap: int = 1500) -> list[Program]:
-    """Lookups, lists, and two-cell/row arithmetic over the best-linked rows and columns."""
+def _row_programs(r: int, cols: list[int], per_year: list[int], all_cols: list[int]) -> list[Program]:
+    """One row's lookups, two-column arithmetic and lists, averages and sums over its years, its best year."""
+    out = [Program("lookup", cells=((r, c),)) for c in all_cols] + [Program("lookup", cells=((r, 0),))]
+    for a, b in permutations(cols[:5], 2):
+        out += [*_two_cell_ops((r, a), (r, b)), Program("clist", cells=((r, a), (r, b)))]
+    for a, b in combinations(cols[:5], 2):
+        out += [Program("cavg", cells=((r, a), (r, b))), Program("csum", cells=((r, a), (r, b)))]
+    for span in (cols[:6] if len(cols) > 2 else [], per_year if len(per_year) > 2 else []):
+        if span:
+            cs = tuple((r, c) for c in span)
+            out += [Program("cavg", cells=cs), Program("csum", cells=cs)]
+    out += [Program(op, cells=tuple((r, c) for c in per_year)) for op in ("year_of_max", "year_of_min")]
+    return out
+
+
+def _pair_programs(r1: int, r2: int, c: int) -> list[Program]:
+    """Two rows in one column: difference, change, ratio, share, sum, list, average."""
+    out = [*_two_cell_ops((r1, c), (r2, c)), Program("csum", cells=((r1, c), (r2, c))),
+           Program("clist", cells=((r1, c), (r2, c)))]
+    return out + ([Program("cavg", cells=((r1, c), (r2, c)))] if r1 < r2 else [])
+
+
+def _set_programs(kind: str, rs: tuple[int, ...], cols: list[int]) -> list[Program]:
+    """A set of rows: its labels listed and counted, the row of its largest and smallest figure, its sum."""
+    labels = tuple((r, 0) for r in rs)
+    out = [Program("clist", cells=labels, args=(kind,)), Program("crows", cells=labels, args=(kind,))]
+    for c in cols[:3]:
+        out += [Program(op, cells=tuple((r, c) for r in rs), args=(kind,)) for op in ("crow_max", "crow_min", "csum")]
+    return out
+
+
+def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1500) -> list[Program]:
+    """Lookups, lists, and two-cell/row arithmetic over the best-linked rows and columns; lists, counts and
+    superlatives over sets of rows; the column headers; the magnitude of negative figures."""
+    t = v.grid
     q_stems = {stem(w) for w in q_norm.split()}
-    rows = [r for _, r in row_scores(t, q_stems)[:6]]
+    rows = [r for _, r in row_scores(v, q_stems)[:6]]
     cols = link_columns(t, q_norm)
     all_cols = [c for c in range(1, t.n_cols)]
+    ycols = [c for c in all_cols if col_year(t, c)]
+    named = [c for c in cols[:6] if col_year(t, c)]
+    per_year = named if len(named) >= 2 else cols[:5]
     out: list[Program] = []
     for r in rows:
-        out += [Program("lookup", cells=((r, c),)) for c in all_cols]
-        out += [Program("lookup", cells=((r, 0),))]
-        for a, b in permutations(cols[:5], 2):
-            out += _two_cell_ops((r, a), (r, b))
-            out.append(Program("clist", cells=((r, a), (r, b))))
-        for a, b in combinations(cols[:5], 2):
-            out += [Program("cavg", cells=((r, a), (r, b))), Program("csum", cells=((r, a), (r, b)))]
-        if len(cols) > 2:
-            cs = tuple((r, c) for c in cols[:5])
-            out += [Program("cavg", cells=cs), Program("csum", cells=cs)]
-        out += [Program(op, cells=tuple((r, c) for c in cols[:5])) for op in ("year_of_max", "year_of_min")]
-    ycols = [c for c in all_cols if col_year(t, c)]
+        out += _row_programs(r, cols, per_year, all_cols)
     if len(ycols) >= 2:
         out.append(Program("col_years", cells=tuple((0, c) for c in ycols)))
+    out.append(Program("cheaders", cells=tuple((0, c) for c in all_cols)))
     nums = [x for x in question_numbers(q_raw.lower()) if not 1900 <= x <= 2100]
     for r in rows[:3]:
         if len(cols) > 2:
             out.append(Program("clist", cells=tuple((r, c) for c in cols[:5])))
         for x in nums[:2]:
-            cs = tuple((r, c) for c in cols[:5])
-            out += [Program("ccount_gt", cells=cs, args=(fmt(x),)), Program("ccount_lt", cells=cs, args=(fmt(x),))]
+            cs = tuple((r, c) for c in per_year)
+            out += [Program(op, cells=cs, args=(fmt(x),)) for op in ("ccount_gt", "ccount_lt", "cyears_gt",
+                                                                      "cyears_lt")]
     for r1, r2 in permutations(rows[:3], 2):
         for c in cols[:3]:
-            out += _two_cell_ops((r1, c), (r2, c))
-            out += [Program("csum", cells=((r1, c), (r2, c))), Program("clist", cells=((r1, c), (r2, c)))]
-    return list(dict.fromkeys(out))[:cap]
+            out += _pair_programs(r1, r2, c)
+    for kind, rs in row_sets(v, q_stems):
+        out += _set_programs(kind, rs, cols)
+    out = list(dict.fromkeys(out))[:cap]
+    negative = [p for p in out if p.op in ABS_OPS and not p.args and _negative(t, p)]
+    return out + [replace(p, args=("abs",)) for p in negative][: max(0, cap - len(out))]
 
 
-def _scale_of(src: str) -> str:
-    for name, rx in SCALE_RX:
-        if re.search(rx, src.lower()):
-            return name
-    return ""
+def _negative(t: TypedTable, p: Program) -> bool:
+    """Some cell of the program is a negative number (its result may be)."""
+    return any((x := t.num(r, c)) is not None and x < 0 for r, c in p.cells)
 
 
-def scale_cues(t: TypedTable, text: str) -> str:
-    """Scale words in the header/row labels and 'in thousands'-style phrases in the paragraphs, as a key."""
-    head = _scale_of(" ".join(t.header) + " " + " ".join(r[0] for r in t.rows))
-    m = re.search(r"in (thousands|millions|billions)", text.lower())
-    para = m.group(1)[:-1] if m else ""
-    return f"{head}|{para}"
+def execute_report(t: TypedTable, p: Program) -> Exec:
+    """Run a report program: the operations of this module here, the rest by `programs.execute`; with args
+    ("abs",), the magnitude of a negative result."""
+    if p.args == ("abs",):
+        e = execute(t, replace(p, args=()))
+        if e.number is None or e.number >= 0 or len(e.values) != 1:
+            return EMPTY
+        return Exec((fmt(-e.number),), -e.number, e.rows, e.cells)
+    if p.op not in REPORT_OPS:
+        return execute(t, p)
+    try:
+        return _report_op(t, p)
+    except (IndexError, ValueError, ZeroDivisionError, OverflowError):
+        return EMPTY
 
 
-def answer_kind(arith: bool, values: tuple[str, ...] | list[str]) -> str:
-    """arith for computed answers, num for numeric cells as written, text for worded spans."""
-    if arith:
-        return "arith"
-    numeric = all(parse_number(v) is not None and not re.search(r"[a-z]{2,}", v.lower()) for v in values)
-    return "num" if numeric and values else "text"
+def _report_op(t: TypedTable, p: Program) -> Exec:
+    rows = tuple(sorted({r for r, _ in p.cells}))
+    if p.op == "crows":  # "How many components are there?": the rows of the set
+        return Exec((str(len(p.cells)),), float(len(p.cells)), rows, p.cells)
+    if p.op == "cheaders":  # "Which levels are shown in the table?": the column names
+        names = tuple(t.header[c] for _, c in p.cells)
+        return Exec(names, None, (), ()) if all(n.strip() and not n.startswith("column ") for n in names) else EMPTY
+    vals = [(t.num(r, c), (r, c)) for r, c in p.cells]
+    known = [(x, rc) for x, rc in vals if x is not None]
+    if p.op in ("crow_max", "crow_min"):  # "Which segment had the highest revenue?": the row's label
+        if len(known) < 2:
+            return EMPTY
+        best = max(known)[0] if p.op == "crow_max" else min(known)[0]
+        win = [rc for x, rc in known if x == best]
+        return Exec(tuple(t.rows[r][0] for r, _ in win), None, tuple(r for r, _ in win), tuple(win))
+    # cyears_gt / cyears_lt: "In which years was X below 20%?": the years of the columns that pass
+    if len(known) != len(vals) or not p.args:
+        return EMPTY
+    x = float(p.args[0])
+    passed = [rc for v, rc in known if (v > x if p.op == "cyears_gt" else v < x)]
+    years = [YEAR.findall(t.header[c]) for _, c in passed]
+    if not passed or not all(years):
+        return EMPTY
+    return Exec(tuple(y[-1] for y in years), None, tuple(sorted({r for r, _ in passed})), tuple(passed))
 
 
-def predict_scale(t: TypedTable, p: Program, e: Exec, cues: str, table: dict[str, str]) -> str:
-    """Percent for percentage ops and % cells, none for ratios/years; else the scale seen most often on
-    TRAIN for these cues and this kind of answer (annotators are inconsistent for spans)."""
-    if p.op in ("cpct", "cshare"):
-        return "percent"
-    if p.op in ("cratio", "year_of_max", "year_of_min", "col_years", "ccount_gt", "ccount_lt"):
-        return ""
-    cells_text = " ".join(t.rows[r][c] + " " + t.header[c] for r, c in p.cells)
-    if "%" in cells_text or "percent" in cells_text.lower():
-        return "percent"
-    kind = answer_kind(p.op in ("csub", "csum", "cavg"), e.values)
-    if kind == "text":
-        return ""
-    key = f"{cues}|{kind}"
-    if key in table:
-        return table[key]
-    head, para = cues.split("|")
-    return head or para
+class QuestionPart:
+    """The op x question-word features of one question, made once per operation."""
+
+    def __init__(self, q_norm: str, v: ReportView | None = None) -> None:
+        self.words = q_norm.split()
+        self.wh = wh_word(q_norm)
+        self.memo: dict[str, np.ndarray] = {}
+        stems = {stem(w) for w in self.words if w not in FIN_STOP}
+        self.stems = stems
+        self.said_total = "total" in self.words
+        # How many words of each column's header the question says (years aside): "FY19 Annual Salary"
+        t = v.grid if v is not None else None
+        self.col_ov = [sum(stem(w) in stems for w in _label_tokens(normalize(h)) if not years_in(w))
+                       for h in t.header] if t is not None else []
+        self.best_ov = max(self.col_ov[1:], default=0)
+        rows = row_scores(v, stems) if v is not None else []
+        self.best_row = rows[0][0] if rows else 0.0
+
+    def op(self, op: str) -> np.ndarray:
+        if op not in self.memo:
+            q = self.words
+            f = [f"op:{op}", f"op:{op}|wh:{self.wh}"] + [f"op:{op}|w:{w}" for w in q]
+            f += [f"op:{op}|b:{a}_{b}" for a, b in pairwise(q)]
+            self.memo[op] = hash_feats(f)
+        return self.memo[op]
 
 
-def financial_features(fz: Featurizer, t: TypedTable, q_norm: str, p: Program, e: Exec,
+def financial_features(qp: QuestionPart, v: ReportView, q_norm: str, p: Program, e: Exec,
                        rank_of: dict[int, tuple[int, float]]) -> np.ndarray:
     """Op x question words, plus: row-link rank of each cell, year mentioned, year order, same row/col."""
-    years = [int(y) for y in YEAR.findall(q_norm)]
+    t = v.grid
+    years = years_in(q_norm)
     f = [f"ncells:{min(len(p.cells), 4)}|{p.op}"]
+    if p.args and p.args[0] in SET_KINDS:  # a set of rows: which set, and is it named
+        f += [f"set:{p.args[0]}|{p.op}", f"setsize:{min(len(p.cells), 6)}|{p.op}"]
+        f += [f"set:{p.args[0]}|{p.op}|w:{w}" for w in q_norm.split()[:8]]
     for i, (r, c) in enumerate(p.cells[:3]):
         y = col_year(t, c)
         rk, sc = rank_of.get(r, (9, 0.0))
+        if c < len(qp.col_ov) and c > 0:
+            ov = qp.col_ov[c]
+            f += [f"colov:{min(ov, 2)}|{p.op}", f"colbest:{ov == qp.best_ov > 0}|{p.op}",
+                  f"colbeaten:{ov < qp.best_ov}|{p.op}"]
+        label = _label_tokens(t.norm[r][0])
+        missing = sum(stem(w) not in qp.stems for w in label)
+        f += [f"rowmiss:{min(missing, 3)}|{p.op}", f"rowbest:{sc >= qp.best_row > 0}|{p.op}",
+              f"rowtotal:{t.total[r]}|qtotal:{qp.said_total}|{p.op}"]
         f += [f"rowrank:{rk}|{p.op}|{i}", f"rowfit:{min(int(sc * 4), 4)}|{p.op}", f"rowtotal:{t.total[r]}|{p.op}",
               f"yearq:{y in years}|{p.op}", f"col0:{c == 0}|{p.op}", f"pcthdr:{'%' in t.header[c]}|{p.op}",
               f"colidx:{min(c, 4)}|{p.op}"]
@@ -159,4 +315,160 @@ def financial_features(fz: Featurizer, t: TypedTable, q_norm: str, p: Program, e
     if e.number is not None:
         f.append(f"sign:{e.number < 0}|{p.op}")
         f += [f"sign:{e.number < 0}|{p.op}|w:{w}" for w in q_norm.split() if w in SIGN_WORDS]
-    return np.concatenate([fz._op_part(p.op), hash_feats(f)])
+    if p.args == ("abs",):  # the magnitude of a negative figure: the question's words say when ("loss")
+        f += [f"abs|{p.op}", f"abs|rowneg:{all((x := t.num(r, c)) is not None and x < 0 for r, c in p.cells)}"]
+        return np.concatenate([qp.op(p.op), qp.op(f"{p.op}~abs"), hash_feats(f)])
+    return np.concatenate([qp.op(p.op), hash_feats(f)])
+
+
+# --- the scale ---------------------------------------------------------------------------------------------
+
+def _scale_of(src: str) -> str:
+    for name, rx in SCALE_RX:
+        if re.search(rx, src.lower()):
+            return name
+    return ""
+
+
+def answer_kind(arith: bool, values: tuple[str, ...] | list[str]) -> str:
+    """arith for computed answers, num for numeric cells as written, text for worded spans."""
+    if arith:
+        return "arith"
+    numeric = all(parse_number(v) is not None and not re.search(r"[a-z]{2,}", v.lower()) for v in values)
+    return "num" if numeric and values else "text"
+
+
+_OP_FAMILY = {"lookup": "span", "clist": "span", "csub": "arith", "csum": "arith", "cavg": "arith",
+              "cpct": "pct", "cshare": "pct", "cratio": "ratio"}
+_SCALE_Q = ("percentage", "percent", "%", "ratio", "how many", "per share", "proportion", "rate", "margin",
+            "million", "thousand", "billion", "average", "change", "difference", "total", "number of")
+_ROW_WORDS = re.compile(r"per share|%|percent|\brate\b|ratio|margin|number|shares|employees|days|years|months|"
+                        r"\bprice\b|\beps\b|headcount|\bunits\b|customers|basis points|times")
+
+
+def scale_features(v: ReportView, q_norm: str, p: Program, e: Exec) -> list[str]:
+    """What tells the scale of an answer: the table's declared scale and the scale words around it, the kind of
+    answer (span, sum or difference, ratio), what the cells and their rows and columns say (%, per share, counts)."""
+    t = v.grid
+    fam = _OP_FAMILY.get(p.op, "other")
+    kind = answer_kind(fam == "arith", e.values)
+    cells = [(r, c) for r, c in p.cells if 0 <= r < t.n_rows and 0 <= c < t.n_cols]
+    texts = " ".join(t.rows[r][c] for r, c in cells)
+    labels = " ".join(t.rows[r][0] + " " + v.section(r) for r, _ in cells).lower()
+    heads = " ".join(t.header[c] for _, c in cells)
+    rscale = {v.row_scales[r] for r, _ in cells if r < len(v.row_scales)} or {v.declared}
+    cues = {
+        "declared": v.declared, "rowscale": "|".join(sorted(rscale)), "head": _scale_of(v.header),
+        "text": _scale_of(v.text), "cellhead": _scale_of(heads + " " + labels), "unit": bool(v.unit),
+        "pctcell": "%" in texts, "pcthead": "%" in heads or "percent" in heads.lower(),
+        "pctheader": "%" in v.header, "pctlabel": "%" in labels or "percent" in labels,
+        "dollar": "$" in texts,
+    }
+    q = f" {q_norm} "
+    said = [w for w in _SCALE_Q if f" {w} " in q]
+    words = sorted(set(_ROW_WORDS.findall(labels)))
+    decimals = max((len(x.split(".")[1]) if "." in x else 0 for x in re.findall(r"\d[\d,]*(?:\.\d+)?", texts)),
+                   default=0)
+    mag = "na" if e.number is None else "<10" if abs(e.number) < 10 else "<1000" if abs(e.number) < 1000 else "big"
+    base = [f"fam:{fam}", f"kind:{kind}", f"dec:{min(decimals, 3)}", f"mag:{mag}"]
+    base += [f"{k}:{x}" for k, x in cues.items()]
+    base += [f"q:{w}" for w in said] + [f"row:{w}" for w in words]
+    out = ["bias", *base]
+    # crosses with the kind of answer: a declared scale holds for amounts, not for text or ratios
+    out += [f"{b}|fam:{fam}" for b in base if not b.startswith("fam:")]
+    out += [f"{b}|kind:{kind}" for b in base if b.startswith(("declared", "rowscale", "head", "text", "pct"))]
+    return out
+
+
+@dataclass
+class ScaleModel:
+    """A multinomial logistic model over named features: the scale of an answer ('', thousand, million, billion,
+    percent), trained on the training split's gold scales (`bench.tableqa.train --task tat`)."""
+    weights: dict[str, list[float]] = field(default_factory=dict)
+    classes: tuple[str, ...] = SCALES
+
+    def scores(self, feats: list[str]) -> np.ndarray:
+        s = np.zeros(len(self.classes))
+        for f in feats:
+            w = self.weights.get(f)
+            if w is not None:
+                s += np.asarray(w)
+        return s
+
+    def predict(self, feats: list[str], allowed: set[str] | None = None) -> str:
+        """The likeliest scale among those allowed (all when None)."""
+        if not self.weights:
+            return ""
+        s = self.scores(feats)
+        ok = [i for i, c in enumerate(self.classes) if allowed is None or c in allowed]
+        return self.classes[max(ok, key=lambda i: s[i])] if ok else ""
+
+    @classmethod
+    def fit(cls, items: list[tuple[list[str], str]], l2: float = 1e-3, steps: int = 300) -> ScaleModel:
+        """Full-batch Adam on the softmax loss (deterministic); features seen fewer than twice are dropped."""
+        counts: dict[str, int] = {}
+        for feats, _ in items:
+            for f in set(feats):
+                counts[f] = counts.get(f, 0) + 1
+        names = sorted(f for f, n in counts.items() if n >= 2)
+        index = {f: i for i, f in enumerate(names)}
+        x = np.zeros((len(items), len(names)))
+        for i, (feats, _) in enumerate(items):
+            for f in feats:
+                if f in index:
+                    x[i, index[f]] = 1.0
+        y = np.array([SCALES.index(s) for _, s in items])
+        w = np.zeros((len(names), len(SCALES)))
+        m, v2 = np.zeros_like(w), np.zeros_like(w)
+        onehot = np.eye(len(SCALES))[y]
+        for step in range(1, steps + 1):
+            z = x @ w
+            z -= z.max(axis=1, keepdims=True)
+            prob = np.exp(z)
+            prob /= prob.sum(axis=1, keepdims=True)
+            grad = x.T @ (prob - onehot) / max(1, len(items)) + l2 * w
+            m = 0.9 * m + 0.1 * grad
+            v2 = 0.999 * v2 + 0.001 * grad ** 2
+            w -= 0.05 * (m / (1 - 0.9 ** step)) / (np.sqrt(v2 / (1 - 0.999 ** step)) + 1e-8)
+        kept = {f: [round(float(a), 4) for a in w[i]] for f, i in index.items() if np.abs(w[i]).max() >= 1e-3}
+        return cls(kept)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps({"classes": list(self.classes), "weights": self.weights}, indent=0,
+                                         sort_keys=True), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: str | Path) -> ScaleModel:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls({k: [float(a) for a in w] for k, w in data["weights"].items()}, tuple(data["classes"]))
+
+
+def ruled_scale(p: Program, e: Exec) -> str | None:
+    """The scale a rule fixes: percent for percentage operations; none for years, counts and text; else None
+    (the learned model decides)."""
+    if p.op in ("cpct", "cshare"):
+        return "percent"
+    if p.op in ("year_of_max", "year_of_min", "col_years", "ccount_gt", "ccount_lt", *REPORT_OPS):
+        return ""
+    if p.op in ("lookup", "clist") and answer_kind(False, e.values) == "text":
+        return ""
+    return None
+
+
+def predict_scale(v: ReportView, q_norm: str, p: Program, e: Exec, model: ScaleModel | None) -> str:
+    """The rule's scale where one holds, else the learned model's choice (none without a model)."""
+    ruled = ruled_scale(p, e)
+    if ruled is not None:
+        return ruled
+    return model.predict(scale_features(v, q_norm, p, e), declared_scales(v, p)) if model is not None else ""
+
+
+def declared_scales(v: ReportView, p: Program) -> set[str]:
+    """The scales an answer may be given in: none, percent, and the thousand/million/billion the table, its
+    header, its rows or the words around it declare; a scale nothing declares is never claimed."""
+    t = v.grid
+    cells = [(r, c) for r, c in p.cells if 0 <= r < t.n_rows and 0 <= c < t.n_cols]
+    said = {v.declared, _scale_of(v.header)}  # prose around the table ("up $76.3 million") declares nothing
+    said |= {v.row_scales[r] for r, _ in cells if r < len(v.row_scales)}
+    said |= {_scale_of(t.header[c] + " " + t.rows[r][0]) for r, c in cells}
+    return {"", "percent"} | (said & {"thousand", "million", "billion"})

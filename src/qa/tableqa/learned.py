@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from functools import lru_cache
 
 from qa.lru import per_object
 from qa.records import Cell, TableAnswer
-from qa.tableqa.financial_parser import rank_financial
+from qa.tableqa.financial_parser import ReportView, ScaleModel, rank_financial, report_view
 from qa.tableqa.grid import TypedTable, make_table
 from qa.tableqa.parser import Result, candidates_for, rank
 from qa.tableqa.ranker import WEIGHTS, Ranker
@@ -29,10 +28,12 @@ OPERATIONS = {
     "cpct": "percent_change", "cratio": "ratio", "cshare": "share", "csum": "sum", "cavg": "average",
     "year_of_max": "argmax", "year_of_min": "argmin", "col_years": "list", "ccount_gt": "count",
     "ccount_lt": "count", "compare_count_max": "compare", "compare_count_min": "compare", "word_gt": "compare",
-    "word_lt": "compare", "yes_gt": "compare", "yes_lt": "compare",
+    "word_lt": "compare", "yes_gt": "compare", "yes_lt": "compare", "crows": "count", "crow_max": "argmax",
+    "crow_min": "argmin", "cheaders": "list", "cyears_gt": "list", "cyears_lt": "list",
 }  # fmt: skip
 _AS_WRITTEN = frozenset({"count", "count_distinct", "ccount_gt", "ccount_lt", "col_years", "year_of_max",
-                         "year_of_min", "clist"})
+                         "year_of_min", "clist", "crows", "crow_max", "crow_min", "cheaders", "cyears_gt",
+                         "cyears_lt"})
 _SCALES = {name: scale for scale, name in SCALE_NAMES.items()}  # "million" -> 1e6
 # Bounds on the tables programs are generated for: the training tables are far smaller, and the number of
 # candidates grows with rows times columns (a 10,000-column export is answered by label matching alone).
@@ -55,12 +56,12 @@ class Learned:
 class _Models:
     entities: Ranker  # WikiTableQuestions: rows are things, events, people
     financial: Ranker  # TAT-QA: rows are line items, columns are periods
-    scales: dict[str, str]
+    scales: ScaleModel  # the scale of a report answer
 
 
 @lru_cache(maxsize=1)
 def models() -> _Models:
-    scales = json.loads((WEIGHTS / "tat_scale.json").read_text(encoding="utf-8"))
+    scales = ScaleModel.load(WEIGHTS / "tat_scale.json")
     return _Models(Ranker.load(str(WEIGHTS / "wtq.npz")), Ranker.load(str(WEIGHTS / "tat.npz")), scales)
 
 
@@ -72,6 +73,13 @@ def typed(table: Table) -> tuple[TypedTable, list[int]]:
     header = [table.row_header, *table.columns]
     rows = [[_flat(table.rows[i].label), *(_flat(c) for c in table.rows[i].cells)] for i in body]
     return make_table([_flat(h) for h in header], rows), body
+
+
+@per_object()
+def viewed(table: Table) -> ReportView:
+    """The table as the report model sees it (`financial_parser.report_view`), made once per loaded table."""
+    grid, body = typed(table)
+    return report_view(table, grid, body)
 
 
 def is_financial(table: Table) -> bool:
@@ -92,11 +100,15 @@ def learned_answer(question: str, table: Table, financial: bool | None = None) -
         return None
     m = models()
     if is_financial(table) if financial is None else financial:
-        context = " ".join([table.caption or "", table.heading, table.context, table.column_context])
-        found = rank_financial(grid, question, m.financial, context, top=1, scale_table=m.scales)
+        found = rank_financial(viewed(table), question, m.financial, top=1, scale_model=m.scales)
         return _shaped(table, grid, body, found[0].result, found[0].scale, True) if found else None
     ranked = rank(grid, candidates_for(grid, question), m.entities, top=1)
     return _shaped(table, grid, body, ranked[0], "", False) if ranked else None
+
+
+def shaped_report(table: Table, grid: TypedTable, body: list[int], result: Result, scale: str) -> Learned:
+    """A report model's result in the API's shape, as `learned_answer` gives it (for the benches)."""
+    return _shaped(table, grid, body, result, scale, True)
 
 
 def _shaped(table: Table, grid: TypedTable, body: list[int], result: Result, scale: str,
@@ -105,8 +117,8 @@ def _shaped(table: Table, grid: TypedTable, body: list[int], result: Result, sca
     operation = OPERATIONS.get(result.program.op, "select")
     unit = "%" if scale == "percent" else table.unit
     cells = [Cell(grid.rows[r][0], grid.header[c], grid.rows[r][c]) for r, c in result.cells]
-    number = _number(result.number, scale, table)
-    shown = _shown(result, values, cells, unit, number, table) if report else ", ".join(values)
+    number = _number(result.number, scale, table, report)
+    shown = _shown(result, values, cells, unit, number, _SCALES.get(scale, 1.0)) if report else ", ".join(values)
     explanation = f"{result.text} = {shown}"
     answer = TableAnswer(operation, shown, number, unit, cells, explanation, table.id, table.caption,
                          table.source_note, result.text, values, sorted({body[r] for r in result.rows}))
@@ -114,7 +126,7 @@ def _shaped(table: Table, grid: TypedTable, body: list[int], result: Result, sca
 
 
 def _shown(result: Result, values: list[str], cells: list[Cell], unit: str | None, number: float | None,
-           table: Table) -> str:
+           scale: float) -> str:
     """A report figure the way the table writes it, in its scale and currency ("$15,738 million", "-2.0%");
     counts, years and text as they are."""
     if number is None or result.program.op in _AS_WRITTEN or len(values) != 1:
@@ -123,16 +135,17 @@ def _shown(result: Result, values: list[str], cells: list[Cell], unit: str | Non
         return exact(number, "%", 1)
     written = [parse_value(c.value) for c in cells]
     decimals = max((v.decimals for v in written if v is not None), default=0)
-    return exact(number, unit, decimals, table.scale)
+    return exact(number, unit, decimals, scale)
 
 
-def _number(number: float | None, scale: str, table: Table) -> float | None:
-    """The value as a plain number with its scale applied ("5,203" in thousands -> 5203000)."""
+def _number(number: float | None, scale: str, table: Table, report: bool = False) -> float | None:
+    """The value as a plain number with its scale applied ("5,203" in thousands -> 5203000): the report model's
+    predicted scale (none for counts, years, per-share figures), or for the entity model the table's own."""
     if number is None:
         return None
     if scale in _SCALES:
         return number * _SCALES[scale]
-    if scale == "" and table.scale != 1.0 and scale_name(table.scale):
+    if scale == "" and not report and table.scale != 1.0 and scale_name(table.scale):
         return number * table.scale
     return number
 

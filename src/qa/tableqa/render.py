@@ -1,6 +1,8 @@
 """Readable text of a program: count(rows where Nation = "italy" and Rank <= 10), (Revenue[2019] - Revenue[2018])."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.programs import SCORE_PARTS, SUPER_OPS, VERDICT_OPS, Cond, Program, fmt
 
@@ -15,12 +17,21 @@ def _cond_text(t: TypedTable, c: Cond) -> str:
 def _render_cells(t: TypedTable, p: Program) -> str:
     """Readable text of a program over explicit cells, such as (Revenue[2019] - Revenue[2018]) / Revenue[2018] * 100."""
     h = t.header
-    ref = [f"{t.rows[r][0] or h[0]}[{h[c]}]" for r, c in p.cells]
+    # a label cell is its row's name ("list(Raw materials, Finished goods)"), any other cell row[column]
+    ref = [t.rows[r][0] or h[0] if c == 0 else f"{t.rows[r][0] or h[0]}[{h[c]}]" for r, c in p.cells]
     sym = {"csub": " - ", "cratio": " / ", "csum": " + "}.get(p.op)
     if p.op == "lookup":
         return ref[0]
     if p.op == "col_years":
         return "years(" + ", ".join(h[c] for _, c in p.cells) + ")"
+    if p.op == "cheaders":
+        return "columns(" + ", ".join(h[c] for _, c in p.cells) + ")"
+    if p.op == "crows":
+        return f"count({', '.join(ref)})"
+    if p.op in ("crow_max", "crow_min"):
+        return f"{'argmax' if p.op == 'crow_max' else 'argmin'}({', '.join(ref)})"
+    if p.op.startswith("cyears"):
+        return f"years({', '.join(ref)} {'>' if p.op == 'cyears_gt' else '<'} {p.args[0]})"
     if p.op.startswith("ccount"):
         return f"count({', '.join(ref)} {'>' if p.op == 'ccount_gt' else '<'} {p.args[0]})"
     if p.op.startswith("year_of"):
@@ -36,6 +47,8 @@ def _render_cells(t: TypedTable, p: Program) -> str:
 
 def render(t: TypedTable, p: Program) -> str:
     """Readable text such as count(rows where Nation = "italy" and Rank <= 10)."""
+    if p.cells and p.args == ("abs",):  # the magnitude of a negative figure
+        return f"|{_render_cells(t, replace(p, args=()))}|"
     h = t.header
     where = " and ".join(_cond_text(t, c) for c in p.conds)
     w = f" where {where}" if where else ""

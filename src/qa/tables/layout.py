@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from qa.tables.values import parse_value
+from qa.tables.values import detect_scale, parse_value
 
 _SYMBOL_CELL = re.compile(r"^(?:US\$|\$|€|£|¥|%|\)|%\)|\)%)?$")
 _PREFIX_SYMBOLS = ("US$", "$", "€", "£", "¥")
-_YEAR = re.compile(r"^(?:FY\s?|fiscal\s+)?(?:19|20)\d{2}[A-Za-z*]?$", re.IGNORECASE)
+# A year label, with a footnote mark maybe: "2019", "FY2019", "2019A", "2019 (1)", "2018(a)".
+_YEAR = re.compile(r"^(?:FY\s?|fiscal\s+)?(?:19|20)\d{2}(?:[A-Za-z*]|\s*\((?:\d{1,2}|[a-z])\))?$", re.IGNORECASE)
 _MAX_PROMOTED = 3
 
 
@@ -140,15 +141,20 @@ def _column_names(header: list[list[str]], count: int) -> tuple[list[str], str]:
         return [f"Column {j + 1}" for j in range(count)], ""
     parts: list[list[str]] = [[] for _ in range(count)]
     context: list[str] = []
+    bounds: set[int] = set()  # where a label of an upper row starts: a lower label spans no further
     for level, row in enumerate(header):
         cells = row[1:]
         filled = [c for c in cells if c.strip()]
-        if level < len(header) - 1 and len(filled) == 1 and count > 1:
-            context.append(filled[0])  # one label over all columns: "Years Ended September 30,"
+        # One label over all columns ("Years Ended September 30,"), or a scale note alone on the last header row
+        # under the names ("| | | (in thousands, except per share data) | |"): the whole table's, not a column's.
+        note = level == len(header) - 1 and level > 0 and detect_scale(filled[0] if filled else "") != 1.0
+        if (level < len(header) - 1 or note) and len(filled) == 1 and count > 1:
+            context.append(filled[0])
             continue
-        for j, name in enumerate(_spans(cells) if level < len(header) - 1 else cells):
+        for j, name in enumerate(_spans(cells, bounds) if level < len(header) - 1 else cells):
             if name.strip():
                 parts[j].append(name.strip())
+        bounds |= {j for j, c in enumerate(cells) if c.strip()}
     if count > 1:
         shared = [p for p in parts[0] if all(p in q for q in parts[1:])]
         for p in shared:
@@ -159,11 +165,12 @@ def _column_names(header: list[list[str]], count: int) -> tuple[list[str], str]:
     return [" ".join(p) for p in parts], " ".join(context)
 
 
-def _spans(cells: list[str]) -> list[str]:
+def _spans(cells: list[str], bounds: set[int] | frozenset[int] = frozenset()) -> list[str]:
     """An upper header row with each label carried right over the columns it spans.
 
     A label spans up to the next label; the last one spans no wider than the ones before it, so a
-    trailing "% Change" column does not fall under "2018".
+    trailing "% Change" column does not fall under "2018". A label under a spanning label of a row above stays
+    under it: "% of total" under "2019" does not reach the first column under "2018".
     """
     starts = [j for j, c in enumerate(cells) if c.strip()]
     widths = [b - a for a, b in pairwise(starts)]
@@ -171,6 +178,8 @@ def _spans(cells: list[str]) -> list[str]:
     for k, start in enumerate(starts):
         width = widths[k] if k < len(widths) else (max(widths) if widths else len(cells) - start)
         for j in range(start, min(start + width, len(cells))):
+            if j > start and j in bounds:
+                break
             out[j] = cells[start].strip()
     return out
 
