@@ -10,7 +10,6 @@ from bench.tableqa.scoring import tat_correct, wtq_correct
 
 from qa.tableqa.candidates import generate, make_context
 from qa.tableqa.features import DIM, Featurizer
-from qa.tableqa.financial import declared_scales, predict_scale
 from qa.tableqa.financial_parser import ReportView, ScaleModel, answer_financial, build_financial
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.mentions import link_cells, question_numbers
@@ -18,6 +17,7 @@ from qa.tableqa.parser import answer_table, candidates_for, rank
 from qa.tableqa.programs import Cond, Program, execute
 from qa.tableqa.ranker import WEIGHTS, Ranker
 from qa.tableqa.render import render
+from qa.tableqa.report_scale import declared_scales, predict_scale
 from qa.tables.types import normalize
 
 HEADER = ["Rank", "Nation", "Gold", "Silver", "Bronze", "Total"]

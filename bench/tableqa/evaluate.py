@@ -13,12 +13,12 @@ from bench.tableqa.data import ReportExample, load_tatqa_views, load_wtq
 from bench.tableqa.scoring import tat_gold, tat_norm, wtq_correct
 from bench.tableqa_predict import tatqa_prediction
 from bench.tatqa_metric import tatqa_scores
-from qa.tableqa.financial import ScaleModel
 from qa.tableqa.financial_parser import build_financial, rank_financial
 from qa.tableqa.grid import TypedTable, make_table
 from qa.tableqa.learned import shaped_report, typed
 from qa.tableqa.parser import candidates_for, rank
 from qa.tableqa.ranker import WEIGHTS, Ranker
+from qa.tableqa.report_scale import ScaleModel
 
 
 def eval_wtq(model: Ranker, limit: int) -> None:

@@ -10,12 +10,12 @@ import numpy as np
 
 from bench.tableqa.data import Example, ReportExample, load_tatqa_views, load_wtq
 from bench.tableqa.scoring import tat_gold, tat_norm, wtq_correct
-from qa.tableqa.financial import ScaleModel, predict_scale, ruled_scale, scale_features
 from qa.tableqa.financial_parser import build_financial, rank_financial
 from qa.tableqa.grid import TypedTable, make_table
 from qa.tableqa.parser import candidates_for
 from qa.tableqa.programs import Exec
 from qa.tableqa.ranker import WEIGHTS, Group, Ranker, save_groups, softmax
+from qa.tableqa.report_scale import ScaleModel, predict_scale, ruled_scale, scale_features
 from qa.tables.types import normalize
 
 

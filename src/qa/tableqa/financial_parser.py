@@ -8,17 +8,16 @@ import numpy as np
 from qa.tableqa.financial import (
     QuestionPart,
     ReportView,
-    ScaleModel,
     execute_report,
     financial_features,
     generate_financial,
-    predict_scale,
     row_scores,
 )
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.parser import Result, Scored
 from qa.tableqa.ranker import Ranker, make_group, softmax
 from qa.tableqa.render import render
+from qa.tableqa.report_scale import ScaleModel, predict_scale
 from qa.tables.model import Table
 from qa.tables.types import normalize
 from qa.tables.values import scale_name
