@@ -34,9 +34,9 @@ from qa.answer import choice
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
 from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
 from qa.answer.features import Passage
-from qa.answer.kinds import short_pick
-from qa.answer.passage import sentence_of
+from qa.answer.passage import SHORT_READS, sentence_of
 from qa.answer.reader import Linear, read
+from qa.answer.shape import served_pick
 from qa.records import Span
 from qa.text.units import units
 
@@ -222,8 +222,8 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
 
 def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) -> None:
     """The answer as served for answerable DEV questions: the reader's span of the chosen sentence that
-    `kinds.short_pick` serves (a number, date or name asked, or a sure learned answer kind; without the
-    neighbouring-sentence read), else the chosen sentence or clause."""
+    `shape.served_pick` serves (a number, date or name asked: `kinds.short_pick`, without the neighbouring-sentence
+    read; any other question: the shape model), else the chosen sentence or clause."""
     rows = []
     for w in dev:
         if w.example.kind != "answerable":
@@ -231,9 +231,10 @@ def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) 
         i = picked(w, pick)
         text = w.texts[i]
         sentence = sentence_of(w.contexts[i], w.spans[i])
-        found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity)
-        at = short_pick(w.question.text, w.question.expected, [f.kind for f in found])
-        text = found[at].text if at is not None else text
+        found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity, top=None)
+        chosen = served_pick(w.question, found[:SHORT_READS], found, text,
+                             w.contexts[i][sentence.start : sentence.end])
+        text = chosen.text if chosen is not None else text
         rows.append((text, w.example.gold))
     print(f"{name}, served answer on answerable DEV (n={len(rows)}): exact match "
           f"{np.mean([exact(t, g) for t, g in rows]):.3f}, word F1 {np.mean([f1(t, g) for t, g in rows]):.3f}, "

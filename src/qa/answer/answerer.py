@@ -12,6 +12,7 @@ from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, 
 from qa.answer.followup import Turn, resolve
 from qa.answer.kinds import short_pick
 from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
+from qa.answer.shape import served_pick
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
 from qa.search.retrieval import Retriever, question_words
@@ -258,14 +259,16 @@ class Answerer:
                 for n, h in enumerate(hits, start=1)]
 
     def _passage_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
-        """The reader's span of the picked sentence that `kinds.short_pick` serves (a number, date or name asked,
-        of no other kind than a sure learned answer kind; or of a sure kind for an untyped "what" question); else
+        """The reader's span of the picked sentence that `shape.served_pick` serves (a number, date or name asked:
+        of no other kind than a sure learned answer kind; any other question: the learned shape model's pick); else
         (and when the reader finds nothing there) the evidence scorer's sentence or clause."""
         best, reads = decision.best, decision.reads
         assert best is not None and reads is not None
-        q = decision.question
-        at = short_pick(q.text, q.expected, [f.reading.kind for f in reads.answer])
-        top = reads.answer[at] if at is not None else None
+        unit = self.span_text(best.hit.chunk, best.span)
+        around = sentence_of(best.hit.chunk.text, best.span)
+        chosen = served_pick(decision.question, [f.reading for f in reads.answer], [f.reading for f in reads.pool],
+                             unit, best.hit.chunk.text[around.start : around.end])
+        top = next((f for f in [*reads.answer, *reads.pool] if f.reading is chosen), None)
         hit, span = (top.hit, top.span) if top else (best.hit, best.span)
         chunk = hit.chunk
         cited = [hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]

@@ -81,6 +81,10 @@ class Question:
     numbers: tuple[str, ...] = ()
     named: tuple[str, ...] = ()
     negated: bool = False
+    # The noun the question asks about (the last word of the first run of content words after its wh-word: "What
+    # adjusted operating margin did ..." -> margin), and the years it names: the reader's span features.
+    head: str = ""
+    years: frozenset[int] = frozenset()
 
 
 class Lexicon:
@@ -170,9 +174,32 @@ def is_content(token: Token) -> bool:
     return bool(content([token]))
 
 
+_WH = frozenset(("what", "which", "how", "when", "where", "who", "whom", "whose", "why"))
+
+
+def head_noun(toks: list[Token]) -> str:
+    """What a "what / which / how much / how many" question asks the measure of: the stem of the last word of the
+    first run of content words after its wh-word ("What adjusted operating margin did Northwind report?" -> margin,
+    "How many universities ...?" -> university); "" for other questions ("When did engineers complete the
+    borehole?" asks a date, not about the borehole) and when there is none."""
+    at = next((i for i, t in enumerate(toks) if t.word in _WH), -1)
+    if at < 0 or toks[at].word not in ("what", "which", "how"):
+        return ""
+    if toks[at].word == "how" and (at + 1 >= len(toks) or toks[at + 1].word not in ("much", "many")):
+        return ""
+    after = toks[at + 1 + (toks[at].word == "how") :]
+    run: list[str] = []
+    for t in after:
+        if is_content(t) and t.year is None and not t.text[:1].isdigit():
+            run.append(t.stem)
+        elif run:
+            break
+    return run[-1] if run else ""
+
+
 def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...],
-                                     tuple[str, ...], bool]:
-    """Terms in order, bigrams, numbers, capitalised stems and negation, for `Question`."""
+                                     tuple[str, ...], bool, str, frozenset[int]]:
+    """Terms in order, bigrams, numbers, capitalised stems, negation, head noun and years, for `Question`."""
     toks = tokens(question)
     skip = {i + 1 for i, t in enumerate(toks[:-1])
             if t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS}
@@ -181,7 +208,9 @@ def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...
     numbers = tuple(t.text.replace(",", "") for t in kept if t.text[:1].isdigit() and not t.text.endswith("%"))
     named = tuple(t.stem for i, t in enumerate(kept) if i > 0 and t.capital and is_content(t))
     negated = any(t.word in NEGATIONS or t.word.endswith("n't") for t in toks) or "n't" in question.lower()
-    return tuple(dict.fromkeys(words)), tuple(itertools.pairwise(words)), numbers, named, negated
+    years = frozenset(t.year for t in toks if t.year is not None)
+    return (tuple(dict.fromkeys(words)), tuple(itertools.pairwise(words)), numbers, named, negated, head_noun(toks),
+            years)
 
 
 def names(text: str) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ CAND_NAMES = ["type_first", "type_other", "type_none_numeric", "type_mismatch", 
               "log_dist", "after_match", "log_len", "one_token", "initial", "cap_frac", "starts_function",
               "sent_has_type", "cov", "cov_win", "cov_pass", "bigram", "p_rank", "s_best", "sim", "sim_best",
               "clause_for_typed_q", "sentence_for_short_q", "sent_for_sentence_q", "clause_for_sentence_q",
+              "head_before", "head_dist", "year_after", "year_before", "year_other", "respective",
               *(f"kind_{k}" for k in TYPES)]
 _KIND_INDEX = {k: i for i, k in enumerate(TYPES)}
 MAX_SENTENCES = 4  # candidates come from the best few sentences only: latency, and the rest rarely win
@@ -164,14 +166,29 @@ class _View:
     capital: list[bool]
     matched: list[int]
     words: list[str]
+    heads: list[int]  # tokens that are the question's head noun
+    years: list[tuple[int, int]]  # (token index, year) of the sentence's years
 
 
 def _view(q: Question, toks: tuple[Token, ...]) -> _View:
     terms = frozenset(q.terms)
     content = [is_content(t) for t in toks]
     in_q = [c and covered(t.stem, terms) for t, c in zip(toks, content, strict=True)]
+    heads = [i for i, t in enumerate(toks) if q.head and t.stem == q.head]
     return _View([t.start for t in toks], [t.end for t in toks], content, in_q, [t.capital for t in toks],
-                 [i for i, m in enumerate(in_q) if m], [t.word for t in toks])
+                 [i for i, m in enumerate(in_q) if m], [t.word for t in toks], heads,
+                 [(i, y) for i, t in enumerate(toks) if (y := _year(t)) is not None])
+
+
+_YEAR_TEXT = re.compile(r"(?:FY|CY)?((?:19|20)\d\d),?", re.IGNORECASE)
+
+
+def _year(t: Token) -> int | None:
+    """The year a token is; the tokenizer keeps a number's trailing comma ("2019, 2018 and 2017")."""
+    if t.year is not None:
+        return t.year
+    m = _YEAR_TEXT.fullmatch(t.text)
+    return int(m.group(1)) if m else None
 
 
 def _follows_match(v: _View, first: int) -> float:
@@ -196,9 +213,31 @@ def _span_facts(v: _View, c: TypedSpan) -> list[float]:
             math.log1p(n_tok), float(n_tok == 1), float(c.start == 0), caps / max(1, n_content), float(function)]
 
 
-def candidate_features(q: Question, s: SentenceFacts, v: _View, c: TypedSpan, flags: tuple[bool, bool, bool]
-                       ) -> list[float]:
-    """flags: the sentence ranks first, has the highest similarity, holds the asked-for type."""
+def _bounds(v: _View, c: TypedSpan) -> tuple[int, int]:
+    first = bisect_left(v.starts, c.start)
+    return first, max(first, bisect_right(v.ends, c.end) - 1)
+
+
+def _head_and_year(q: Question, v: _View, c: TypedSpan) -> list[float]:
+    """Where the span stands to the question's head noun ("an operating margin of 8.4%": the head noun a few
+    words before it) and to the years of its sentence: whether the first year after it, or the last one before it,
+    is one the question asks about ("21.0% in fiscal 2019, 24.5% in fiscal 2018"), or neither is."""
+    first, last = _bounds(v, c)
+    before = any(first - 4 <= h < first for h in v.heads)
+    dist = min((first - h if h < first else h - last for h in v.heads if h < first or h > last), default=30)
+    after, ahead, other = 0.0, 0.0, 0.0
+    if q.years:
+        later = next((y for i, y in v.years if i > last), None)
+        earlier = next((y for i, y in reversed(v.years) if i < first), None)
+        after, ahead = float(later in q.years), float(earlier in q.years)
+        other = float((later or earlier) is not None and not after and not ahead)
+    return [float(before), math.log1p(dist), after, ahead, other]
+
+
+def candidate_features(q: Question, s: SentenceFacts, v: _View, c: TypedSpan, flags: tuple[bool, bool, bool],
+                       respective: bool = False) -> list[float]:
+    """flags: the sentence ranks first, has the highest similarity, holds the asked-for type; `respective`: the
+    span is the value of the year asked in a "... 2019 and 2018 ... X and Y, respectively" sentence."""
     best, sim_best, has_type = flags
     asked = q.expected[0]
     sentence_q = asked == "sentence"
@@ -211,7 +250,28 @@ def candidate_features(q: Question, s: SentenceFacts, v: _View, c: TypedSpan, fl
                float(sentence_q and c.kind == "clause")]
     onehot = [0.0] * len(TYPES)
     onehot[_KIND_INDEX[c.kind]] = 1.0
-    return typing + _span_facts(v, c) + context + onehot
+    return typing + _span_facts(v, c) + context + _head_and_year(q, v, c) + [float(respective)] + onehot
+
+
+_VALUES = frozenset(("money", "percent", "quantity", "number"))
+
+
+def _respective(q: Question, v: _View, found: Sequence[TypedSpan]) -> set[tuple[int, int]]:
+    """The spans that are the value of the one year asked in a sentence listing years and values in the same order
+    and saying "respectively": the j-th value of a kind for the j-th year, when the kind has a value per year."""
+    years = list(dict.fromkeys(y for _, y in v.years))
+    asked = [j for j, y in enumerate(years) if y in q.years]
+    if "respectively" not in v.words or len(asked) != 1 or len(years) < 2:
+        return set()
+    dates = [(c.start, c.end) for c in found if c.kind in ("date", "year")]
+    out: set[tuple[int, int]] = set()
+    for kind in _VALUES:  # values of a kind, none a year or inside a date ("31" of "December 31, 2019")
+        values = sorted((c.start, c.end) for c in found if c.kind == kind
+                        and not any(a < c.end and c.start < b for a, b in dates)
+                        and not any(a <= i <= b for i, _ in v.years for a, b in [_bounds(v, c)]))
+        if len(values) == len(years):
+            out.add(values[asked[0]])
+    return out
 
 
 def _after_question(v: _View, found: tuple[TypedSpan, ...]) -> list[TypedSpan]:
@@ -242,8 +302,10 @@ def score_candidates(q: Question, passages: Sequence[Passage], sents: list[Sente
         found += tuple(_after_question(view, found))
         # Whether the sentence holds the asked-for type at all: if not, the answer may sit next door.
         has_type = any(c.kind == q.expected[0] for c in found)
+        respective = _respective(q, view, found) if q.years else set()
         for c in found:
             found_all.append((s, c))
-            rows.append(candidate_features(q, s, view, c, (j == 0, s.sim == top_sim, has_type)))
+            rows.append(candidate_features(q, s, view, c, (j == 0, s.sim == top_sim, has_type),
+                                           (c.start, c.end) in respective))
     matrix = np.array(rows, dtype=np.float64)  # one array for all: each candidate's features are a row of it
     return [ScoredSpan(s, c, matrix[i]) for i, (s, c) in enumerate(found_all)]

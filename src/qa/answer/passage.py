@@ -4,7 +4,7 @@ placed in their documents (`answer_span`), their sentences (`context`) and the r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qa.answer.asked import NUMERIC
 from qa.answer.evidence import Lexicon, Question, SpanVectors, neighbours
@@ -14,6 +14,7 @@ from qa.records import Alternative, AnswerSpan, Citation, Hit, Span, Vectors
 
 READ_HITS = 6  # chunks read for runners-up: the ones whose spans compete for the answer today
 MAX_ALTERNATIVES = 3
+SHORT_READS = 4  # the reader's best spans of the answer's sentence that a typed question's short answer comes from
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,13 @@ class Found:
 
 @dataclass(frozen=True)
 class Reads:
-    """The reader's spans in the sentence the evidence picked (`answer`), and over the retrieved chunks
-    (`elsewhere`, for the runners-up); both best first."""
+    """The reader's best spans in the sentence the evidence picked (`answer`), and over the retrieved chunks
+    (`elsewhere`, for the runners-up), both best first; `pool`: every span of that sentence (the shape model's
+    options, answer/shape.py)."""
 
     answer: list[Found]
     elsewhere: list[Found]
+    pool: list[Found] = field(default_factory=list)
 
 
 def sentence_of(text: str, span: Span) -> Span:
@@ -72,8 +75,8 @@ def _sims(question: Vectors, passages: Sequence[Passage], vectors: SpanVectors) 
 
 
 def _read(question: Question, qvec: Vectors, hits: Sequence[Hit], passages: list[Passage], lexicon: Lexicon,
-          vectors: SpanVectors) -> list[Found]:
-    readings = read(question, passages, lexicon.rarity, sims=_sims(qvec, passages, vectors))
+          vectors: SpanVectors, top: int | None = 4) -> list[Found]:
+    readings = read(question, passages, lexicon.rarity, sims=_sims(qvec, passages, vectors), top=top)
     return [Found(r, hits[r.passage]) for r in readings]
 
 
@@ -85,16 +88,17 @@ def read_hits(question: Question, qvec: Vectors, hits: Sequence[Hit], focus: tup
     struck something historic." / "... they completed Asia's deepest borehole"); not for names, which abound
     ("Where does the U.S. still dominate?" found "Top500.org" next door). Runners-up come from every chunk."""
     hit, span = focus
-    answer = _read(question, qvec, [hit], [_passage(hit, sentence_of(hit.chunk.text, span))], lexicon, vectors)
-    if hit.chunk.kind != "table_row" and question.expected[0] in NUMERIC and not _typed(question, answer):
+    pool = _read(question, qvec, [hit], [_passage(hit, sentence_of(hit.chunk.text, span))], lexicon, vectors, None)
+    if hit.chunk.kind != "table_row" and question.expected[0] in NUMERIC and not _typed(question, pool):
         near = neighbours(hit.chunk.text, span)
-        beside = _read(question, qvec, [hit] * len(near), [_passage(hit, s) for s in near], lexicon, vectors)
-        answer = beside if _typed(question, beside) else answer
+        beside = _read(question, qvec, [hit] * len(near), [_passage(hit, s) for s in near], lexicon, vectors, None)
+        pool = beside if _typed(question, beside) else pool
     seen: dict[str, Hit] = {}
     for h in hits[:READ_HITS]:
         seen.setdefault(h.chunk.id if h.chunk.kind == "table_row" else h.chunk.text, h)
     chosen = list(seen.values())
-    return Reads(answer, _read(question, qvec, chosen, [_passage(h) for h in chosen], lexicon, vectors))
+    return Reads(pool[:SHORT_READS], _read(question, qvec, chosen, [_passage(h) for h in chosen], lexicon, vectors),
+                 pool)
 
 
 def _typed(question: Question, found: Sequence[Found]) -> bool:

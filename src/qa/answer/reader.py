@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class Reading:
     probability: float
     passage: int  # index into the passages read
     kind: str  # the span's answer type (asked.TYPES)
+    score: float = 0.0  # the ranker's score (the answer's shape model weighs it: answer/shape.py)
+    features: np.ndarray | None = field(default=None, compare=False, repr=False)  # the ranker's features
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,10 @@ def candidates(q: Question, passages: Sequence[Passage], idf: Idf, fallback: tup
 
 
 def read(q: Question, passages: Sequence[Passage], idf: Idf, model: ReaderModel | None = None,
-         sims: Sequence[Sequence[float]] | None = None, top: int = 4) -> list[Reading]:
-    """Best spans first, distinct texts; the first's probability is the calibrated chance that the question is
-    answered there, a runner-up's that chance scaled by its share of the ranker's softmax."""
+         sims: Sequence[Sequence[float]] | None = None, top: int | None = 4) -> list[Reading]:
+    """Best spans first, distinct texts (`top` of them, None: all); the first's probability is the calibrated
+    chance that the question is answered there, a runner-up's that chance scaled by its share of the ranker's
+    softmax."""
     model = model or shipped()
     scored, max_sim = candidates(q, passages, idf, model.sim_fallback, sims)
     if not scored:
@@ -150,15 +153,17 @@ def read(q: Question, passages: Sequence[Passage], idf: Idf, model: ReaderModel 
     x = abstention_features(q, best, scores, max_sim, layout(passages[best.sentence.passage].text).whole, idf)
     p_answer = float(1.0 / (1.0 + np.exp(-model.answerable(x[None, :])[0])))
     out: list[Reading] = []
+    seen: set[str] = set()
     for i in order:
         c = scored[int(i)]
         start, end = c.sentence.start + c.span.start, c.sentence.start + c.span.end
         text = passages[c.sentence.passage].text[start:end]
-        if any(r.text == text for r in out):
+        if text in seen:
             continue
+        seen.add(text)
         p = p_answer * float(probs[i] / probs[order[0]])
         out.append(Reading(text, start, end, c.sentence.start, c.sentence.end, round(p, 4), c.sentence.passage,
-                           c.span.kind))
+                           c.span.kind, float(scores[i]), c.features))
         if len(out) == top:
             break
     return out
