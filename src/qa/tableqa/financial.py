@@ -40,14 +40,14 @@ class ReportView:
         return self.sections[r] if r < len(self.sections) else ""
 
 
-def years_in(text: str) -> list[int]:
+def report_years(text: str) -> list[int]:
     """The years a header or question names, in order ("FY19" -> 2019, "20181" with a footnote -> 2018)."""
     return [int(a) if a else 2000 + int(b) for a, b in _ANY_YEAR.findall(text)]
 
 
 def col_year(t: TypedTable, c: int) -> int | None:
     """The year a column header names (last one, 'Years Ended July 28, 2018' -> 2018)."""
-    ys = years_in(t.header[c]) if 0 <= c < t.n_cols else []
+    ys = report_years(t.header[c]) if 0 <= c < t.n_cols else []
     return ys[-1] if ys else None
 
 
@@ -87,7 +87,7 @@ def row_scores(v: ReportView, q_stems: set[str]) -> list[tuple[float, int]]:
 def link_columns(t: TypedTable, q_norm: str) -> list[int]:
     """Numeric-ish columns whose year the question mentions (every year of a range "2017-2019"); all data
     columns when none is mentioned."""
-    years = set(years_in(q_norm))
+    years = set(report_years(q_norm))
     for a, b in RANGE.findall(q_norm):
         years |= set(range(int(a), int(b) + 1)) if 0 < int(b) - int(a) <= 6 else set()
     cols = [c for c in range(1, t.n_cols) if any(t.num(r, c) is not None for r in range(t.n_rows))]
@@ -255,7 +255,7 @@ class QuestionPart:
         self.said_total = "total" in self.words
         # How many words of each column's header the question says (years aside): "FY19 Annual Salary"
         t = v.grid if v is not None else None
-        self.col_ov = [sum(stem(w) in stems for w in _label_tokens(normalize(h)) if not years_in(w))
+        self.col_ov = [sum(stem(w) in stems for w in _label_tokens(normalize(h)) if not report_years(w))
                        for h in t.header] if t is not None else []
         self.best_ov = max(self.col_ov[1:], default=0)
         rows = row_scores(v, stems) if v is not None else []
@@ -274,7 +274,7 @@ def financial_features(qp: QuestionPart, v: ReportView, q_norm: str, p: Program,
                        rank_of: dict[int, tuple[int, float]]) -> np.ndarray:
     """Op x question words, plus: row-link rank of each cell, year mentioned, year order, same row/col."""
     t = v.grid
-    years = years_in(q_norm)
+    years = report_years(q_norm)
     f = [f"ncells:{min(len(p.cells), 4)}|{p.op}"]
     if p.args and p.args[0] in SET_KINDS:  # a set of rows: which set, and is it named
         f += [f"set:{p.args[0]}|{p.op}", f"setsize:{min(len(p.cells), 6)}|{p.op}"]
