@@ -16,7 +16,7 @@ from qa.embed.embedder import Embedder
 from qa.index.spans import SpanTable
 from qa.lru import Lru
 from qa.records import Span, Vectors
-from qa.text.tokens import NEGATIONS, STOPWORDS, Token, content, terms, tokens
+from qa.text.tokens import NEGATIONS, STOPWORDS, WH_WORDS, Token, content, terms, tokens
 from qa.text.units import sentence_units
 
 Expect = Literal["number", "date", "name", "any"]
@@ -174,7 +174,6 @@ def is_content(token: Token) -> bool:
     return bool(content([token]))
 
 
-_WH = frozenset(("what", "which", "how", "when", "where", "who", "whom", "whose", "why"))
 
 
 def head_noun(toks: list[Token]) -> str:
@@ -182,7 +181,7 @@ def head_noun(toks: list[Token]) -> str:
     first run of content words after its wh-word ("What adjusted operating margin did Northwind report?" -> margin,
     "How many universities ...?" -> university); "" for other questions ("When did engineers complete the
     borehole?" asks a date, not about the borehole) and when there is none."""
-    at = next((i for i, t in enumerate(toks) if t.word in _WH), -1)
+    at = next((i for i, t in enumerate(toks) if t.word in WH_WORDS), -1)
     if at < 0 or toks[at].word not in ("what", "which", "how"):
         return ""
     if toks[at].word == "how" and (at + 1 >= len(toks) or toks[at + 1].word not in ("much", "many")):

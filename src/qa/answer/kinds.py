@@ -11,18 +11,19 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from qa.answer.asked import NUMERIC, TYPED
 from qa.answer.reader import read_weights
-from qa.text.tokens import Token, content, tokens
+from qa.text.tokens import WH_WORDS, Token, content, tokens
 
 KINDS = ("percent", "money", "count", "date", "other")
 WEIGHTS = Path(__file__).with_name("kind_weights.json")
-_WH = frozenset(("what", "which", "how", "when", "where", "who", "whose", "whom"))
+_WH = WH_WORDS - {"why"}  # "why" is left to the question's other words, as the shipped weights were trained
 HEAD_WORDS = 4  # content words after the wh-word that name what is asked ("what adjusted operating margin")
 # The reader's span kinds (asked.TYPES) each answer kind accepts.
 SPAN_KINDS = {"percent": frozenset(("percent",)), "money": frozenset(("money",)),
@@ -105,6 +106,12 @@ class KindModel:
 @lru_cache(maxsize=1)
 def shipped_kinds() -> KindModel:
     return KindModel.load()
+
+
+@lru_cache(maxsize=4096)
+def kind_probabilities(question: str) -> Mapping[str, float]:
+    """The shipped model's probability of each kind for a question, computed once per question text."""
+    return MappingProxyType(shipped_kinds().probabilities(question))
 
 
 @lru_cache(maxsize=4096)

@@ -24,9 +24,9 @@ import numpy as np
 from qa.answer.asked import NUMERIC, TYPED
 from qa.answer.evidence import Question
 from qa.answer.features import CAND_NAMES
-from qa.answer.kinds import KINDS, SPAN_KINDS, shipped_kinds, short_pick
+from qa.answer.kinds import KINDS, SPAN_KINDS, kind_probabilities, short_pick
 from qa.answer.reader import Linear, Reading, read_weights, write_weights
-from qa.text.tokens import tokens
+from qa.text.tokens import WH_WORDS, tokens
 
 WEIGHTS = Path(__file__).with_name("shape_weights.json")
 # The reader's features that differ between the spans of one sentence (those of the sentence itself are the same
@@ -41,14 +41,13 @@ SHAPE_NAMES = (*(f"r:{n}" for n in SPAN_FEATURES), "gap", "len_share", "same_as_
                *(f"w={w}|c={c}" for w in FORMS for c in CLASSES), *(f"p_{k}|c={c}" for k in KINDS for c in CLASSES))
 _INDEX = {n: i for i, n in enumerate(SHAPE_NAMES)}
 _SPAN_AT = [CAND_NAMES.index(n) for n in SPAN_FEATURES]
-_WH = frozenset(("what", "which", "how", "when", "where", "who", "whom", "whose", "why"))
 
 
 def form(question: str) -> str:
     """The question's wh-word, its first ("how much" and "how many" apart; "whom", "whose" are "who")."""
     words = [t.word for t in tokens(question)]
     for i, w in enumerate(words):
-        if w in _WH:
+        if w in WH_WORDS:
             if w == "how" and i + 1 < len(words) and words[i + 1] in ("much", "many"):
                 return f"how {words[i + 1]}"
             return "who" if w in ("whom", "whose") else w
@@ -90,7 +89,7 @@ def options(readings: Sequence[Reading], unit: str) -> list[Option]:
 
 def shape_features(question: Question, opts: Sequence[Option], unit: str, sentence_words: int) -> np.ndarray:
     """One row of SHAPE_NAMES per option."""
-    probs = shipped_kinds().probabilities(question.text)
+    probs = kind_probabilities(question.text)
     g, w = group(question.expected), form(question.text)
     top = max((o.reading.score for o in opts if o.reading is not None), default=0.0)
     x = np.zeros((len(opts), len(SHAPE_NAMES)))
@@ -163,7 +162,7 @@ class ShapeModel:
         if reading is None or not agreement(opts, p, best) >= self.serve_at:
             return None
         kind = next((k for k in KINDS[:4] if reading.kind in SPAN_KINDS[k]), None)
-        if kind is not None and shipped_kinds().probabilities(question)[kind] < self.measure_at:
+        if kind is not None and kind_probabilities(question)[kind] < self.measure_at:
             return None
         return best
 

@@ -110,6 +110,8 @@ STOPWORDS = frozenset(str.split(
 
 # One list of the words that negate what a sentence or question says (near-miss and contradiction features).
 NEGATIONS = frozenset(str.split("not no never none neither nor without cannot"))
+# The words that open what a question asks (the answer's kind, its form, its head noun are read after them)
+WH_WORDS = frozenset(str.split("what which how when where who whom whose why"))
 
 
 @dataclass(frozen=True)
