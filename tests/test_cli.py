@@ -92,3 +92,16 @@ def test_serve_with_workers_and_no_index_fails_with_the_build_reason(tmp_path: P
     result = runner.invoke(app, ["serve", "--workers", "2", "--corpus", str(tmp_path / "gone"),
                                  "--index", str(tmp_path / "index")])
     assert result.exit_code == 1 and "corpus folder not found" in result.output
+
+
+def test_index_of_files_without_text_builds_and_names_each_skipped_file_once(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "title.md").write_text("# Only a title\n")
+    (corpus / "bad.csv").write_text('a,b\n1,"never closed\n')
+    # A real process: a warning logged with no handler set up reaches stderr there, as it does for a user.
+    done = subprocess.run([sys.executable, "-m", "qa", "index", "--corpus", str(corpus),
+                           "--index", str(tmp_path / "index")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("skipped bad.csv: malformed CSV") == 1
+    assert "0 chunks" in done.stdout

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,6 @@ from qa.tables.model import Table
 if TYPE_CHECKING:
     from qa.index.cluster import RayBuild
 
-log = logging.getLogger(__name__)
 JOURNAL_SLICE = 256  # chunks embedded between two journal writes: what a killed build can lose at most
 
 Step = Callable[[int, int], None]
@@ -132,7 +130,6 @@ def _take(done: Parsed, old: _Parts, new: _Parts, report: BuildReport) -> None:
     if done.document is not None:
         report.warnings += [{"source": src, "reason": w} for w in done.document.warnings]
     if done.document is None:
-        log.warning("skipped %s: %s", src, done.reason)
         report.skipped.append({"source": src, "reason": done.reason})
     elif done.same:
         _carry(old, new, src, done.entry.fingerprint)

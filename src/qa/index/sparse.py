@@ -21,9 +21,10 @@ class SparseIndex:
     @classmethod
     def build(cls, texts: list[str]) -> SparseIndex:
         retriever = bm25s.BM25()
-        tokens = [terms(t) or ["\x00empty"] for t in texts]
-        if tokens:
-            retriever.index(tokens, show_progress=False)
+        # An empty corpus still gets one placeholder document: bm25s cannot save an index it never built,
+        # and `size` (0) keeps the placeholder out of every search.
+        tokens = [terms(t) or ["\x00empty"] for t in texts] or [["\x00empty"]]
+        retriever.index(tokens, show_progress=False)
         return cls(retriever, len(texts))
 
     def save(self, folder: Path) -> None:
