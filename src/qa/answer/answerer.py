@@ -267,7 +267,7 @@ class Answerer:
         unit = self.span_text(best.hit.chunk, best.span)
         around = sentence_of(best.hit.chunk.text, best.span)
         chosen = served_pick(decision.question, [f.reading for f in reads.answer], [f.reading for f in reads.pool],
-                             unit, best.hit.chunk.text[around.start : around.end])
+                             unit, best.hit.chunk.text[around.start : around.end], best.span)
         top = next((f for f in [*reads.answer, *reads.pool] if f.reading is chosen), None)
         hit, span = (top.hit, top.span) if top else (best.hit, best.span)
         chunk = hit.chunk

@@ -23,9 +23,12 @@ _UNITS = (
     "megawatts|pence|cents|basis points"
 )
 _CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
+_MONEY = (rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
+          rf"\b(?:{_CODES})\s?{_NUM}{_SCALE}")
 _PATTERNS: tuple[tuple[str, str], ...] = (
-    ("money", rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
-              rf"\b(?:{_CODES})\s?{_NUM}{_SCALE}"),
+    ("money", _MONEY),
+    # A price is an amount per unit: "$54 per megawatt-hour" answers "What was the power price?", "$54" does not.
+    ("money", rf"(?:{_MONEY}) per [a-z][\w-]*"),
     ("percent", rf"{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points\b)"),
     (
         "date",
