@@ -101,6 +101,13 @@ def test_a_span_beside_the_clause_the_evidence_picked_is_not_served() -> None:
     assert chosen is None or chosen.end <= clause.end
 
 
+def test_an_amount_the_question_names_is_served_and_one_of_another_measure_is_not() -> None:
+    price = "The average realised power price in the quarter was $54 per megawatt-hour, down from $61 a year earlier."
+    bonds = "In August Helios issued $750 million of green bonds due 2034 with a coupon of 5.125%."
+    assert _answer("What was the average realised power price in the quarter?", price) == "$54 per megawatt-hour"
+    assert _answer("What coupon do Helios's green bonds carry?", bonds) != "$750 million"
+
+
 def test_a_question_without_a_wh_word_keeps_its_sentence() -> None:
     sentence = "It’s not a clean sweep: the U.S. still dominates in foundational research and elite universities."
     assert _answer("Is the U.S. or China stronger in foundational research?", sentence) == sentence

@@ -44,6 +44,7 @@ SHAPE_NAMES = (*(f"r:{n}" for n in SPAN_FEATURES), "gap", "len_share", "same_as_
                *(f"w={w}|c={c}" for w in FORMS for c in CLASSES), *(f"p_{k}|c={c}" for k in KINDS for c in CLASSES))
 _INDEX = {n: i for i, n in enumerate(SHAPE_NAMES)}
 _SPAN_AT = [CAND_NAMES.index(n) for n in SPAN_FEATURES]
+_HEAD_BEFORE = _INDEX["r:head_before"]
 
 
 def form(question: str) -> str:
@@ -159,7 +160,8 @@ class ShapeModel:
     """A linear score per option, softmax over a question's options; the option of the highest expected utility
     (`expected_utility`) is served, the evidence scorer's unit with `unit_bonus` added (chosen on TAT-QA DEV by
     bench/train_shape.py), a measure (money, percent, a count, a date) only when the learned answer kind gives its
-    kind `measure_at`."""
+    kind `measure_at` or the question's head noun stands just before it ("a coupon of 5.125%", "the principal amount
+    of $59": the reader's `head_before`)."""
 
     scorer: Linear
     unit_bonus: float
@@ -183,7 +185,8 @@ class ShapeModel:
     def decide(self, question: str, opts: Sequence[Option], x: np.ndarray) -> int | None:
         """The option served (an index), or None for the unit: the reading of the highest expected utility when it
         beats the unit's with its bonus, a measure only of a kind the answer-kind model gives at least
-        `measure_at`; a question without a wh-word ("Is the U.S. or China stronger ...?") keeps its unit."""
+        `measure_at` or one the question's head noun names; a question without a wh-word ("Is the U.S. or China
+        stronger ...?") keeps its unit."""
         if not opts or form(question) == "none":
             return None
         value = expected_utility(opts, self.probabilities(x))
@@ -193,7 +196,8 @@ class ShapeModel:
         if reading is None or opts[best].unit:
             return None
         kind = next((k for k in KINDS[:4] if reading.kind in SPAN_KINDS[k]), None)
-        if kind is not None and kind_probabilities(question)[kind] < self.measure_at:
+        named = bool(x[best, _HEAD_BEFORE])
+        if kind is not None and kind_probabilities(question)[kind] < self.measure_at and not named:
             return None
         return best
 
