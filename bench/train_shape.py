@@ -36,7 +36,17 @@ from qa.answer.features import Passage, layout
 from qa.answer.kinds import short_pick
 from qa.answer.passage import sentence_of
 from qa.answer.reader import Linear, Reading, read
-from qa.answer.shape import SHAPE_NAMES, WEIGHTS, Option, ShapeModel, gets_shape, options, shape_features, within
+from qa.answer.shape import (
+    SHAPE_NAMES,
+    WEIGHTS,
+    Option,
+    ShapeModel,
+    gets_shape,
+    options,
+    shape_features,
+    typed_pick,
+    within,
+)
 from qa.records import Span
 
 FOLDS = 5
@@ -70,7 +80,8 @@ def shaped(examples: Sequence[Example], pool: Pool, sim: Similarity | None) -> l
         readings = read(w.question, [Passage(context, 1.0, sentence)], pool.lexicon.rarity, top=None)
         opts = options(within(readings, w.spans[i]), unit)
         x = shape_features(w.question, opts, unit, len(_text(context, sentence).split()))
-        at = short_pick(w.question.text, w.question.expected, [r.kind for r in readings[:SHORT]])
+        at = typed_pick(w.question, readings[:SHORT]) if w.question.expected[0] in TYPED else short_pick(
+            w.question.text, w.question.expected, [r.kind for r in readings[:SHORT]])
         out.append(Shaped(w.example, w.question, readings, unit, opts, x,
                           np.array([f1(o.text, w.example.gold) for o in opts]),
                           readings[at].text if at is not None else unit))

@@ -108,6 +108,15 @@ def test_an_amount_the_question_names_is_served_and_one_of_another_measure_is_no
     assert _answer("What coupon do Helios's green bonds carry?", bonds) != "$750 million"
 
 
+def test_a_typed_question_keeps_its_sentence_when_the_best_span_is_of_no_type_asked() -> None:
+    derived = ("The selected financial data presented for each of the five years ended December 31, 2019 has been "
+               "derived from our audited consolidated financial statements.")
+    question = "Where was the selected financial data for each of the five years ended December 31, 2019 derived from?"
+    assert _answer(question, derived) == derived  # the reader's best span was "presented", no place
+    nokia = "Nokia was our largest customer in fiscal 2019, 2018 and 2017."
+    assert _answer("Who was the largest customer in 2019, 2018 and 2017?", nokia) == "Nokia"  # a capitalised phrase
+
+
 def test_a_question_without_a_wh_word_keeps_its_sentence() -> None:
     sentence = "It’s not a clean sweep: the U.S. still dominates in foundational research and elite universities."
     assert _answer("Is the U.S. or China stronger in foundational research?", sentence) == sentence

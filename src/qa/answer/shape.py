@@ -226,15 +226,29 @@ def within(readings: Sequence[Reading], unit: Span | None) -> list[Reading]:
     return [r for r in readings if unit is None or (unit.start <= r.start and r.end <= unit.end)]
 
 
+def typed_pick(question: Question, short: Sequence[Reading]) -> int | None:
+    """Which of the reader's best spans answers a question the rules type (`kinds.short_pick`), or None for the unit
+    when that span is of no type asked: "Where was the selected financial data derived from?" got "presented", "When
+    is it allowed to offset deferred tax assets?" "relate"; a capitalised phrase counts as a name ("Nokia was our
+    largest customer": a sentence's first word is never read as a name)."""
+    at = short_pick(question.text, question.expected, [r.kind for r in short])
+    if at is None:
+        return None
+    r = short[at]
+    named = r.kind == "phrase" and r.text[:1].isupper() and bool({"name", "place"} & set(question.expected))
+    return at if r.kind in question.expected or named else None
+
+
 def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Reading], unit: str, sentence: str,
                 unit_at: Span | None = None) -> Reading | None:
     """The reading a passage answer serves, or None for the evidence scorer's unit. A question the rules type (a
     number, date, name or place: who / when / where / how many ...) keeps the reader's best span that the learned
-    answer kind does not contradict (`kinds.short_pick` over the best few, `short`); a question asking for a sentence
+    answer kind does not contradict, when it is of an asked type (`typed_pick` over the best few, `short`); a question
+    asking for a sentence
     its unit; any other ("what / which ...") the shape model's pick over the spans of its sentence (`pool`) inside the
     unit (`unit_at`, its offsets; None: all of them)."""
     if question.expected[0] in TYPED:
-        at = short_pick(question.text, question.expected, [r.kind for r in short])
+        at = typed_pick(question, short)
         return short[at] if at is not None else None
     if not gets_shape(question.expected):
         return None
