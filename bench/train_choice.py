@@ -233,7 +233,7 @@ def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) 
         sentence = sentence_of(w.contexts[i], w.spans[i])
         found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity, top=None)
         chosen = served_pick(w.question, found[:SHORT_READS], found, text,
-                             w.contexts[i][sentence.start : sentence.end])
+                             w.contexts[i][sentence.start : sentence.end], w.spans[i])
         text = chosen.text if chosen is not None else text
         rows.append((text, w.example.gold))
     print(f"{name}, served answer on answerable DEV (n={len(rows)}): exact match "

@@ -5,9 +5,10 @@ Data: TAT-QA text questions (CC BY 4.0, ../shared/data/report-qa-train; bench/re
 and DEV split). Each answerable question is weighed as served: the learned sentence choice (answer/choice.py, the
 shipped weights, cosines from the product's embedder cached in /tmp/qa_choice_vectors.npz) picks its unit, the
 reader lists every candidate span of that unit's sentence, and the options are those spans and the unit. A softmax
-over each question's options towards its best-F1 options (those of F1 >= 0.5), L2 and the serving threshold
-`serve_at` chosen by 5-fold cross-validation on TRAIN (the sum of exact match, word F1 and gold inside of the answer
-as served; DEV is only reported). Deterministic: the same weights byte for byte on a rerun.
+over each question's options towards its best-F1 options (those of F1 >= 0.5), L2 chosen by 5-fold cross-validation
+on TRAIN, the unit's bonus (`ShapeModel.unit_bonus`: how much more expected exact match + F1 + gold inside a span needs
+than the evidence scorer's sentence or clause) on DEV, both by the sum of exact match, word F1 and gold inside of the
+answer as served. Deterministic: the same weights byte for byte on a rerun.
 
     python -m bench.train_shape            # writes src/qa/answer/shape_weights.json, prints TRAIN-CV and DEV figures
     python -m bench.train_shape --smoke    # 120 contexts, no embeddings, weights to a temp file
@@ -35,13 +36,22 @@ from qa.answer.features import Passage, layout
 from qa.answer.kinds import short_pick
 from qa.answer.passage import sentence_of
 from qa.answer.reader import Linear, Reading, read
-from qa.answer.shape import SHAPE_NAMES, WEIGHTS, Option, ShapeModel, gets_shape, options, shape_features
+from qa.answer.shape import (
+    SHAPE_NAMES,
+    WEIGHTS,
+    Option,
+    ShapeModel,
+    gets_shape,
+    options,
+    shape_features,
+    typed_pick,
+    within,
+)
 from qa.records import Span
 
 FOLDS = 5
 L2S = (0.01, 0.03, 0.1)
-SERVE_AT = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-SERVE_AT_SHIPPED = 0.8
+UNIT_BONUS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
 MEASURE_AT_SHIPPED = 0.5
 SHORT = 4  # the reader's best few spans a typed question's short answer is chosen from (the served `Reads.answer`)
 
@@ -68,9 +78,10 @@ def shaped(examples: Sequence[Example], pool: Pool, sim: Similarity | None) -> l
         context, unit = w.contexts[i], w.texts[i]
         sentence = sentence_of(context, w.spans[i])
         readings = read(w.question, [Passage(context, 1.0, sentence)], pool.lexicon.rarity, top=None)
-        opts = options(readings, unit)
+        opts = options(within(readings, w.spans[i]), unit)
         x = shape_features(w.question, opts, unit, len(_text(context, sentence).split()))
-        at = short_pick(w.question.text, w.question.expected, [r.kind for r in readings[:SHORT]])
+        at = typed_pick(w.question, readings[:SHORT]) if w.question.expected[0] in TYPED else short_pick(
+            w.question.text, w.question.expected, [r.kind for r in readings[:SHORT]])
         out.append(Shaped(w.example, w.question, readings, unit, opts, x,
                           np.array([f1(o.text, w.example.gold) for o in opts]),
                           readings[at].text if at is not None else unit))
@@ -116,15 +127,20 @@ def scores(items: Sequence[Shaped], answer: Sequence[str]) -> np.ndarray:
     return np.asarray(rows.mean(axis=0))
 
 
-Setting = tuple[float, float, float]  # L2, serve_at, measure_at
+Setting = tuple[float, float, float]  # L2, unit_bonus, measure_at
 
 
-def choose(train: list[Shaped], steps: int, serve_at: Sequence[float], measure_at: Sequence[float]
+def _best(table: dict[Setting, np.ndarray]) -> Setting:
+    """The most exact match + word F1 + gold inside; ties to the smaller L2, bonus and measure_at."""
+    return max(table, key=lambda key: (round(float(table[key].sum()), 6), -key[0], -key[1], -key[2]))
+
+
+def choose(train: list[Shaped], steps: int, bonuses: Sequence[float], measure_at: Sequence[float]
            ) -> tuple[Setting, dict[Setting, np.ndarray]]:
-    """L2 (and serve_at, measure_at when given several) by cross-validation on TRAIN (folds by question order):
+    """L2 by cross-validation on TRAIN (folds by question order), at its best unit bonus and measure_at of the grid:
     the most exact match + word F1 + gold inside."""
     table: dict[Setting, np.ndarray] = {}
-    grid = [(t, m) for t in serve_at for m in measure_at]
+    grid = [(t, m) for t in bonuses for m in measure_at]
     for l2 in L2S:
         answers: dict[tuple[float, float], list[tuple[int, str]]] = {g: [] for g in grid}
         for k in range(FOLDS):
@@ -134,8 +150,17 @@ def choose(train: list[Shaped], steps: int, serve_at: Sequence[float], measure_a
                 answers[(t, m)] += [(i, served(it, ShapeModel(scorer, t, m))) for i, it in held]
         for (t, m), got in answers.items():
             table[(l2, t, m)] = scores(train, [a for _, a in sorted(got)])
-    best = max(table, key=lambda key: (round(float(table[key].sum()), 6), -key[0], -key[1], -key[2]))
-    return best, table
+    return _best(table), table
+
+
+def choose_on_dev(train: list[Shaped], dev: list[Shaped], l2: float, steps: int, bonuses: Sequence[float],
+                  measure_at: Sequence[float]) -> tuple[ShapeModel, dict[Setting, np.ndarray]]:
+    """The model fitted on all of TRAIN, with the unit bonus and measure_at of the grid best on DEV."""
+    scorer = fit(train, l2, steps)
+    table = {(l2, t, m): scores(dev, [served(it, ShapeModel(scorer, t, m)) for it in dev])
+             for t in bonuses for m in measure_at}
+    _, t, m = _best(table)
+    return ShapeModel(scorer, t, m), table
 
 
 def fingerprint() -> str:
@@ -164,9 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="120 contexts, no embeddings, temp output")
     parser.add_argument("--out", type=Path, default=None, help=f"weights file (default {WEIGHTS})")
     parser.add_argument("--vectors", type=Path, default=Path(tempfile.gettempdir()) / "qa_choice_vectors.npz")
-    parser.add_argument("--serve-at", default=str(SERVE_AT_SHIPPED),
-                        help="serving thresholds to compare by TRAIN cross-validation, comma-separated "
-                             f"(shipped {SERVE_AT_SHIPPED}; the grid: {','.join(map(str, SERVE_AT))})")
+    parser.add_argument("--unit-bonus", default=",".join(map(str, UNIT_BONUS)),
+                        help="the unit's bonuses to choose from on DEV, comma-separated (one: that one)")
     parser.add_argument("--measure-at", default=str(MEASURE_AT_SHIPPED),
                         help="answer-kind probabilities a measure needs, comma-separated "
                              f"(shipped {MEASURE_AT_SHIPPED})")
@@ -178,15 +202,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                        | {t for e in [*train_ex, *dev_ex] for p in e.passages for t in [p.text, *texts_of(p.text)]})
     steps = 40 if args.smoke else 300
     train, dev = shaped(train_ex, pool, sim), shaped(dev_ex, pool, sim)
-    (l2, serve_at, measure_at), table = choose(train, steps, _floats(args.serve_at), _floats(args.measure_at))
-    model = ShapeModel(fit(train, l2, steps), serve_at, measure_at)
+    bonuses, measures = _floats(args.unit_bonus), _floats(args.measure_at)
+    (l2, _, _), table = choose(train, steps, bonuses, measures)
+    model, dev_table = choose_on_dev(train, dev, l2, steps, bonuses, measures)
     out = args.out or (Path(tempfile.gettempdir()) / "shape_weights.smoke.json" if args.smoke else WEIGHTS)
     model.save(out, {"fingerprint": fingerprint(), "l2": l2})
-    print(f"wrote {out}; TRAIN answerable {len(train)}, DEV answerable {len(dev)}; chosen L2 {l2}, "
-          f"serve_at {serve_at}, measure_at {measure_at}")
-    print("TRAIN 5-fold CV, served answer (exact match, word F1, gold inside):")
-    for (a, t, m), v in sorted(table.items()):
-        print(f"  L2 {a:<5} serve_at {t:.2f} measure_at {m:.2f}: {v[0]:.3f} {v[1]:.3f} {v[2]:.3f}")
+    print(f"wrote {out}; TRAIN answerable {len(train)}, DEV answerable {len(dev)}; chosen L2 {l2} (TRAIN CV), "
+          f"unit_bonus {model.unit_bonus}, measure_at {model.measure_at} (DEV)")
+    for name, rows in (("TRAIN 5-fold CV", table), ("DEV, fitted on TRAIN", dev_table)):
+        print(f"{name}, served answer (exact match, word F1, gold inside):")
+        for (a, t, m), v in sorted(rows.items()):
+            print(f"  L2 {a:<5} unit_bonus {t:.2f} measure_at {m:.2f}: {v[0]:.3f} {v[1]:.3f} {v[2]:.3f}")
     before = scores(train, [it.before for it in train])
     print(f"  before (typed short span, else the unit): {before[0]:.3f} {before[1]:.3f} {before[2]:.3f}")
     for name, items in (("DEV", dev), ("DEV shaped questions", [it for it in dev if gets_shape(it.question.expected)])):

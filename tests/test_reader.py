@@ -43,6 +43,17 @@ def test_typed_spans_find_amounts_dates_units_and_names() -> None:
     assert found[sentence.rstrip(".")] == "sentence"
 
 
+def test_a_price_per_unit_and_a_list_of_percentages_after_a_long_clause_are_candidates() -> None:
+    price = "The average realised power price in the quarter was $54 per megawatt-hour, down from $61 a year earlier."
+    shares = ("Direct sales to contract manufacturers and consignment warehouses accounted for 41.3%, 34.9% and 39.0% "
+              "of our net revenues for fiscal 2019, 2018 and 2017, respectively.")
+    prices = {price[s.start : s.end] for s in typed_spans(price) if s.kind == "money"}
+    listed = {shares[s.start : s.end]: s.kind for s in typed_spans(shares)}
+    assert "$54 per megawatt-hour" in prices and "$61 a year" not in prices
+    assert listed.get("41.3%, 34.9% and 39.0%") == "list" and "%" not in listed
+    assert not any(text.endswith(" of") for text, kind in listed.items() if kind == "list")
+
+
 def test_shipped_weights_match_the_feature_names() -> None:
     model = shipped()
     assert len(model.ranker.weights) == len(CAND_NAMES) and len(model.answerable.weights) == len(ABST_NAMES)

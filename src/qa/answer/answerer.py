@@ -10,9 +10,8 @@ from qa.answer.asked import TYPED
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
-from qa.answer.kinds import short_pick
 from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
-from qa.answer.shape import served_pick
+from qa.answer.shape import served_pick, typed_pick
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
 from qa.search.retrieval import Retriever, question_words
@@ -168,7 +167,7 @@ class Answerer:
         reads = None
         if kind == "passage" and best is not None:
             reads = read_hits(question, qvec, hits, (best.hit, best.span), lexicon, self.spans)
-            short = short_pick(resolved, question.expected, [f.reading.kind for f in reads.answer])
+            short = typed_pick(question, [f.reading for f in reads.answer])
             if best.hit.chunk.kind == "table_row" and not (question.expected[0] in TYPED and short is not None):
                 # An answer is never a table row read out as a sentence: a short value of the row ("$470B")
                 # may answer, the whole row may not; its value then comes from the table engine or nowhere.
@@ -267,7 +266,7 @@ class Answerer:
         unit = self.span_text(best.hit.chunk, best.span)
         around = sentence_of(best.hit.chunk.text, best.span)
         chosen = served_pick(decision.question, [f.reading for f in reads.answer], [f.reading for f in reads.pool],
-                             unit, best.hit.chunk.text[around.start : around.end])
+                             unit, best.hit.chunk.text[around.start : around.end], best.span)
         top = next((f for f in [*reads.answer, *reads.pool] if f.reading is chosen), None)
         hit, span = (top.hit, top.span) if top else (best.hit, best.span)
         chunk = hit.chunk

@@ -8,7 +8,8 @@ related to share-based compensation in 2019?" by "$1.8 million". A softmax over 
 sentence and the evidence scorer's unit (the sentence or clause served before) picks one, from the span's own
 features (its type, length, place after the question's words), the question's form (its wh-word and its rule type,
 crossed with the span's class) and the learned answer kind's probabilities (answer/kinds.py) crossed with the span's
-class. A span is served only when the model gives it at least `serve_at`; else the unit (docs/ANSWERING.md)."""
+class. The option served is the one of the highest expected exact match + F1 + gold inside under the model's
+probabilities, the unit when it wins with its bonus (docs/ANSWERING.md)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from qa.answer.evidence import Question
 from qa.answer.features import CAND_NAMES
 from qa.answer.kinds import KINDS, SPAN_KINDS, kind_probabilities, short_pick
 from qa.answer.reader import Linear, Reading, read_weights, write_weights
+from qa.records import Span
 from qa.text.tokens import WH_WORDS, tokens
 
 WEIGHTS = Path(__file__).with_name("shape_weights.json")
@@ -36,11 +38,13 @@ SPAN_FEATURES = tuple(n for n in CAND_NAMES if n not in (
 CLASSES = ("unit", "sentence", "clause", "phrase", "list", "name", "numeric", "ordinal")
 GROUPS = ("numeric", "name", "sentence", "list", "phrase")  # the rule type's group (asked.py, first type)
 FORMS = ("what", "which", "how much", "how many", "how", "when", "where", "who", "why", "none")
-SHAPE_NAMES = (*(f"r:{n}" for n in SPAN_FEATURES), "gap", "len_share", "same_as_unit", "kind_match",
+SHAPE_NAMES = (*(f"r:{n}" for n in SPAN_FEATURES), "gap", "len_share", "same_as_unit", "kind_match", "has_head",
+               "head_last",
                *(f"c={c}" for c in CLASSES), *(f"g={g}|c={c}" for g in GROUPS for c in CLASSES),
                *(f"w={w}|c={c}" for w in FORMS for c in CLASSES), *(f"p_{k}|c={c}" for k in KINDS for c in CLASSES))
 _INDEX = {n: i for i, n in enumerate(SHAPE_NAMES)}
 _SPAN_AT = [CAND_NAMES.index(n) for n in SPAN_FEATURES]
+_HEAD_BEFORE = _INDEX["r:head_before"]
 
 
 def form(question: str) -> str:
@@ -73,17 +77,19 @@ def span_class(kind: str) -> str:
 
 @dataclass(frozen=True)
 class Option:
-    """One possible answer: a reader's span (`reading`), or the evidence scorer's unit (None)."""
+    """One possible answer: a reader's span (`reading`), or the evidence scorer's unit (None); `unit`: its text is
+    the unit's."""
 
     text: str
     reading: Reading | None
+    unit: bool = False
 
 
 def options(readings: Sequence[Reading], unit: str) -> list[Option]:
     """The reader's spans of the sentence (distinct texts, best first), then the unit when no span is its text."""
-    out = [Option(r.text, r) for r in readings]
+    out = [Option(r.text, r, r.text == unit) for r in readings]
     if all(r.text != unit for r in readings):
-        out.append(Option(unit, None))
+        out.append(Option(unit, None, True))
     return out
 
 
@@ -103,6 +109,11 @@ def shape_features(question: Question, opts: Sequence[Option], unit: str, senten
             row[_INDEX["gap"]] = r.score - top
             row[_INDEX["kind_match"]] = sum(probs[k] for k in KINDS if r.kind in SPAN_KINDS[k])
         row[_INDEX["len_share"]] = len(o.text.split()) / max(1, sentence_words)
+        stems = [t.stem for t in tokens(o.text)] if question.head else []
+        # "From which side of the moon ...?" -> "far side", "Which method ...?" -> "the two-class method": the
+        # reader's head-noun distance counts only heads outside the span, so a span naming it reads as far away.
+        row[_INDEX["has_head"]] = float(question.head in stems)
+        row[_INDEX["head_last"]] = float(bool(stems) and stems[-1] == question.head)
         row[_INDEX["same_as_unit"]] = float(o.text == unit)
         for name in (f"c={c}", f"g={g}|c={c}", f"w={w}|c={c}"):
             row[_INDEX[name]] = 1.0
@@ -111,28 +122,49 @@ def shape_features(question: Question, opts: Sequence[Option], unit: str, senten
     return x
 
 
-def _overlap(a: Counter[str], b: Counter[str]) -> float:
-    common = sum((a & b).values())
-    return 0.0 if not common else 2 * common / (sum(a.values()) + sum(b.values()))
+WEIGHED = 10  # the likeliest options weighed against each other: the rest hold little mass; a pair costs a comparison
+_ARTICLES = frozenset(("a", "an", "the"))
 
 
-def agreement(opts: Sequence[Option], p: np.ndarray, best: int) -> float:
-    """How sure the model is of its best option: the probability of the options that say much the same (word F1 at
-    least one half with it: "interest charges on its borrowings" and "mainly interest charges on its borrowings"
-    split the mass between them)."""
-    words = [Counter(o.text.lower().split()) for o in opts]
-    return float(sum(p[i] for i in range(len(opts)) if i == best or _overlap(words[i], words[best]) >= 0.5))
+@functools.lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    """An option's words as the judge compares them: lower case, no punctuation, no articles."""
+    return tuple(w for w in (t.text.lower() for t in tokens(text)) if w not in _ARTICLES)
+
+
+def utility(answer: tuple[str, ...], gold: tuple[str, ...]) -> float:
+    """Exact match + word F1 + gold inside, of an answer against a gold: the three measures the answer is judged by."""
+    common = sum((Counter(answer) & Counter(gold)).values())
+    if not common:
+        return float(answer == gold) * 3.0
+    f1 = 2 * common / (len(answer) + len(gold))
+    n = len(gold)
+    inside = any(answer[i : i + n] == gold for i in range(len(answer) - n + 1))
+    return float(answer == gold) + f1 + float(inside)
+
+
+def expected_utility(opts: Sequence[Option], p: np.ndarray) -> np.ndarray:
+    """Each option's expected utility were the gold one of the options, drawn as the model believes (the likeliest
+    `WEIGHED` options and the unit; the others get -inf): "interest charges on its borrowings" and "mainly interest
+    charges on its borrowings" back each other, where a threshold on either's own probability would refuse both."""
+    top = [*np.argsort(-p, kind="stable")[:WEIGHED], *(i for i, o in enumerate(opts) if o.unit)]
+    words = {int(i): _words(opts[int(i)].text) for i in top}
+    out = np.full(len(opts), -np.inf)
+    for i in words:
+        out[i] = sum(float(p[j]) * utility(words[i], words[j]) for j in words)
+    return out
 
 
 @dataclass(frozen=True)
 class ShapeModel:
-    """A linear score per option, softmax over a question's options; a span is served at `serve_at` or more, and
-    a measure (money, percent, a count, a date) only when the learned answer kind gives its kind `measure_at`.
-    `serve_at` bounds the model's agreement (`agreement`): its best option's probability with that of the options
-    saying much the same."""
+    """A linear score per option, softmax over a question's options; the option of the highest expected utility
+    (`expected_utility`) is served, the evidence scorer's unit with `unit_bonus` added (chosen on TAT-QA DEV by
+    bench/train_shape.py), a measure (money, percent, a count, a date) only when the learned answer kind gives its
+    kind `measure_at` or the question's head noun stands just before it ("a coupon of 5.125%", "the principal amount
+    of $59": the reader's `head_before`)."""
 
     scorer: Linear
-    serve_at: float
+    unit_bonus: float
     measure_at: float = 0.0
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
@@ -141,28 +173,31 @@ class ShapeModel:
         return np.asarray(p / p.sum())
 
     def save(self, path: Path, extra: dict[str, Any] | None = None) -> None:
-        write_weights(path, {"shape_features": list(SHAPE_NAMES), "serve_at": round(self.serve_at, 6),
+        write_weights(path, {"shape_features": list(SHAPE_NAMES), "unit_bonus": round(self.unit_bonus, 6),
                              "measure_at": round(self.measure_at, 6), "scorer": self.scorer.to_json(),
                              **(extra or {})})
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> ShapeModel:
         doc = read_weights(path, {"shape_features": SHAPE_NAMES})
-        return cls(Linear.from_json(doc["scorer"]), float(doc["serve_at"]), float(doc["measure_at"]))
+        return cls(Linear.from_json(doc["scorer"]), float(doc["unit_bonus"]), float(doc["measure_at"]))
 
     def decide(self, question: str, opts: Sequence[Option], x: np.ndarray) -> int | None:
-        """The option served (an index), or None for the unit: the best option when it is a reading the model
-        agrees on at least `serve_at`, a measure only of a kind the answer-kind model gives at least `measure_at`;
-        a question without a wh-word ("Is the U.S. or China stronger ...?") keeps its unit."""
+        """The option served (an index), or None for the unit: the reading of the highest expected utility when it
+        beats the unit's with its bonus, a measure only of a kind the answer-kind model gives at least
+        `measure_at` or one the question's head noun names; a question without a wh-word ("Is the U.S. or China
+        stronger ...?") keeps its unit."""
         if not opts or form(question) == "none":
             return None
-        p = self.probabilities(x)
-        best = int(np.argmax(p))
+        value = expected_utility(opts, self.probabilities(x))
+        value[[i for i, o in enumerate(opts) if o.unit]] += self.unit_bonus
+        best = int(np.argmax(value))
         reading = opts[best].reading
-        if reading is None or not agreement(opts, p, best) >= self.serve_at:
+        if reading is None or opts[best].unit:
             return None
         kind = next((k for k in KINDS[:4] if reading.kind in SPAN_KINDS[k]), None)
-        if kind is not None and kind_probabilities(question)[kind] < self.measure_at:
+        named = bool(x[best, _HEAD_BEFORE])
+        if kind is not None and kind_probabilities(question)[kind] < self.measure_at and not named:
             return None
         return best
 
@@ -183,19 +218,43 @@ def shape_pick(question: Question, readings: Sequence[Reading], unit: str, sente
     return model.decide(question.text, opts, shape_features(question, opts, unit, len(sentence.split())))
 
 
-def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Reading], unit: str, sentence: str
-                ) -> Reading | None:
+def within(readings: Sequence[Reading], unit: Span | None) -> list[Reading]:
+    """The readings inside the unit (offsets in the same text; None: all). The shape model shortens the evidence
+    scorer's sentence or clause: a span beside its clause answers something else ("From which side of the moon ...?"
+    picked the clause "... from the moon’s far side"; the span after its dash, "a region scientists worldwide have
+    barely scratched", is no side)."""
+    return [r for r in readings if unit is None or (unit.start <= r.start and r.end <= unit.end)]
+
+
+def typed_pick(question: Question, short: Sequence[Reading]) -> int | None:
+    """Which of the reader's best spans answers a question the rules type (`kinds.short_pick`), or None for the unit
+    when that span is of no type asked: "Where was the selected financial data derived from?" got "presented", "When
+    is it allowed to offset deferred tax assets?" "relate"; a capitalised phrase counts as a name ("Nokia was our
+    largest customer": a sentence's first word is never read as a name)."""
+    at = short_pick(question.text, question.expected, [r.kind for r in short])
+    if at is None:
+        return None
+    r = short[at]
+    named = r.kind == "phrase" and r.text[:1].isupper() and bool({"name", "place"} & set(question.expected))
+    return at if r.kind in question.expected or named else None
+
+
+def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Reading], unit: str, sentence: str,
+                unit_at: Span | None = None) -> Reading | None:
     """The reading a passage answer serves, or None for the evidence scorer's unit. A question the rules type (a
     number, date, name or place: who / when / where / how many ...) keeps the reader's best span that the learned
-    answer kind does not contradict (`kinds.short_pick` over the best few, `short`); a question asking for a sentence
-    its unit; any other ("what / which ...") the shape model's pick over every span of its sentence (`pool`)."""
+    answer kind does not contradict, when it is of an asked type (`typed_pick` over the best few, `short`); a question
+    asking for a sentence
+    its unit; any other ("what / which ...") the shape model's pick over the spans of its sentence (`pool`) inside the
+    unit (`unit_at`, its offsets; None: all of them)."""
     if question.expected[0] in TYPED:
-        at = short_pick(question.text, question.expected, [r.kind for r in short])
+        at = typed_pick(question, short)
         return short[at] if at is not None else None
     if not gets_shape(question.expected):
         return None
-    at = shape_pick(question, pool, unit, sentence)
-    return pool[at] if at is not None else None
+    inside = within(pool, unit_at)
+    at = shape_pick(question, inside, unit, sentence)
+    return inside[at] if at is not None else None
 
 
 def gets_shape(expected: tuple[str, ...]) -> bool:

@@ -23,9 +23,12 @@ _UNITS = (
     "megawatts|pence|cents|basis points"
 )
 _CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
+_MONEY = (rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
+          rf"\b(?:{_CODES})\s?{_NUM}{_SCALE}")
 _PATTERNS: tuple[tuple[str, str], ...] = (
-    ("money", rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
-              rf"\b(?:{_CODES})\s?{_NUM}{_SCALE}"),
+    ("money", _MONEY),
+    # A price is an amount per unit: "$54 per megawatt-hour" answers "What was the power price?", "$54" does not.
+    ("money", rf"(?:{_MONEY}) per [a-z][\w-]*"),
     ("percent", rf"{_NUM}\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points\b)"),
     (
         "date",
@@ -51,7 +54,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
 _COMPILED = tuple((kind, re.compile(p)) for kind, p in _PATTERNS)
 _DETERMINER = re.compile(r"\b(?:the|a|an|its|their|our|his|her|this|these|those|such)\s", re.I)
 _PHRASE_STOP = STOPWORDS - {"of", "and"}
-_WORD = re.compile(r"[\w'’&$%.,-]*\w|[$%]")
+_WORD = re.compile(r"[\w'’&$%.,-]*\w%?|[$%]")  # "39.0%" is one word: a "%" alone is no phrase
 _CLAUSE = re.compile(r"(?:[^,;:()—–\"“”|]|,(?=\d))+")  # commas inside numbers do not end a clause
 # Answers to "what does X include / how is X computed / why" often start at or just after these words.
 _PIVOT = re.compile(
@@ -158,12 +161,12 @@ def _lists(sentence: str) -> list[tuple[int, int]]:
         left = conj.start()
         for _ in range(8):
             item = re.search(r"(?:^|, )([^,;:()—]{1,80})$", sentence[:left])
-            if not item:
-                break
-            words = item.group(1).split()
-            if len(words) > 4 or any(w.lower() in _PHRASE_STOP for w in words):
+            # No comma within reach: the first item is the end of a long clause ("... accounted for 41.3%").
+            text = item.group(1) if item else sentence[max(0, left - 80) : left]
+            words = text.split()
+            if not item or len(words) > 4 or any(w.lower() in _PHRASE_STOP for w in words):
                 # A long first item: keep only its trailing noun run ("... with their own chips acts").
-                words = item.group(1).rstrip().split(" ")
+                words = text.rstrip().split(" ")
                 cut = max((i for i, w in enumerate(words) if w.lower() in _PHRASE_STOP), default=-1)
                 run = words[max(cut + 1, len(words) - 3) :]
                 if run and all(run):
@@ -177,13 +180,16 @@ def _lists(sentence: str) -> list[tuple[int, int]]:
 
 
 def _trim_item(sentence: str, a: int, b: int) -> int:
-    """End the final item before a verb-like stopword ("talent loss are real" -> "talent loss")."""
+    """End the final item before a verb-like stopword ("talent loss are real" -> "talent loss"), and never on "of" or
+    "and"."""
     words = list(re.finditer(r"\S+", sentence[a:b]))
     keep = a
     for w in words:
-        if w.group().lower().strip(".,") in _PHRASE_STOP:
+        word = w.group().lower().strip(".,")
+        if word in _PHRASE_STOP:
             break
-        keep = a + w.end()
+        if word not in ("of", "and"):  # "39.0% of our net revenues": the item ends before a dangling "of"
+            keep = a + w.end()
     return keep
 
 
