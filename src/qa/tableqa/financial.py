@@ -171,11 +171,13 @@ def _pair_programs(r1: int, r2: int, c: int) -> list[Program]:
 
 
 def _set_programs(kind: str, rs: tuple[int, ...], cols: list[int]) -> list[Program]:
-    """A set of rows: its labels listed and counted, the row of its largest and smallest figure, its sum."""
+    """A set of rows: its labels listed and counted, the row of its largest and smallest figure, its sum and
+    average."""
     labels = tuple((r, 0) for r in rs)
     out = [Program("clist", cells=labels, args=(kind,)), Program("crows", cells=labels, args=(kind,))]
     for c in cols[:3]:
-        out += [Program(op, cells=tuple((r, c) for r in rs), args=(kind,)) for op in ("crow_max", "crow_min", "csum")]
+        out += [Program(op, cells=tuple((r, c) for r in rs), args=(kind,))
+                for op in ("crow_max", "crow_min", "csum", "cavg")]  # "the average age of the officers"
     return out
 
 
@@ -202,8 +204,10 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     for r in rows[:3]:
         if len(cols) > 2:
             out.append(Program("clist", cells=tuple((r, c) for c in cols[:5])))
+        # A "Total" column sums the others: like a total row, it is no member of what is counted.
+        counted = [c for c in per_year if "total" not in t.header[c].lower()] or per_year
         for x in nums[:2]:
-            cs = tuple((r, c) for c in per_year)
+            cs = tuple((r, c) for c in counted)
             out += [Program(op, cells=cs, args=(fmt(x),)) for op in ("ccount_gt", "ccount_lt", "cyears_gt",
                                                                       "cyears_lt")]
     for r1, r2 in permutations(rows[:3], 2):

@@ -126,8 +126,10 @@ def _over_amounts(cells: list[str], below: Body) -> bool:
 
 
 def _mostly_numeric(body: Body) -> bool:
-    with_numbers = sum(any(parse_value(c) is not None for c in cells[1:]) for cells, _, _ in body)
-    return with_numbers * 2 >= len(body) > 0
+    """Most rows that hold values hold numbers; section rows ("June 30, 2019", "Financial Assets:") hold none."""
+    filled = [cells for cells, _, _ in body if any(c.strip() for c in cells[1:])]
+    with_numbers = sum(any(parse_value(c) is not None for c in cells[1:]) for cells in filled)
+    return with_numbers * 2 >= len(filled) > 0
 
 
 def _all_years(cells: list[str]) -> bool:
