@@ -33,7 +33,8 @@ FORMAT_VERSION = 9  # 2: tables keep multi-row headers, sections, scale and unit
 # 6: header rows only above amounts (tables/layout.py): tables stored before read their first body rows as headers
 # 7: span vectors from the per-row int8 graph (embed/quantize.py): those of the per-tensor graph are not reused
 # 8: report headers (tables/layout.py): footnoted years, a lone scale note, lower labels bounded by upper ones
-# 9: a labelled header row of words over sections and amounts (tables/layout.py: section rows hold no values)
+# 9: a labelled header row of words over sections and amounts; a section written like an open one is its sibling
+#    ("June 30, 2018" after "June 30, 2019", tables/layout.py)
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
 MANIFEST = "manifest.json"

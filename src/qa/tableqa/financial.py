@@ -325,8 +325,11 @@ def financial_features(qp: QuestionPart, v: ReportView, q_norm: str, p: Program,
                   f"colbeaten:{ov < qp.best_ov}|{p.op}"]
         label = _label_tokens(t.norm[r][0])
         missing = sum(stem(w) not in qp.stems for w in label)
+        # A period written as a section row ("June 30, 2019" over its rows): the year the question asks or not
+        sec_years = report_years(v.section(r))
         f += [f"rowmiss:{min(missing, 3)}|{p.op}", f"rowbest:{sc >= qp.best_row > 0}|{p.op}",
-              f"rowtotal:{t.total[r]}|qtotal:{qp.said_total}|{p.op}"]
+              f"rowtotal:{t.total[r]}|qtotal:{qp.said_total}|{p.op}",
+              f"secyear:{any(y in years for y in sec_years) if sec_years else 'none'}|{p.op}"]
         f += [f"rowrank:{rk}|{p.op}|{i}", f"rowfit:{min(int(sc * 4), 4)}|{p.op}", f"rowtotal:{t.total[r]}|{p.op}",
               f"yearq:{y in years}|{p.op}", f"col0:{c == 0}|{p.op}", f"pcthdr:{'%' in t.header[c]}|{p.op}",
               f"colidx:{min(c, 4)}|{p.op}"]

@@ -193,7 +193,10 @@ def row_sections(rows: list[RawRow]) -> list[str | None]:
     prev_data = False
     for row in rows:
         if row.is_section:
-            if prev_data and stack:
+            sibling = _sibling(stack, row.label)
+            if sibling is not None:
+                del stack[sibling:]  # "June 30, 2018" after "June 30, 2019": the next period, not inside it
+            elif prev_data and stack:
                 stack.pop()
             out.append(" — ".join(stack) or None)
             stack.append(row.label.rstrip(": "))
@@ -203,6 +206,19 @@ def row_sections(rows: list[RawRow]) -> list[str | None]:
         _close_on_total(stack, row.label)
         prev_data = True
     return out
+
+
+def _sibling(stack: list[str], label: str) -> int | None:
+    """The depth of an open section written like this one (the same words, numbers aside: "June 30, 2019" and
+    "June 30, 2018", or "Financial Assets:" again), which this one closes."""
+    shape = _words(label) - _numbers(label)
+    if not shape:
+        return None
+    return next((d for d, open_ in enumerate(stack) if _words(open_) - _numbers(open_) == shape), None)
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+", text))
 
 
 def _words(text: str) -> set[str]:
