@@ -58,6 +58,7 @@ FIN_STOP = STOP - {"total"}
 # "2017-2019" (normalised to "2017 2019"), "2017 to 2019", "fiscal 2017 through fiscal 2019": every year between
 RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|to|through|until|\s)\s*(?:fiscal\s+(?:year\s+)?|fy\s*)?"
                    r"((?:19|20)\d\d)\b")
+_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 MAX_SET = 25  # rows in a set of rows listed, counted or compared ("What are the components of ...")
 SET_KINDS = ("section", "block", "all")
 # A loss or an expense written "(15,571)" is often asked for as its amount: "the average net loss" is 19,846.5.
@@ -200,7 +201,8 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     out.append(Program("cheaders", cells=tuple((0, c) for c in all_cols)))
     # Years are not thresholds, but "$2,000 million" is one: a year is what `report_years` reads as one.
     years = {float(y) for y in report_years(q_raw)}
-    nums = [x for x in question_numbers(q_raw.lower()) if x not in years]
+    # Every thousands separator out first ("$1,000,000" is one number; `question_numbers` joins one group only)
+    nums = [x for x in question_numbers(_SEPARATOR.sub("", q_raw.lower())) if x not in years]
     for r in rows[:3]:
         if len(cols) > 2:
             out.append(Program("clist", cells=tuple((r, c) for c in cols[:5])))
