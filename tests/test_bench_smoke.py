@@ -156,3 +156,20 @@ def test_formats_tables_bench_scores_every_strategy_on_ruled_and_unruled_tables(
     results = run_bench("formats_tables", tmp_path, monkeypatch)["by_kind_and_strategy"]
     assert set(results) == {f"{k}/{s}" for k in ("ruled", "unruled") for s in ("lines", "text", "qa")}
     assert results["ruled/qa"]["cells_right"] == 1.0 and results["unruled/qa"]["false_tables_on_prose_pages"] == 0
+
+
+@pytest.mark.slow
+def test_the_table_fit_trains_from_the_data_in_a_smoke_run(tmp_path: Path) -> None:
+    """The script that made `weights/table_fit.json` runs end to end on a few hundred questions and writes a model
+    of the two classes the engine reads; the shipped file is not touched."""
+    if not TRAINING_DATA.is_dir():
+        pytest.skip(f"no training data at {TRAINING_DATA}")
+    out = tmp_path / "fit.json"
+    result = subprocess.run([sys.executable, "-m", "bench.tableqa.train_fit", "--smoke", "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    from qa.tableqa.fit import CLASSES
+    from qa.tableqa.named_softmax import NamedSoftmax
+
+    model = NamedSoftmax.load(out)
+    assert model.classes == CLASSES and model.weights

@@ -269,3 +269,31 @@ def test_the_scale_model_learns_a_declared_scale_and_percent_cells() -> None:
     model = ScaleModel.fit(items)
     assert model.predict(["bias", "declared:million"]) == "million"
     assert model.predict(["bias", "pctcell:True"]) == "percent"
+
+
+OFFICERS = [["Gregory S. Clark", "$1,000,000", "$950,000"], ["Nicholas R. Noviello", "$600,000", "$550,000"],
+            ["Amy L. Cappellanti-Wolf", "$450,000", "$420,000"]]
+
+
+def test_report_candidates_average_a_column_over_the_rows_and_count_without_the_total_column() -> None:
+    view = ReportView(make_table(["", "FY19 Annual Salary", "FY18 Annual Salary"], OFFICERS))
+    found = build_financial(view, "What is the average FY19 annual salary?")
+    assert ("683333.3333",) in {e.values for e in found.execs}
+    segments = ReportView(make_table(["", "AMER", "APAC", "EMEA", "Total"],
+                                     [["Segment revenue", "$1,429,308", "$1,557,205", "$309,933", "$3,296,446"]]))
+    counted = build_financial(segments, "How many segments did segment revenue exceed $1,000,000?")
+    counts = {e.values for p, e in zip(counted.programs, counted.execs, strict=True) if p.op == "ccount_gt"}
+    assert counts == {("2",)}  # AMER and APAC; the Total column is no segment
+
+
+def test_a_single_year_named_in_a_change_question_is_compared_with_the_year_before() -> None:
+    answers = _report_answers("What is the percentage change in finished goods in 2019?")
+    assert (("1.6472",), "(Finished goods[2019] - Finished goods[2018]) / Finished goods[2018] * 100") in answers
+
+
+def test_a_report_row_is_found_by_the_abbreviation_the_question_uses() -> None:
+    view = ReportView(make_table(["", "2019", "2018"], [["Selling, general and administrative", "18,245", "16,705"],
+                                                        ["Total operating expenses", "34,462", "30,941"]]))
+    found = build_financial(view, "What was the SG&A expense in 2019?")
+    lookups = {e.values for p, e in zip(found.programs, found.execs, strict=True) if p.op == "lookup"}
+    assert ("18,245",) in lookups

@@ -379,3 +379,27 @@ def test_row_named_by_another_word_is_found_by_meaning(embedder: Embedder, quest
     assert answer_from_tables(question, tables) is None  # no row label shares a word with the question
     result = answer_from_tables(question, tables, Meaning(embedder, embedder.encode_query(question)))
     assert result is not None and result.answer == value
+
+
+@pytest.mark.parametrize("question", [
+    "What should the consolidated statement of operations be read together with?",
+    "How is the provision for income taxes calculated?",
+    "What does the company sell?",
+])
+def test_a_report_question_its_prose_answers_gets_no_sure_table_answer_when_closed(question: str) -> None:
+    # Closed to its file, each engine still offers an answer; the learned table fit says the table is not where
+    # the answer is, so the passage path is weighed against a low table confidence.
+    result = answer_from_tables(question, _tables(APPLE), closed=True)
+    assert result is None or result.confidence < 0.5
+
+
+def test_a_report_question_its_table_answers_keeps_a_sure_answer_when_closed() -> None:
+    result = answer_from_tables("What was the provision for income taxes in 2017?", _tables(APPLE), closed=True)
+    assert result is not None and result.confidence >= 0.85 and result.answer == "$15,738 million"
+
+
+def test_the_difference_between_two_years_without_change_words_is_the_gap() -> None:
+    gap = answer_from_tables("What was the difference in net income in 2019 and 2018?", _tables(APPLE))
+    change = answer_from_tables("What was the change in net income from 2018 to 2019?", _tables(APPLE))
+    assert gap is not None and gap.answer == "$4,275 million"
+    assert change is not None and change.answer == "-$4,275 million"

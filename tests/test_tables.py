@@ -237,3 +237,17 @@ def test_a_lower_header_label_stays_under_the_upper_label_it_sits_in() -> None:
             "| Others | 7,566 | 2% | 4,831 | 2% |\n")
     (table,) = find_tables(_doc(text))
     assert table.columns == ["2019 Amount", "2019 % of total revenues", "2018 Amount", "2018 % of total revenues"]
+
+
+def test_a_labelled_header_row_over_periods_written_as_sections_names_the_columns() -> None:
+    text = ("|  |  | Estimated Fair Value Measurements |  |  |\n|---|---|---|---|---|\n"
+            "| Recurring Fair Value Measurements | Level 1 | Level 2 | Level 3 | Total Fair Value |\n"
+            "| June 30, 2019 |  |  |  |  |\n| Financial Assets: |  |  |  |  |\n"
+            "| Money market funds | $81,945 | $— | $— | $81,945 |\n"
+            "| June 30, 2018 |  |  |  |  |\n| Financial Assets: |  |  |  |  |\n"
+            "| Money market funds | $14,918 | $— | $— | $14,918 |\n")
+    (table,) = find_tables(_doc(text))
+    assert table.columns == ["Level 1", "Level 2", "Level 3", "Total Fair Value"]
+    funds = [r.section for r in table.rows if r.label == "Money market funds"]
+    # "June 30, 2018" is the next period, not a section inside "June 30, 2019"
+    assert funds == ["June 30, 2019 — Financial Assets", "June 30, 2018 — Financial Assets"]

@@ -11,9 +11,10 @@ from typing import TypeVar
 
 from qa.lru import per_object
 from qa.records import Cell, TableAnswer
+from qa.tableqa.fit import table_fit, table_words
 from qa.tableqa.gate import ENGINES, Offer, choose
 from qa.tableqa.intent import Intent, detect
-from qa.tableqa.learned import learned_answer, typed
+from qa.tableqa.learned import learned_answer
 from qa.tableqa.linking import Match, Meaning, confidence, match_table, rivals
 from qa.tableqa.plans import Built, build
 from qa.tables.model import Table, TableRow
@@ -87,8 +88,10 @@ def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | No
         pick = label  # the same figure, written as the conventions above say ("-2.0%", not "-2.04%")
     # The gate says which answer; whether the tables answer the question at all (weighed against the passages
     # in `Answerer.decide`) is as sure as the surest engine (TAT-QA dev, table-text questions: 0.548 with the
-    # pick's own confidence, docs/TABLES.md).
-    return replace(pick, confidence=max(r.confidence for _, r in found))
+    # pick's own confidence, docs/TABLES.md), and no surer than the question is one a table answers (`fit`:
+    # a report's prose questions drew a list of its years at 0.9).
+    sure = max(r.confidence for _, r in found)
+    return replace(pick, confidence=round(min(sure, table_fit(question, pick.table)), 3))
 
 
 def _same_number(a: TableResult, b: TableResult) -> bool:
@@ -118,16 +121,8 @@ def _learned_best(question: str, tables: list[Table], financial: bool) -> TableR
 
 def _words_in(question: str, table: Table) -> frozenset[str]:
     """The question's words that the table uses somewhere (labels, headers, cells)."""
-    used = _table_words(table)
+    used = table_words(table)
     return frozenset(w for w in (t.text.lower() for t in tokens(question)) if w in used)
-
-
-@per_object()
-def _table_words(table: Table) -> frozenset[str]:
-    """Every word of a table's labels, headers and cells, made once per loaded table."""
-    grid, _ = typed(table)
-    return frozenset({w for row in grid.norm for cell in row for w in cell.split()}
-                     | {w for h in grid.header for w in h.lower().split()})
 
 
 def _label_answer(question: str, tables: list[Table], meaning: Meaning | None) -> TableResult | None:

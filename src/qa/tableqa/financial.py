@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import combinations, pairwise, permutations
 
 import numpy as np
 
 from qa.tableqa.features import hash_feats, wh_word
 from qa.tableqa.grid import TypedTable
+from qa.tableqa.intent import detect
 from qa.tableqa.mentions import STOP, question_numbers
 from qa.tableqa.programs import EMPTY, Exec, Program, execute, fmt
 from qa.tables.types import normalize
-from qa.text.tokens import stem
+from qa.text.tokens import stem, tokens
 
 YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 # A year in a header or question: "2019", "20181" (footnote 1), "FY19", "FY 2019", "fiscal 2019".
@@ -56,6 +58,7 @@ FIN_STOP = STOP - {"total"}
 # "2017-2019" (normalised to "2017 2019"), "2017 to 2019", "fiscal 2017 through fiscal 2019": every year between
 RANGE = re.compile(r"\b((?:19|20)\d\d)\s*(?:-|–|to|through|until|\s)\s*(?:fiscal\s+(?:year\s+)?|fy\s*)?"
                    r"((?:19|20)\d\d)\b")
+_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 MAX_SET = 25  # rows in a set of rows listed, counted or compared ("What are the components of ...")
 SET_KINDS = ("section", "block", "all")
 # A loss or an expense written "(15,571)" is often asked for as its amount: "the average net loss" is 19,846.5.
@@ -68,15 +71,28 @@ def _label_tokens(text: str) -> list[str]:
     return [w for w in text.split() if w not in FIN_STOP and not (w.isdigit() and len(w) <= 2) and len(w) > 1]
 
 
+@lru_cache(maxsize=8192)
+def _label_terms(label: str) -> tuple[str, ...]:
+    """A row label's terms as the one tokenizer reads them: "Selling, general and administrative" is one term,
+    "sg&a", as the question's "SG&A" is; stop words and footnote marks left out."""
+    return tuple(t.stem for t in tokens(label) if t.word not in FIN_STOP and len(t.word) > 1
+                 and not (t.word.isdigit() and len(t.word) <= 2))
+
+
+def question_keys(q_norm: str, q_raw: str) -> set[str]:
+    """The stems a question's words and phrases ("SG&A", "R&D", "pre-tax") meet row labels by."""
+    return {stem(w) for w in q_norm.split()} | {t.stem for t in tokens(q_raw)}
+
+
 def row_scores(v: ReportView, q_stems: set[str]) -> list[tuple[float, int]]:
-    """Rows ranked by how much of their label (column 0) the question mentions; words of the row's section
-    ("Projected benefit obligation — Discount rate") tell apart rows of the same label."""
+    """Rows ranked by how much of their label (column 0) the question mentions (`question_keys`); words of the
+    row's section ("Projected benefit obligation — Discount rate") tell apart rows of the same label."""
     t = v.grid
     out = []
     for r in range(t.n_rows):
-        toks = _label_tokens(t.norm[r][0])
+        toks = _label_terms(t.rows[r][0])
         if toks:
-            hit = sum(stem(w) in q_stems for w in toks)
+            hit = sum(w in q_stems for w in toks)
             if hit:
                 sec = _label_tokens(v.section(r))
                 shit = sum(stem(w) in q_stems for w in sec)
@@ -92,6 +108,9 @@ def link_columns(t: TypedTable, q_norm: str) -> list[int]:
         years |= set(range(int(a), int(b) + 1)) if 0 < int(b) - int(a) <= 6 else set()
     cols = [c for c in range(1, t.n_cols) if any(t.num(r, c) is not None for r in range(t.n_rows))]
     hit = [c for c in cols if col_year(t, c) in years]
+    if len(years) == 1 and hit:
+        # "the change in X in 2019" is measured against the year before: its columns come second
+        hit += [c for c in cols if col_year(t, c) == min(years) - 1]
     return hit if hit else cols[:6]
 
 
@@ -153,11 +172,13 @@ def _pair_programs(r1: int, r2: int, c: int) -> list[Program]:
 
 
 def _set_programs(kind: str, rs: tuple[int, ...], cols: list[int]) -> list[Program]:
-    """A set of rows: its labels listed and counted, the row of its largest and smallest figure, its sum."""
+    """A set of rows: its labels listed and counted, the row of its largest and smallest figure, its sum and
+    average."""
     labels = tuple((r, 0) for r in rs)
     out = [Program("clist", cells=labels, args=(kind,)), Program("crows", cells=labels, args=(kind,))]
     for c in cols[:3]:
-        out += [Program(op, cells=tuple((r, c) for r in rs), args=(kind,)) for op in ("crow_max", "crow_min", "csum")]
+        out += [Program(op, cells=tuple((r, c) for r in rs), args=(kind,))
+                for op in ("crow_max", "crow_min", "csum", "cavg")]  # "the average age of the officers"
     return out
 
 
@@ -165,7 +186,7 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     """Lookups, lists, and two-cell/row arithmetic over the best-linked rows and columns; lists, counts and
     superlatives over sets of rows; the column headers; the magnitude of negative figures."""
     t = v.grid
-    q_stems = {stem(w) for w in q_norm.split()}
+    q_stems = question_keys(q_norm, q_raw)
     rows = [r for _, r in row_scores(v, q_stems)[:6]]
     cols = link_columns(t, q_norm)
     all_cols = [c for c in range(1, t.n_cols)]
@@ -178,12 +199,17 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     if len(ycols) >= 2:
         out.append(Program("col_years", cells=tuple((0, c) for c in ycols)))
     out.append(Program("cheaders", cells=tuple((0, c) for c in all_cols)))
-    nums = [x for x in question_numbers(q_raw.lower()) if not 1900 <= x <= 2100]
+    # Years are not thresholds, but "$2,000 million" is one: a year is what `report_years` reads as one.
+    years = {float(y) for y in report_years(q_raw)}
+    # Every thousands separator out first ("$1,000,000" is one number; `question_numbers` joins one group only)
+    nums = [x for x in question_numbers(_SEPARATOR.sub("", q_raw.lower())) if x not in years]
     for r in rows[:3]:
         if len(cols) > 2:
             out.append(Program("clist", cells=tuple((r, c) for c in cols[:5])))
+        # A "Total" column sums the others: like a total row, it is no member of what is counted.
+        counted = [c for c in per_year if "total" not in t.header[c].lower()] or per_year
         for x in nums[:2]:
-            cs = tuple((r, c) for c in per_year)
+            cs = tuple((r, c) for c in counted)
             out += [Program(op, cells=cs, args=(fmt(x),)) for op in ("ccount_gt", "ccount_lt", "cyears_gt",
                                                                       "cyears_lt")]
     for r1, r2 in permutations(rows[:3], 2):
@@ -243,12 +269,22 @@ def _report_op(t: TypedTable, p: Program) -> Exec:
     return Exec(tuple(y[-1] for y in years), None, tuple(sorted({r for r, _ in passed})), tuple(passed))
 
 
+# The operation a question's words ask for (`intent.detect`, the label engine's reading) that each report
+# operation performs: the ranker learns how far to trust "average" asked against an average computed.
+_INTENT_OF = {"cavg": "average", "csum": "sum", "csub": "difference", "cpct": "percent_change", "cratio": "ratio",
+              "cshare": "share", "crow_max": "max", "year_of_max": "max", "crow_min": "min", "year_of_min": "min",
+              "crows": "count", "ccount_gt": "count", "ccount_lt": "count"}
+
+
 class QuestionPart:
     """The op x question-word features of one question, made once per operation."""
 
-    def __init__(self, q_norm: str, v: ReportView | None = None) -> None:
+    def __init__(self, q_norm: str, v: ReportView | None = None, q_raw: str = "") -> None:
         self.words = q_norm.split()
         self.wh = wh_word(q_norm)
+        found = detect(q_raw or q_norm)
+        self.asked = [t.op for t in found.triggers]
+        self.asks = (found.asks_label, found.asks_year, found.explains)
         self.memo: dict[str, np.ndarray] = {}
         stems = {stem(w) for w in self.words if w not in FIN_STOP}
         self.stems = stems
@@ -258,13 +294,16 @@ class QuestionPart:
         self.col_ov = [sum(stem(w) in stems for w in _label_tokens(normalize(h)) if not report_years(w))
                        for h in t.header] if t is not None else []
         self.best_ov = max(self.col_ov[1:], default=0)
-        rows = row_scores(v, stems) if v is not None else []
+        rows = row_scores(v, stems | question_keys(q_norm, q_raw)) if v is not None else []
         self.best_row = rows[0][0] if rows else 0.0
 
     def op(self, op: str) -> np.ndarray:
         if op not in self.memo:
             q = self.words
             f = [f"op:{op}", f"op:{op}|wh:{self.wh}"] + [f"op:{op}|w:{w}" for w in q]
+            wanted = _INTENT_OF.get(op, "lookup")
+            f += [f"op:{op}|asked:{wanted in self.asked}", f"op:{op}|first:{self.asked[0]}",
+                  f"op:{op}|label:{self.asks[0]}|year:{self.asks[1]}|explains:{self.asks[2]}"]
             f += [f"op:{op}|b:{a}_{b}" for a, b in pairwise(q)]
             self.memo[op] = hash_feats(f)
         return self.memo[op]
@@ -288,8 +327,11 @@ def financial_features(qp: QuestionPart, v: ReportView, q_norm: str, p: Program,
                   f"colbeaten:{ov < qp.best_ov}|{p.op}"]
         label = _label_tokens(t.norm[r][0])
         missing = sum(stem(w) not in qp.stems for w in label)
+        # A period written as a section row ("June 30, 2019" over its rows): the year the question asks or not
+        sec_years = report_years(v.section(r))
         f += [f"rowmiss:{min(missing, 3)}|{p.op}", f"rowbest:{sc >= qp.best_row > 0}|{p.op}",
-              f"rowtotal:{t.total[r]}|qtotal:{qp.said_total}|{p.op}"]
+              f"rowtotal:{t.total[r]}|qtotal:{qp.said_total}|{p.op}",
+              f"secyear:{any(y in years for y in sec_years) if sec_years else 'none'}|{p.op}"]
         f += [f"rowrank:{rk}|{p.op}|{i}", f"rowfit:{min(int(sc * 4), 4)}|{p.op}", f"rowtotal:{t.total[r]}|{p.op}",
               f"yearq:{y in years}|{p.op}", f"col0:{c == 0}|{p.op}", f"pcthdr:{'%' in t.header[c]}|{p.op}",
               f"colidx:{min(c, 4)}|{p.op}"]

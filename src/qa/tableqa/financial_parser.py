@@ -11,6 +11,7 @@ from qa.tableqa.financial import (
     execute_report,
     financial_features,
     generate_financial,
+    question_keys,
     row_scores,
 )
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
@@ -21,7 +22,6 @@ from qa.tableqa.report_scale import ScaleModel, predict_scale
 from qa.tables.model import Table
 from qa.tables.types import normalize
 from qa.tables.values import scale_name
-from qa.text.tokens import stem
 
 __all__ = ["FinResult", "ReportView", "ScaleModel", "answer_financial", "build_financial", "rank_financial",
            "report_view"]
@@ -51,8 +51,8 @@ def build_financial(t: TypedTable | ReportView, question: str) -> Scored:
     view = t if isinstance(t, ReportView) else ReportView(t)
     grid = view.grid
     q = normalize(question)
-    q_part = QuestionPart(q, view)
-    rank_of = {r: (i, sc) for i, (sc, r) in enumerate(row_scores(view, {stem(w) for w in q.split()}))}
+    q_part = QuestionPart(q, view, question)
+    rank_of = {r: (i, sc) for i, (sc, r) in enumerate(row_scores(view, question_keys(q, question)))}
     progs, execs, feats = [], [], []
     for p in generate_financial(view, q, question):
         e = execute_report(grid, p)

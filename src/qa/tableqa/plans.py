@@ -22,6 +22,10 @@ _THRESHOLD = re.compile(
 _COMBINED = re.compile(r"\b(?:combined|together|total|both|two|all|sum)\b", re.IGNORECASE)
 _SUM_OF = re.compile(r"(?:the\s+)?(?:sum|total)\s+of\b", re.IGNORECASE)
 _DIFFERENCE_BETWEEN = re.compile(r"\bdifference\b|\bgap\b|\bdiffer\b", re.IGNORECASE)
+# Words that make a difference between years signed: a change, an increase. Without them "the difference in X
+# in 2019 and 2018" is the gap (TAT-QA training questions of that form: 17 of 17 answers positive).
+_SIGNED = re.compile(r"\b(?:chang\w*|increas\w*|decreas\w*|grow\w*|grew|declin\w*|ris\w*|rose|fell|fall\w*)\b",
+                     re.IGNORECASE)
 _COLUMN_NOUNS = re.compile(r"\b(?:years|quarters|periods|columns|countries|months)\b", re.IGNORECASE)
 
 
@@ -132,13 +136,19 @@ def _difference(found: Match, question: str) -> Built | None:
     a, b = refs
     if _is_years(found, refs):
         b, a = _chronological(found, refs)  # the change: later minus earlier
+        if _DIFFERENCE_BETWEEN.search(question) and found.intent.from_to is None and not _SIGNED.search(question):
+            a, b = _larger_first(found, a, b)  # "the difference in X in 2019 and 2018": the gap
     elif (found.intent.less and not _DIFFERENCE_BETWEEN.search(question)) or found.intent.from_first:
         a, b = b, a  # "how much less does A spend than B": B - A; "from A to B": B - A
     elif by == "col" and _DIFFERENCE_BETWEEN.search(question):
-        va, vb = cell_value(found.table, a.row, a.col), cell_value(found.table, b.row, b.col)
-        if va and vb and va.number < vb.number:
-            a, b = b, a  # "the difference between China and the US": the gap, larger minus smaller
+        a, b = _larger_first(found, a, b)  # "the difference between China and the US": the gap
     return Built(ops.difference(found.table, a, b), sorted({a.row, b.row}), defaulted)
+
+
+def _larger_first(found: Match, a: Ref, b: Ref) -> tuple[Ref, Ref]:
+    """The two cells of a gap, larger first (larger minus smaller)."""
+    va, vb = cell_value(found.table, a.row, a.col), cell_value(found.table, b.row, b.col)
+    return (b, a) if va and vb and va.number < vb.number else (a, b)
 
 
 def _is_years(found: Match, refs: list[Ref]) -> bool:

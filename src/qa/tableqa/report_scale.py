@@ -1,14 +1,10 @@
 """The scale of a report answer ('', thousand, million, billion, percent): rules, features, a learned model."""
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import numpy as np
 
 from qa.tableqa.financial import REPORT_OPS, ReportView
+from qa.tableqa.named_softmax import NamedSoftmax
 from qa.tableqa.programs import Exec, Program
 from qa.tables.types import parse_number
 
@@ -75,67 +71,16 @@ def scale_features(v: ReportView, q_norm: str, p: Program, e: Exec) -> list[str]
     return out
 
 
-@dataclass
-class ScaleModel:
-    """A multinomial logistic model over named features: the scale of an answer ('', thousand, million, billion,
-    percent), trained on the training split's gold scales (`bench.tableqa.train --task tat`)."""
-    weights: dict[str, list[float]] = field(default_factory=dict)
-    classes: tuple[str, ...] = SCALES
+class ScaleModel(NamedSoftmax):
+    """The scale of an answer ('', thousand, million, billion, percent): a `NamedSoftmax` over `scale_features`,
+    trained on the training split's gold scales (`bench.tableqa.train --task tat`)."""
 
-    def scores(self, feats: list[str]) -> np.ndarray:
-        s = np.zeros(len(self.classes))
-        for f in feats:
-            w = self.weights.get(f)
-            if w is not None:
-                s += np.asarray(w)
-        return s
-
-    def predict(self, feats: list[str], allowed: set[str] | None = None) -> str:
-        """The likeliest scale among those allowed (all when None)."""
-        if not self.weights:
-            return ""
-        s = self.scores(feats)
-        ok = [i for i, c in enumerate(self.classes) if allowed is None or c in allowed]
-        return self.classes[max(ok, key=lambda i: s[i])] if ok else ""
+    def __init__(self, weights: dict[str, list[float]] | None = None, classes: tuple[str, ...] = SCALES) -> None:
+        super().__init__(weights or {}, classes)
 
     @classmethod
-    def fit(cls, items: list[tuple[list[str], str]], l2: float = 1e-3, steps: int = 300) -> ScaleModel:
-        """Full-batch Adam on the softmax loss (deterministic); features seen fewer than twice are dropped."""
-        counts: dict[str, int] = {}
-        for feats, _ in items:
-            for f in set(feats):
-                counts[f] = counts.get(f, 0) + 1
-        names = sorted(f for f, n in counts.items() if n >= 2)
-        index = {f: i for i, f in enumerate(names)}
-        x = np.zeros((len(items), len(names)))
-        for i, (feats, _) in enumerate(items):
-            for f in feats:
-                if f in index:
-                    x[i, index[f]] = 1.0
-        y = np.array([SCALES.index(s) for _, s in items])
-        w = np.zeros((len(names), len(SCALES)))
-        m, v2 = np.zeros_like(w), np.zeros_like(w)
-        onehot = np.eye(len(SCALES))[y]
-        for step in range(1, steps + 1):
-            z = x @ w
-            z -= z.max(axis=1, keepdims=True)
-            prob = np.exp(z)
-            prob /= prob.sum(axis=1, keepdims=True)
-            grad = x.T @ (prob - onehot) / max(1, len(items)) + l2 * w
-            m = 0.9 * m + 0.1 * grad
-            v2 = 0.999 * v2 + 0.001 * grad ** 2
-            w -= 0.05 * (m / (1 - 0.9 ** step)) / (np.sqrt(v2 / (1 - 0.999 ** step)) + 1e-8)
-        kept = {f: [round(float(a), 4) for a in w[i]] for f, i in index.items() if np.abs(w[i]).max() >= 1e-3}
-        return cls(kept)
-
-    def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps({"classes": list(self.classes), "weights": self.weights}, indent=0,
-                                         sort_keys=True), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: str | Path) -> ScaleModel:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls({k: [float(a) for a in w] for k, w in data["weights"].items()}, tuple(data["classes"]))
+    def empty(cls) -> ScaleModel:
+        return cls()
 
 
 def ruled_scale(p: Program, e: Exec) -> str | None:

@@ -126,8 +126,10 @@ def _over_amounts(cells: list[str], below: Body) -> bool:
 
 
 def _mostly_numeric(body: Body) -> bool:
-    with_numbers = sum(any(parse_value(c) is not None for c in cells[1:]) for cells, _, _ in body)
-    return with_numbers * 2 >= len(body) > 0
+    """Most rows that hold values hold numbers; section rows ("June 30, 2019", "Financial Assets:") hold none."""
+    filled = [cells for cells, _, _ in body if any(c.strip() for c in cells[1:])]
+    with_numbers = sum(any(parse_value(c) is not None for c in cells[1:]) for cells in filled)
+    return with_numbers * 2 >= len(filled) > 0
 
 
 def _all_years(cells: list[str]) -> bool:
@@ -191,7 +193,10 @@ def row_sections(rows: list[RawRow]) -> list[str | None]:
     prev_data = False
     for row in rows:
         if row.is_section:
-            if prev_data and stack:
+            sibling = _sibling(stack, row.label)
+            if sibling is not None:
+                del stack[sibling:]  # "June 30, 2018" after "June 30, 2019": the next period, not inside it
+            elif prev_data and stack:
                 stack.pop()
             out.append(" — ".join(stack) or None)
             stack.append(row.label.rstrip(": "))
@@ -201,6 +206,19 @@ def row_sections(rows: list[RawRow]) -> list[str | None]:
         _close_on_total(stack, row.label)
         prev_data = True
     return out
+
+
+def _sibling(stack: list[str], label: str) -> int | None:
+    """The depth of an open section written like this one (the same words, numbers aside: "June 30, 2019" and
+    "June 30, 2018", or "Financial Assets:" again), which this one closes."""
+    shape = _words(label) - _numbers(label)
+    if not shape:
+        return None
+    return next((d for d, open_ in enumerate(stack) if _words(open_) - _numbers(open_) == shape), None)
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+", text))
 
 
 def _words(text: str) -> set[str]:
