@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="shift so at most this share of DEV questions chosen right falls below 0.5")
     parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap",
                         help="the robust evidence model plus these near-miss terms, learned ('' : all learned)")
-    parser.add_argument("--prior", type=float, default=0.01, help="L2 pull of the choice towards the former weights")
+    parser.add_argument("--prior", type=float, default=0.02, help="L2 pull of the choice towards the former weights")
     parser.add_argument("--platt", action="store_true", help="Platt-scale the blend on TRAIN (to compare; not shipped)")
     parser.add_argument("--knee", type=float, default=None,
                         help=f"known_chunk_gap's knee, to compare (shipped {choice.KNOWN_COVER_KNEE}; needs --out)")

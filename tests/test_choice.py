@@ -64,6 +64,16 @@ def test_confidence_is_higher_for_the_answering_sentence_than_for_a_near_miss() 
     assert probs[0] > probs[1]
 
 
+def test_the_sentence_stating_the_questions_phrase_is_chosen_over_one_scattering_its_words() -> None:
+    lexicon = Lexicon(TEXTS)
+    q = lexicon.analyse("What led to the increase in cable revenue in 2018?")
+    scattered = "Consolidated revenue increased in 2018, reflecting growth in Wireless and in Cable."
+    phrased = "Cable revenue increased in 2018 as customers moved to faster Internet tiers."
+    scores = [shipped_chooser().pick_score(weigh(q, lexicon, text, text, (0.6, 0.6, lexicon.coverage(q, text)), 0))
+              for text in (scattered, phrased)]
+    assert scores[1] > scores[0]
+
+
 def test_training_smoke_run_writes_loadable_weights(tmp_path: Path) -> None:
     from bench import reader_data, train_choice
 

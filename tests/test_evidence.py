@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from qa.answer.evidence import Lexicon, SpanVectors, has_expected, multiword_names, novelty
+from qa.answer.evidence import Lexicon, SpanVectors, has_expected, multiword_names, novelty, phrase_cover
 from qa.embed.embedder import Embedder
 from qa.text.tokens import terms
 from qa.text.units import units
@@ -88,6 +88,14 @@ def test_novelty_is_zero_for_a_span_that_only_repeats_the_question(lexicon: Lexi
     question = lexicon.analyse("What are smaller nations looking for?")
     assert novelty(question, "Smaller nations?") == 0.0
     assert novelty(question, "They want access to power and leverage.") == 1.0
+
+
+def test_phrase_cover_wants_the_questions_words_in_its_order(lexicon: Lexicon) -> None:
+    question = lexicon.analyse("What was the net cash flow from operating activities?")
+    assert phrase_cover(question, "Net cash flow from operating activities decreased to $142.9 million.") == 1.0
+    assert phrase_cover(question, "Cash flows provided by operating activities were $7.2 million.") == 0.5
+    assert phrase_cover(question, "Activities in operating cash were net of flows.") == 0.0
+    assert phrase_cover(lexicon.analyse("Why?"), "Cable revenue increased.") == 0.0
 
 
 def test_multiword_names_are_runs_of_capitalised_words() -> None:

@@ -18,7 +18,7 @@ from qa.text.tokens import NEGATIONS, tokens
 
 WEIGHTS = Path(__file__).with_name("choice_weights.json")
 PICK_NAMES = ("span_cosine", "span_cover", "focus_cover", "chunk_cover", "chunk_cosine", "typed", "novel", "rank",
-              "other_row", "window_cover")
+              "other_row", "window_cover", "phrase_cover")
 CONF_NAMES = ("span_cover", "focus_cover", "typed", "year_clash", "missing", "unknown", "span_cosine",
               "chunk_cover", "modifier_gap", "negation", "miss_number", "max_miss", "untyped_number", "miss_name",
               "known_chunk_gap")

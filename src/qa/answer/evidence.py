@@ -60,6 +60,10 @@ class Evidence:
     # The same as span_cover for the span's sentence with its neighbours: the answer often sits next to the words
     # of the question ("On February 20, ..." / "... they completed Asia's deepest borehole").
     window_cover: float = 0.0
+    # Share of the question's content-word bigrams the span has in order: the question's phrase, not only its words
+    # ("What led to increase in cable revenue?" / "Cable revenue increased by 1% as ..." over "... in both Cable and
+    # Media").
+    phrase_cover: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,23 @@ def year_clash(question: Question, text: str, context: str = "") -> bool:
     return bool(asked and given and not asked & given and not asked & set(_YEAR.findall(context)))
 
 
+def phrase_cover(question: Question, text: str) -> float:
+    """Share of the question's bigrams of content stems (`Question.bigrams`) that `text` has, read the same way.
+    A name's own bigram ("Gao Yi") is left out: coverage counts names already, and a span repeating the name
+    ("According to Gao Yi, ...") is not therefore about what is asked of it ("Gao told Beijing Review.")."""
+    named = set(question.named)
+    asked = [g for g in question.bigrams if not (g[0] in named and g[1] in named)]
+    if not asked:
+        return 0.0
+    grams = _grams(text)
+    return sum(g in grams for g in asked) / len(asked)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _grams(text: str) -> frozenset[tuple[str, str]]:
+    return frozenset(itertools.pairwise(t.stem for t in tokens(text) if is_content(t)))
+
+
 def novelty(question: Question, text: str) -> float:
     """How much a span says beyond the question: its new content words, saturating at two ("Beijing Review")."""
     return min(len(_set(text) - question.tokens), 2) / 2
@@ -260,7 +281,8 @@ def weigh(question: Question, lexicon: Lexicon, text: str, context: str, scores:
     span_cosine, chunk_cosine, chunk_cover = scores
     return Evidence(span_cosine, lexicon.coverage(question, text), lexicon.focus_cover(question, text), chunk_cover,
                     chunk_cosine, has_expected(question, text), year_clash(question, text, context),
-                    novelty(question, text), rank, other_row, lexicon.coverage(question, window or text))
+                    novelty(question, text), rank, other_row, lexicon.coverage(question, window or text),
+                    phrase_cover(question, text))
 
 
 def around(text: str, span: Span) -> list[Span]:
