@@ -21,7 +21,8 @@ from qa.tableqa.mentions import (
     outcome_conds,
     presence_conds,
 )
-from qa.tableqa.programs import PRIM_OPS, SUPER_OPS, Cond, Program, cell_years, fmt
+from qa.tableqa.programs import PRIM_OPS, SUPER_OPS, Cond, Program, fmt
+from qa.tableqa.spans import cell_years
 from qa.tables.types import normalize
 from qa.text.tokens import stem
 

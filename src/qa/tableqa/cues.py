@@ -122,7 +122,7 @@ def question_cues(q_norm: str) -> QuestionCues:
     return QuestionCues(groups, head)
 
 
-def answer_kind(t: TypedTable, p: Program, e: Exec) -> str:
+def result_kind(t: TypedTable, p: Program, e: Exec) -> str:
     """The kind of an answer: yes/no, a word of the question, a length of time, a computed number, or the kind
     of the cells it reads (number, year, date, ordinal, text...)."""
     v = [x.strip().lower() for x in e.values]

@@ -1,7 +1,6 @@
 """Hashed sparse features of (question, program, execution, table) for the log-linear ranker."""
 from __future__ import annotations
 
-import os
 import zlib
 from itertools import pairwise
 
@@ -10,13 +9,13 @@ import numpy as np
 from qa.lru import per_object
 from qa.tableqa.candidates import Context
 from qa.tableqa.cues import (
-    answer_kind,
     cond_header_feats,
     count_feats,
     cue_feats,
     degree_words,
     direction_feats,
     question_cues,
+    result_kind,
 )
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.mentions import STOP, question_numbers
@@ -27,7 +26,6 @@ from qa.text.tokens import stem
 DIM = 1 << 18
 WH = ("how many", "how much", "what year", "which year", "what is the total", "who", "when", "which",
       "what", "where", "is", "did", "does", "was", "are", "how long", "how")
-CUES = os.environ.get("QA_NO_CUES") != "1"  # TEMP experiment switch
 LIST_OPS = {"select", "first", "last", "next", "prev", "argmax", "argmin"}
 
 
@@ -202,8 +200,7 @@ class Featurizer:
         f += _cond_feats(t, ctx, p, self.q_stems, column_ranges(t), self.q_words)
         f += _result_feats(t, ctx, p, e, self.wh)
         f += direction_feats(t, p, self.degree) + count_feats(t, p, self.noun, ctx.q_norm)
-        if CUES:
-            f += cue_feats(t, p, self.cues, answer_kind(t, p, e), self.wh)
+        f += cue_feats(t, p, self.cues, result_kind(t, p, e), self.wh)
         parts.append(hash_feats(f))
         parts += [self._condh_part(c) for c in sorted({c.col for c in p.conds})]
         return np.concatenate(parts)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from qa.tableqa.grid import TypedTable
+from qa.tableqa.spans import cell_years, clock
 from qa.tables.types import score_part
 
 CMP = {"==": lambda a, b: a == b,
@@ -292,29 +293,6 @@ def _yes(t: TypedTable, p: Program) -> Exec:
     return Exec(("yes" if ok else "no",), None, tuple(rows), ())
 
 
-YEAR_IN = re.compile(r"\b(1[5-9]\d\d|20\d\d)(?:\s*[-–—/]\s*(\d{2,4})\b)?")
-
-
-def cell_years(t: TypedTable, r: int, c: int) -> tuple[int, ...]:
-    """The years a cell names: a year or date cell's year, both ends of a range ("1950–1977", "1996–99",
-    an open range "2004–present" only its start) or the years written in a text cell."""
-    kind, x = t.cells[r][c].kind, t.cells[r][c].num
-    if kind == "year" and x is not None:
-        return (int(x),)
-    if kind == "date" and x is not None and x > 1e7:
-        return (int(x // 10000),)
-    out: list[int] = []
-    for m in YEAR_IN.finditer(t.rows[r][c]):
-        a = int(m.group(1))
-        out.append(a)
-        b = m.group(2)
-        if b:
-            y = int(b) if len(b) == 4 else a - a % 100 + int(b) if len(b) == 2 else 0
-            if a <= y <= a + 100:
-                out.append(y)
-    return tuple(out)
-
-
 def _years_text(n: float, unit: str) -> str:
     return f"{fmt(n)} {unit[:-1] if n == 1 and unit.endswith('s') else unit}" if unit else fmt(n)
 
@@ -360,16 +338,6 @@ def _primary(t: TypedTable, p: Program) -> Exec:
     e = execute(t, Program(p.op, p.col, p.conds, p.by, p.key, (), p.cells))
     vals = tuple(" ".join(_NOTE.sub(" ", v).split()) or v for v in e.values)
     return Exec(vals, e.number, e.rows, e.cells) if vals != e.values else EMPTY  # no note: the plain program
-
-
-def clock(seconds: float, decimals: int) -> str:
-    """Seconds as a time is written: 116.42 -> "1:56.42", 4268.2 -> "1:11:08.2"."""
-    sign, x = ("-" if seconds < 0 else ""), round(abs(seconds), decimals)
-    h, rest = divmod(x, 3600)
-    m, sec = divmod(rest, 60)
-    width = 3 + decimals if decimals else 2
-    s = f"{sec:0{width}.{decimals}f}"
-    return f"{sign}{int(h)}:{int(m):02d}:{s}" if h else f"{sign}{int(m)}:{s}"
 
 
 def _as_clock(t: TypedTable, p: Program, e: Exec) -> Exec:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from qa.tableqa.grid import TypedTable
-from qa.tableqa.programs import SCORE_PARTS, SPAN_OPS, SUPER_OPS, VERDICT_OPS, YES_OPS, Cond, Program, clock, fmt
+from qa.tableqa.programs import SCORE_PARTS, SPAN_OPS, SUPER_OPS, VERDICT_OPS, YES_OPS, Cond, Program, fmt
+from qa.tableqa.spans import clock
 
 
 def _cond_text(t: TypedTable, c: Cond) -> str:
