@@ -8,7 +8,15 @@ import numpy as np
 
 from qa.lru import per_object
 from qa.tableqa.candidates import Context
-from qa.tableqa.cues import cond_header_feats, count_feats, degree_words, direction_feats
+from qa.tableqa.cues import (
+    cond_header_feats,
+    count_feats,
+    cue_feats,
+    degree_words,
+    direction_feats,
+    question_cues,
+    result_kind,
+)
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.mentions import STOP, question_numbers
 from qa.tableqa.programs import Cond, Exec, Program, match_rows
@@ -152,6 +160,7 @@ class Featurizer:
         self.near = [near_overlap(t, c, self.q_words) for c in range(t.n_cols)]
         self.degree = degree_words(self.q_toks)
         self.noun = ctx.noun
+        self.cues = question_cues(ctx.q_norm)
 
     def _op_part(self, op: str) -> np.ndarray:
         key = ("op", op)
@@ -186,9 +195,12 @@ class Featurizer:
         if p.by >= 0 and p.by != ret:
             parts.append(self._col_part("by", p.by, op))
         f = [f"self_by|{op}"] if p.by == ret and p.by >= 0 else []
+        if p.args == ("prim",):  # the cells' names without their notes: which questions want them
+            f += [f"prim|{op}", f"prim|wh:{self.wh}"] + [f"prim|h:{h}" for h in header_tokens(t, ret)[:3]]
         f += _cond_feats(t, ctx, p, self.q_stems, column_ranges(t), self.q_words)
         f += _result_feats(t, ctx, p, e, self.wh)
         f += direction_feats(t, p, self.degree) + count_feats(t, p, self.noun, ctx.q_norm)
+        f += cue_feats(t, p, self.cues, result_kind(t, p, e), self.wh)
         parts.append(hash_feats(f))
         parts += [self._condh_part(c) for c in sorted({c.col for c in p.conds})]
         return np.concatenate(parts)

@@ -48,6 +48,31 @@ def make_table(header: list[str], rows: list[list[str]]) -> TypedTable:
     return TypedTable(hdr, rws, cells, norm, prim, types, total)
 
 
+def block_period(header: tuple[str, ...]) -> int:
+    """The width of a block of columns the header repeats side by side ("Year, Name, Year, Name": 2), else 0."""
+    n = len(header)
+    for p in range(2, n // 2 + 1):
+        if n % p == 0 and all(header[i] == header[i % p] for i in range(n)) and len(set(header[:p])) == p:
+            return p
+    return 0
+
+
+def stack_blocks(t: TypedTable) -> tuple[TypedTable, tuple[tuple[int, int], ...]] | None:
+    """A table written as side-by-side copies of one set of columns, read as one column set (block after block),
+    with each new row's (row, first column) in the table as written; None when the header does not repeat."""
+    p = block_period(t.header)
+    if not p:
+        return None
+    rows, origin = [], []
+    for b in range(0, t.n_cols, p):
+        for r in range(t.n_rows):
+            part = list(t.rows[r][b:b + p])
+            if any(x.strip() for x in part):
+                rows.append(part)
+                origin.append((r, b))
+    return make_table(list(t.header[:p]), rows), tuple(origin)
+
+
 def read_wtq_csv(path: str) -> tuple[list[str], list[list[str]]]:
     """Read a WikiTableQuestions CSV (quotes escaped as \\\" and newlines inside cells)."""
     with open(path, encoding="utf-8") as f:

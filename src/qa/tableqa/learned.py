@@ -29,7 +29,9 @@ OPERATIONS = {
     "year_of_max": "argmax", "year_of_min": "argmin", "col_years": "list", "ccount_gt": "count",
     "ccount_lt": "count", "compare_count_max": "compare", "compare_count_min": "compare", "word_gt": "compare",
     "word_lt": "compare", "yes_gt": "compare", "yes_lt": "compare", "crows": "count", "crow_max": "argmax",
-    "crow_min": "argmin", "cheaders": "list", "cyears_gt": "list", "cyears_lt": "list",
+    "crow_min": "argmin", "cheaders": "list", "cyears_gt": "list", "cyears_lt": "list", "yes_any": "compare",
+    "yes_count": "compare", "yes_same": "compare", "word_count_gt": "compare", "word_count_lt": "compare",
+    "span": "difference", "span2": "difference", "span_pair": "difference",
 }  # fmt: skip
 _AS_WRITTEN = frozenset({"count", "count_distinct", "ccount_gt", "ccount_lt", "col_years", "year_of_max",
                          "year_of_min", "clist", "crows", "crow_max", "crow_min", "cheaders", "cyears_gt",

@@ -5,15 +5,15 @@ import re
 from dataclasses import dataclass
 
 from qa.tableqa.grid import TypedTable
-from qa.tableqa.programs import Cond
-from qa.tables.types import parse_number
+from qa.tableqa.programs import NEGATIVE, Cond
+from qa.tables.types import normalize, parse_number
 from qa.text.tokens import STOPWORDS, stem
 
 # The one stop list, and words that name a column rather than a value ("which team", "what year").
 STOP = STOPWORDS | {"team", "year", "years", "total", "name", "list"}
 COMPARATORS = [
-    (r"\b(at least|or more|minimum of|no less than)\b", ">="),
-    (r"\b(at most|or less|or fewer|no more than|maximum of|top|within|first)\b", "<="),
+    (r"\b(at least|or more|minimum of|no less than|no earlier than|not before)\b", ">="),
+    (r"\b(at most|or less|or fewer|no more than|maximum of|top|within|first|no later than|not after)\b", "<="),
     (r"\b(more than|over|greater than|above|after|higher than|larger than|exceed\w*|longer than|since"
      r"|later than)\b", ">"),
     (r"\b(less than|under|below|before|fewer than|lower than|shorter than|prior to|previous to|earlier than"
@@ -106,7 +106,7 @@ def link_cells(t: TypedTable, q_norm: str, cap: int = 8) -> list[Link]:
     links = [Link(c, v, True, n) for (c, v), n in exact.items()]
     covered = {v for _, v in exact}
     part_items = [(c, g, n) for (c, g), n in part.items()
-                  if not any(g in v for v in covered) and n < max(2, 0.5 * t.n_rows)]
+                  if not any(g in v for v in covered) and n < max(2, t.n_rows)]
     # keep the longest partial phrase per column: sub-phrases of it add only noise
     part_items = [x for x in part_items if not any(x[1] != y[1] and x[0] == y[0] and x[1] in y[1] for y in part_items)]
     links += [Link(c, g, False, n) for c, g, n in part_items]
@@ -126,6 +126,9 @@ def _drop_nested(links: list[Link]) -> list[Link]:
     return keep
 
 
+_CLOCK = re.compile(r"\s*(\d+):(\d{2}(?:\.\d+)?)")
+
+
 def comparison_conds(t: TypedTable, q_norm: str, num_cols: list[int]) -> list[Cond]:
     """Numeric filters from 'more than 10', 'before 1990', 'at least 3' on each numeric column."""
     nums = question_numbers(q_norm)
@@ -136,9 +139,12 @@ def comparison_conds(t: TypedTable, q_norm: str, num_cols: list[int]) -> list[Co
             if not after:
                 continue
             x = after[0]
+            clock = _CLOCK.match(q_norm[m.end():m.end() + 20])  # "under 1:55": a time, in seconds
             for c in num_cols:
                 y = x
-                if t.types[c] == "date" and 1000 <= x <= 2100:
+                if t.types[c] == "duration" and clock:
+                    y = 60 * float(clock.group(1)) + float(clock.group(2))
+                elif t.types[c] == "date" and 1000 <= x <= 2100:
                     y = x * 10000 + (9999 if op in (">", "<=") else 0)
                 # a score "2–1" is compared by one side ("scored more than 4") or both, as well as by margin
                 sides = ("own", "total", "other", "") if t.types[c] == "score" else ("",)
@@ -184,6 +190,76 @@ def _outcome_words(t: TypedTable, i: int) -> list[tuple[int, str]]:
             if mine:
                 out.append((c, max(set(mine), key=mine.count)))
     return out[:2]
+
+
+# "longer than X", "before X": a comparative against a named row (no number after it).
+_THAN = re.compile(r"\b(?:\w+er|more|less|fewer|worse)\s+(?:\w+\s+){0,3}?than\b"
+                   r"|\b(?:before|after|above|below|prior to|ahead of|behind)\b|\bnot as \w+ as\b")
+SAME = re.compile(r"\b(same|equal|identical|as many|as much|tied with)\b")
+
+
+def named_row_conds(t: TypedTable, q_norm: str, links: list[Link], num_cols: list[int]) -> list[tuple[Cond, ...]]:
+    """Filters against a named row's own value: "the same acreage as hardwick wood" (Acreage = that row's, other
+    rows), "taller than the leveque tower" (Height > that row's), by each column the named row has a value in."""
+    same, than = SAME.search(q_norm), _THAN.search(q_norm)
+    if than and question_numbers(q_norm[than.end():than.end() + 20]):  # "more than 5": a number, not a row
+        than = None
+    if not (same or than):
+        return []
+    out: list[tuple[Cond, ...]] = []
+    for link in [x for x in links if x.exact][:2]:
+        rows = [r for r in range(t.n_rows) if t.norm[r][link.col] == link.value or t.prim[r][link.col] == link.value]
+        if not rows:
+            continue
+        r, k, v = rows[0], link.col, link.value
+        other = Cond(link.col, "!=", link.value)
+        for c in range(t.n_cols):
+            if c == link.col or not t.norm[r][c]:
+                continue
+            x = t.num(r, c)
+            if same:
+                numeric = c in num_cols and x is not None
+                out.append((Cond(c, "==", "", x, k, v) if numeric else Cond(c, "=", t.norm[r][c], None, k, v), other))
+            if than and c in num_cols and x is not None:
+                out += [(Cond(c, op, "", x, k, v),) for op in (">", "<")]
+    return out[:16]
+
+
+def count_thresholds(q_num: str) -> list[tuple[str, float]]:
+    """The comparisons a question makes with a number ("more than 5", "at least 3"), for yes/no over a count."""
+    out = []
+    for rx, op in COMPARATORS:
+        for m in re.finditer(rx, q_num):
+            after = question_numbers(q_num[m.end():m.end() + 20])
+            if after:
+                out.append((op, after[0]))
+    return out[:3]
+
+
+def in_conds(q_norm: str, links: list[Link]) -> list[Cond]:
+    """Several values named in one column ("martin carthy or ewan maccoll", "china, japan and south korea"):
+    rows holding any of them."""
+    if not re.search(r"\b(or|and|both|nor)\b|,", q_norm):
+        return []
+    by_col: dict[int, list[str]] = {}
+    for link in links:
+        if link.exact:
+            by_col.setdefault(link.col, []).append(link.value)
+    return [Cond(c, "in", "|".join(sorted(vs, key=q_norm.find))) for c, vs in by_col.items() if len(vs) >= 2][:3]
+
+
+def presence_conds(t: TypedTable, q_stems: set[str]) -> list[Cond]:
+    """A column the question names whose cells say something or nothing ("how many years did they make the
+    playoffs": Playoffs holds a round, not "Did not qualify"; "how many places have no zip code")."""
+    out = []
+    for c in range(t.n_cols):
+        words = {stem(w) for w in normalize(t.header[c]).split() if w not in STOP}
+        if not words & q_stems:
+            continue
+        neg = [r for r in range(t.n_rows) if not t.total[r] and NEGATIVE.match(t.norm[r][c])]
+        if neg and len(neg) < t.n_rows - sum(t.total):
+            out += [Cond(c, "pos", ""), Cond(c, "neg", "")]
+    return out[:6]
 
 
 def cell_number(text: str) -> float | None:

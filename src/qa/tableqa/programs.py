@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from qa.tableqa.grid import TypedTable
+from qa.tableqa.spans import cell_years, clock
 from qa.tables.types import score_part
 
 CMP = {"==": lambda a, b: a == b,
@@ -12,7 +13,13 @@ CMP = {"==": lambda a, b: a == b,
 AGG_OPS = ("sum", "avg")
 SCORE_PARTS = ("own", "other", "total")
 SUPER_OPS = ("argmax", "argmin")
-VERDICT_OPS = ("compare_count_max", "compare_count_min", "word_gt", "word_lt", "yes_gt", "yes_lt")
+VERDICT_OPS = ("compare_count_max", "compare_count_min", "word_gt", "word_lt", "yes_gt", "yes_lt", "yes_same")
+YES_OPS = ("yes_any", "yes_count", "word_count_gt", "word_count_lt")  # yes/no (or the question's words) over rows
+SPAN_OPS = ("span", "span2", "span_pair")  # lengths of time in years between year cells
+# Cells that say a thing did not happen ("Did not qualify", "—"): `neg`, against `pos` ("how many years did they
+# make the playoffs": Playoffs says a round, not "Did not qualify").
+NEGATIVE = re.compile(r"^(?:|-+|—|–|n a|na|none|no|not held|not awarded|did not \w+.*|dnq|dnf|dns|dsq|withdrew"
+                      r"|withdrawn|did not qualify|not qualified|cancelled|canceled|vacant|unknown|tbd|tba)$")
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,9 @@ class Cond:
     op: str
     value: str  # the cell text; for a comparison on a score column, the side ("own", "other", "total") or ""
     num: float | None = None
+    # the named row the value was read from ("longer than X": Length > Length[Name = "x"]); key column, value
+    ref_col: int = -1
+    ref_val: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,10 @@ def cond_holds(t: TypedTable, r: int, c: Cond) -> bool:
         return cell != c.value and t.prim[r][c.col] != c.value
     if c.op == "nothas":
         return f" {c.value} " not in f" {cell} "
+    if c.op == "in":  # one of several named values ("by martin carthy or ewan maccoll")
+        return any(cell == v or t.prim[r][c.col] == v for v in c.value.split("|"))
+    if c.op in ("pos", "neg"):
+        return (NEGATIVE.match(cell) is None) == (c.op == "pos")
     # A score column compares one side ("scored more than 4": own > 4) or, with no side named, the margin.
     v = score_part(t.rows[r][c.col], c.value) if c.value in SCORE_PARTS else t.num(r, c.col)
     return v is not None and c.num is not None and CMP[c.op](v, c.num)
@@ -151,6 +165,9 @@ def _verdict(t: TypedTable, p: Program) -> Exec:
     rows = _key_rows(t, p)
     if rows is None or len(rows) != 2 or rows[0] == rows[1]:
         return EMPTY
+    if p.op == "yes_same":  # "was the margin in A the same as in B"
+        same = t.norm[rows[0]][p.by] == t.norm[rows[1]][p.by]
+        return Exec(("yes" if same else "no",), None, tuple(rows), tuple((r, p.by) for r in rows))
     a, b = ((float(r) for r in rows) if p.by < 0 else (t.num(r, p.by) for r in rows))
     if a is None or b is None or a == b:
         return EMPTY
@@ -211,7 +228,9 @@ def _arith(t: TypedTable, p: Program, vals: list[float], rows: list[int]) -> Exe
 
 
 def _row_ops(t: TypedTable, p: Program) -> Exec:
-    rows = match_rows(t, p.conds, skip_total=p.op not in ("select", "first", "last", "next", "prev"))
+    # a total row is read by name ("what was the total"), never because it passes a comparison
+    rows = match_rows(t, p.conds, skip_total=p.op not in ("select", "first", "last", "next", "prev")
+                      or any(c.num is not None for c in p.conds))
     if p.op == "count":
         return _number(len(rows), rows, [])
     if not rows:
@@ -258,8 +277,89 @@ def _numeric(t: TypedTable, p: Program, rows: list[int]) -> Exec:
     return _number(x, [r for r, _ in nums], [(r, p.col) for r, _ in nums])
 
 
+def _yes(t: TypedTable, p: Program) -> Exec:
+    """`yes_any`: yes when some row meets the filters ("was X established before 1900", "were there any games
+    before 6 pm"); `yes_count`: yes when the number of such rows compares with args (">", "5");
+    `word_count_gt`/`_lt`: the first (second) of the question's two words when there are more such rows than
+    args[0]."""
+    rows = match_rows(t, p.conds)
+    if p.op.startswith("word_count"):  # "are there more or less than 8 properties": the question's own word
+        x = float(p.args[0])
+        if len(rows) == x:
+            return EMPTY
+        first = (len(rows) > x) == p.op.endswith("_gt")
+        return Exec((p.args[1] if first else p.args[2],), None, tuple(rows), ())
+    ok = bool(rows) if p.op == "yes_any" else CMP[p.args[0]](len(rows), float(p.args[1]))
+    return Exec(("yes" if ok else "no",), None, tuple(rows), ())
+
+
+def _years_text(n: float, unit: str) -> str:
+    return f"{fmt(n)} {unit[:-1] if n == 1 and unit.endswith('s') else unit}" if unit else fmt(n)
+
+
+def _span(t: TypedTable, p: Program) -> Exec:
+    """`span`: the last year minus the first that column col names over the filtered rows ("how long did they
+    produce singles": 17 years); `span2`: one row's column by minus column col ("From" to "To"); `span_pair`:
+    the years between the rows of two named values. args[-1] is the unit word shown ("years") or ""."""
+    unit = p.args[-1] if p.args else ""
+    if p.op == "span_pair":
+        rows = _key_rows(t, p)
+        if rows is None or len(rows) != 2:
+            return EMPTY
+        ya, yb = (cell_years(t, r, p.col) for r in rows)
+        if not ya or not yb:
+            return EMPTY
+        return Exec((_years_text(abs(ya[0] - yb[0]), unit),), abs(ya[0] - yb[0]), tuple(rows),
+                    tuple((r, p.col) for r in rows))
+    rows = match_rows(t, p.conds)
+    if not rows:
+        return EMPTY
+    if p.op == "span2":
+        if len(rows) != 1:
+            return EMPTY
+        a, b = cell_years(t, rows[0], p.col), cell_years(t, rows[0], p.by)
+        if not a or not b or b[-1] < a[0]:
+            return EMPTY
+        n = b[-1] - a[0]
+        return Exec((_years_text(n, unit),), n, tuple(rows), ((rows[0], p.col), (rows[0], p.by)))
+    ys = [y for r in rows for y in cell_years(t, r, p.col)]
+    if len(ys) < 2:
+        return EMPTY
+    n = max(ys) - min(ys)
+    return Exec((_years_text(n, unit),), n, tuple(rows), tuple((r, p.col) for r in rows))
+
+
+PRIM_OPS = frozenset({"select", "first", "last", "next", "prev", "argmax", "argmin", "mode", "antimode"})
+_NOTE = re.compile(r"\s*\([^)]*\)")
+
+
+def _primary(t: TypedTable, p: Program) -> Exec:
+    """A text answer without its cells' parenthesised notes ("Slovakia (SVK)" -> "Slovakia")."""
+    e = execute(t, Program(p.op, p.col, p.conds, p.by, p.key, (), p.cells))
+    vals = tuple(" ".join(_NOTE.sub(" ", v).split()) or v for v in e.values)
+    return Exec(vals, e.number, e.rows, e.cells) if vals != e.values else EMPTY  # no note: the plain program
+
+
+def _as_clock(t: TypedTable, p: Program, e: Exec) -> Exec:
+    """Sums, averages and differences of a time column ("1:57.08") are shown as times, to the cells' decimals."""
+    if e.number is None or len(e.values) != 1 or (p.op in ("diff", "diff_cols") and abs(e.number) < 60):
+        return e  # a gap under a minute is said in seconds ("0.22")
+    written = [t.rows[r][c] for r, c in e.cells[:5]]
+    decimals = max((len(w.rsplit(".", 1)[1]) for w in written if "." in w.rsplit(":", 1)[-1]), default=0)
+    return Exec((clock(e.number, decimals),), e.number, e.rows, e.cells)
+
+
 def execute(t: TypedTable, p: Program) -> Exec:
     """Run a program; any malformed reference yields the empty result instead of raising."""
+    if p.args == ("prim",) and p.op in PRIM_OPS:
+        return _primary(t, p)
+    e = _execute(t, p)
+    if p.op in ("sum", "avg", "diff", "sum2", "diff_cols") and 0 <= p.col < t.n_cols and t.types[p.col] == "duration":
+        return _as_clock(t, p, e)
+    return e
+
+
+def _execute(t: TypedTable, p: Program) -> Exec:
     try:
         if p.op in SUPER_OPS:
             return _superlative(t, p)
@@ -269,6 +369,10 @@ def execute(t: TypedTable, p: Program) -> Exec:
             return _verdict(t, p)
         if p.op in ("diff", "sum2"):
             return _diff(t, p)
+        if p.op in YES_OPS:
+            return _yes(t, p)
+        if p.op in SPAN_OPS:
+            return _span(t, p)
         if p.cells:
             return _cells_arith(t, p)
         return _row_ops(t, p)
