@@ -107,6 +107,7 @@ def test_leading_rows_of_years_are_header_rows() -> None:
 
 def test_question_numbers_read_digits_separators_and_words() -> None:
     assert question_numbers("more than 10,000 people in two cities") == [10000.0, 2.0]
+    assert question_numbers("did attendance pass 1,000,000?") == [1000000.0]
 
 
 def test_a_mentioned_cell_is_linked_exactly(medals: TypedTable) -> None:

@@ -48,7 +48,7 @@ _WORD_RX = re.compile(r"\b(" + "|".join(WORD_NUMS) + r")\b")
 
 def question_numbers(q: str) -> list[float]:
     """Numbers written in the question (digits or words up to twenty; '10,000' is one number)."""
-    q = re.sub(r"(\d),(\d{3})", r"\1\2", q)
+    q = re.sub(r"(?<=\d),(?=\d{3}\b)", "", q)  # lookarounds: every comma of "1,000,000", not every other
     q = _WORD_RX.sub(lambda m: str(WORD_NUMS[m.group(1)]), q)
     return [float(x) for x in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])", q)]
 
