@@ -66,6 +66,14 @@ def test_the_value_of_the_year_asked_is_marked_in_a_respectively_sentence() -> N
     assert marked == ["$1.3 million"]
 
 
+def test_the_value_a_respectively_sentence_pairs_with_the_year_asked_is_served() -> None:
+    sales = ("Sales to foreign and domestic distributors accounted for 56.0%, 62.5% and 57.5% of our net revenues for "
+             "fiscal 2019, 2018 and 2017, respectively.")
+    assert _answer("What was the Sales to foreign and domestic distributors in 2019?", sales) == "56.0%"
+    assert _answer("What was the income tax benefit related to share-based compensation in 2018?",
+                   RESPECTIVELY) == "$1.3 million"
+
+
 def test_an_untyped_amount_question_is_answered_with_the_amount() -> None:
     question = "What was the income tax benefit related to share-based compensation in 2019?"
     assert _answer(question, RESPECTIVELY) == "$1.8 million"
