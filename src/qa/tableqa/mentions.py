@@ -126,30 +126,42 @@ def _drop_nested(links: list[Link]) -> list[Link]:
     return keep
 
 
+def _compared(q: str) -> list[tuple[str, float, str]]:
+    """Each comparison phrase with a number after it ("more than 10", "under 1:55"): its operator, the number and
+    the text that follows the phrase."""
+    out = []
+    for rx, op in COMPARATORS:
+        for m in re.finditer(rx, q):
+            rest = q[m.end():m.end() + 20]
+            after = question_numbers(rest)
+            if after:
+                out.append((op, after[0], rest))
+    return out
+
+
 _CLOCK = re.compile(r"\s*(\d+):(\d{2}(?:\.\d+)?)")
+
+
+def _seconds(rest: str) -> float | None:
+    """The time a comparison names ("under 1:55"), in seconds. Not `parse_cell`: a cell "5:00" reads as a score."""
+    clock = _CLOCK.match(rest)
+    return 60 * float(clock.group(1)) + float(clock.group(2)) if clock else None
 
 
 def comparison_conds(t: TypedTable, q_norm: str, num_cols: list[int]) -> list[Cond]:
     """Numeric filters from 'more than 10', 'before 1990', 'at least 3' on each numeric column."""
-    nums = question_numbers(q_norm)
     out = []
-    for rx, op in COMPARATORS:
-        for m in re.finditer(rx, q_norm):
-            after = question_numbers(q_norm[m.end():m.end() + 20])
-            if not after:
-                continue
-            x = after[0]
-            clock = _CLOCK.match(q_norm[m.end():m.end() + 20])  # "under 1:55": a time, in seconds
-            for c in num_cols:
-                y = x
-                if t.types[c] == "duration" and clock:
-                    y = 60 * float(clock.group(1)) + float(clock.group(2))
-                elif t.types[c] == "date" and 1000 <= x <= 2100:
-                    y = x * 10000 + (9999 if op in (">", "<=") else 0)
-                # a score "2–1" is compared by one side ("scored more than 4") or both, as well as by margin
-                sides = ("own", "total", "other", "") if t.types[c] == "score" else ("",)
-                out += [Cond(c, op, side, y) for side in sides]
-    del nums
+    for op, x, rest in _compared(q_norm):
+        secs = _seconds(rest)
+        for c in num_cols:
+            y = x
+            if t.types[c] == "duration" and secs is not None:
+                y = secs
+            elif t.types[c] == "date" and 1000 <= x <= 2100:
+                y = x * 10000 + (9999 if op in (">", "<=") else 0)
+            # a score "2–1" is compared by one side ("scored more than 4") or both, as well as by margin
+            sides = ("own", "total", "other", "") if t.types[c] == "score" else ("",)
+            out += [Cond(c, op, side, y) for side in sides]
     return out[:12]
 
 
@@ -227,13 +239,7 @@ def named_row_conds(t: TypedTable, q_norm: str, links: list[Link], num_cols: lis
 
 def count_thresholds(q_num: str) -> list[tuple[str, float]]:
     """The comparisons a question makes with a number ("more than 5", "at least 3"), for yes/no over a count."""
-    out = []
-    for rx, op in COMPARATORS:
-        for m in re.finditer(rx, q_num):
-            after = question_numbers(q_num[m.end():m.end() + 20])
-            if after:
-                out.append((op, after[0]))
-    return out[:3]
+    return [(op, x) for op, x, _ in _compared(q_num)][:3]
 
 
 def in_conds(q_norm: str, links: list[Link]) -> list[Cond]:
