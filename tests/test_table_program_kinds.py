@@ -3,9 +3,10 @@ time, read a column's cells as given or not, or several named values: the answer
 
 from __future__ import annotations
 
+from qa.tableqa.executors import execute
 from qa.tableqa.grid import TypedTable, make_table
 from qa.tableqa.parser import answer_table, candidates_for
-from qa.tableqa.programs import Cond, Program, execute
+from qa.tableqa.programs import Cond, Program
 from qa.tableqa.ranker import WEIGHTS, Ranker
 from qa.tableqa.render import render
 

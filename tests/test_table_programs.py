@@ -9,12 +9,13 @@ from bench.tableqa.data import split_header
 from bench.tableqa.scoring import tat_correct, wtq_correct
 
 from qa.tableqa.candidates import generate, make_context
+from qa.tableqa.executors import execute
 from qa.tableqa.features import DIM, Featurizer
 from qa.tableqa.financial_parser import ReportView, ScaleModel, answer_financial, build_financial
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.mentions import link_cells, question_numbers
 from qa.tableqa.parser import answer_table, candidates_for, rank
-from qa.tableqa.programs import Cond, Program, execute
+from qa.tableqa.programs import Cond, Program
 from qa.tableqa.ranker import WEIGHTS, Ranker
 from qa.tableqa.render import render
 from qa.tableqa.report_scale import declared_scales, predict_scale

@@ -1,19 +1,16 @@
-"""Financial (TAT-QA style) tables: row-label x column linking, cell arithmetic candidates, learned scale."""
+"""Financial (TAT-QA style) tables: the report view, row-label x column linking, candidate cell-arithmetic programs
+and their execution (features: `financial_features`)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import combinations, pairwise, permutations
+from itertools import combinations, permutations
 
-import numpy as np
-
-from qa.tableqa.features import hash_feats, wh_word
+from qa.tableqa.executors import execute
 from qa.tableqa.grid import TypedTable
-from qa.tableqa.intent import detect
 from qa.tableqa.mentions import STOP, question_numbers
-from qa.tableqa.programs import EMPTY, Exec, Program, execute, fmt
-from qa.tables.types import normalize
+from qa.tableqa.programs import EMPTY, Exec, Program, fmt
 from qa.text.tokens import stem, tokens
 
 YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
@@ -66,7 +63,7 @@ ABS_OPS = ("lookup", "cavg", "csum", "cshare", "cratio")
 REPORT_OPS = ("crows", "crow_max", "crow_min", "cheaders", "cyears_gt", "cyears_lt")
 
 
-def _label_tokens(text: str) -> list[str]:
+def label_tokens(text: str) -> list[str]:
     """A label's words without stop words and footnote marks ("Asia Pacific (1)" -> asia, pacific)."""
     return [w for w in text.split() if w not in FIN_STOP and not (w.isdigit() and len(w) <= 2) and len(w) > 1]
 
@@ -94,7 +91,7 @@ def row_scores(v: ReportView, q_stems: set[str]) -> list[tuple[float, int]]:
         if toks:
             hit = sum(w in q_stems for w in toks)
             if hit:
-                sec = _label_tokens(v.section(r))
+                sec = label_tokens(v.section(r))
                 shit = sum(stem(w) in q_stems for w in sec)
                 out.append((hit / len(toks) + 0.05 * hit + (0.1 * shit / len(sec) if sec else 0.0), r))
     return sorted(out, reverse=True)
@@ -125,14 +122,14 @@ def row_sets(v: ReportView, q_stems: set[str]) -> list[tuple[str, tuple[int, ...
         if v.section(r):
             by_section.setdefault(v.section(r), []).append(r)
     for sec, members in by_section.items():
-        words = _label_tokens(sec)
+        words = label_tokens(sec)
         sets.append((sum(stem(w) in q_stems for w in words) / max(1, len(words)), "section", tuple(members)))
     start = 0
     for r in range(t.n_rows):
         # a total row, or a row of figures without a label (a subtotal: "| | 171,819 | 140,176 |")
         if t.total[r] or (not t.rows[r][0].strip() and any(t.num(r, c) is not None for c in range(1, t.n_cols))):
             block = tuple(x for x in range(start, r) if x in body)
-            words = _label_tokens(t.norm[r][0])
+            words = label_tokens(t.norm[r][0])
             sets.append((sum(stem(w) in q_stems for w in words) / max(1, len(words)), "block", block))
             start = r + 1
     sets.append((0.0, "all", tuple(body)))
@@ -267,91 +264,3 @@ def _report_op(t: TypedTable, p: Program) -> Exec:
     if not passed or not all(years):
         return EMPTY
     return Exec(tuple(y[-1] for y in years), None, tuple(sorted({r for r, _ in passed})), tuple(passed))
-
-
-# The operation a question's words ask for (`intent.detect`, the label engine's reading) that each report
-# operation performs: the ranker learns how far to trust "average" asked against an average computed.
-_INTENT_OF = {"cavg": "average", "csum": "sum", "csub": "difference", "cpct": "percent_change", "cratio": "ratio",
-              "cshare": "share", "crow_max": "max", "year_of_max": "max", "crow_min": "min", "year_of_min": "min",
-              "crows": "count", "ccount_gt": "count", "ccount_lt": "count"}
-
-
-class QuestionPart:
-    """The op x question-word features of one question, made once per operation."""
-
-    def __init__(self, q_norm: str, v: ReportView | None = None, q_raw: str = "") -> None:
-        self.words = q_norm.split()
-        self.wh = wh_word(q_norm)
-        found = detect(q_raw or q_norm)
-        self.asked = [t.op for t in found.triggers]
-        self.asks = (found.asks_label, found.asks_year, found.explains)
-        self.memo: dict[str, np.ndarray] = {}
-        stems = {stem(w) for w in self.words if w not in FIN_STOP}
-        self.stems = stems
-        self.said_total = "total" in self.words
-        # How many words of each column's header the question says (years aside): "FY19 Annual Salary"
-        t = v.grid if v is not None else None
-        self.col_ov = [sum(stem(w) in stems for w in _label_tokens(normalize(h)) if not report_years(w))
-                       for h in t.header] if t is not None else []
-        self.best_ov = max(self.col_ov[1:], default=0)
-        rows = row_scores(v, stems | question_keys(q_norm, q_raw)) if v is not None else []
-        self.best_row = rows[0][0] if rows else 0.0
-
-    def op(self, op: str) -> np.ndarray:
-        if op not in self.memo:
-            q = self.words
-            f = [f"op:{op}", f"op:{op}|wh:{self.wh}"] + [f"op:{op}|w:{w}" for w in q]
-            wanted = _INTENT_OF.get(op, "lookup")
-            f += [f"op:{op}|asked:{wanted in self.asked}", f"op:{op}|first:{self.asked[0]}",
-                  f"op:{op}|label:{self.asks[0]}|year:{self.asks[1]}|explains:{self.asks[2]}"]
-            f += [f"op:{op}|b:{a}_{b}" for a, b in pairwise(q)]
-            self.memo[op] = hash_feats(f)
-        return self.memo[op]
-
-
-def financial_features(qp: QuestionPart, v: ReportView, q_norm: str, p: Program, e: Exec,
-                       rank_of: dict[int, tuple[int, float]]) -> np.ndarray:
-    """Op x question words, plus: row-link rank of each cell, year mentioned, year order, same row/col."""
-    t = v.grid
-    years = report_years(q_norm)
-    f = [f"ncells:{min(len(p.cells), 4)}|{p.op}"]
-    if p.args and p.args[0] in SET_KINDS:  # a set of rows: which set, and is it named
-        f += [f"set:{p.args[0]}|{p.op}", f"setsize:{min(len(p.cells), 6)}|{p.op}"]
-        f += [f"set:{p.args[0]}|{p.op}|w:{w}" for w in q_norm.split()[:8]]
-    for i, (r, c) in enumerate(p.cells[:3]):
-        y = col_year(t, c)
-        rk, sc = rank_of.get(r, (9, 0.0))
-        if c < len(qp.col_ov) and c > 0:
-            ov = qp.col_ov[c]
-            f += [f"colov:{min(ov, 2)}|{p.op}", f"colbest:{ov == qp.best_ov > 0}|{p.op}",
-                  f"colbeaten:{ov < qp.best_ov}|{p.op}"]
-        label = _label_tokens(t.norm[r][0])
-        missing = sum(stem(w) not in qp.stems for w in label)
-        # A period written as a section row ("June 30, 2019" over its rows): the year the question asks or not
-        sec_years = report_years(v.section(r))
-        f += [f"rowmiss:{min(missing, 3)}|{p.op}", f"rowbest:{sc >= qp.best_row > 0}|{p.op}",
-              f"rowtotal:{t.total[r]}|qtotal:{qp.said_total}|{p.op}",
-              f"secyear:{any(y in years for y in sec_years) if sec_years else 'none'}|{p.op}"]
-        f += [f"rowrank:{rk}|{p.op}|{i}", f"rowfit:{min(int(sc * 4), 4)}|{p.op}", f"rowtotal:{t.total[r]}|{p.op}",
-              f"yearq:{y in years}|{p.op}", f"col0:{c == 0}|{p.op}", f"pcthdr:{'%' in t.header[c]}|{p.op}",
-              f"colidx:{min(c, 4)}|{p.op}"]
-        f += [f"hdr:{stem(w)}|q:{stem(q)}" for w in normalize(t.header[c]).split()[:3] for q in q_norm.split()[:12]
-              if not w.isdigit()]
-        # A rate row ("Discount rate 4.2%"): its "percentage change" is often the difference of the rates.
-        rate = "%" in t.rows[r][c]
-        f += [f"pctcell:{rate}|{p.op}", *(f"pctcell:{rate}|{p.op}|w:{w}" for w in q_norm.split() if w in RATE_WORDS)]
-    if len(p.cells) == 2:
-        (r1, c1), (r2, c2) = p.cells
-        y1, y2 = col_year(t, c1), col_year(t, c2)
-        order = "na" if not (y1 and y2) or y1 == y2 else "new_first" if y1 > y2 else "old_first"
-        qord = "na"
-        if y1 in years and y2 in years and y1 != y2:
-            qord = "q_same" if years.index(y1) < years.index(y2) else "q_rev"
-        f += [f"order:{order}|{p.op}", f"qord:{qord}|{p.op}", f"samerow:{r1 == r2}|{p.op}"]
-    if e.number is not None:
-        f.append(f"sign:{e.number < 0}|{p.op}")
-        f += [f"sign:{e.number < 0}|{p.op}|w:{w}" for w in q_norm.split() if w in SIGN_WORDS]
-    if p.args == ("abs",):  # the magnitude of a negative figure: the question's words say when ("loss")
-        f += [f"abs|{p.op}", f"abs|rowneg:{all((x := t.num(r, c)) is not None and x < 0 for r, c in p.cells)}"]
-        return np.concatenate([qp.op(p.op), qp.op(f"{p.op}~abs"), hash_feats(f)])
-    return np.concatenate([qp.op(p.op), hash_feats(f)])

@@ -5,15 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.tableqa.financial import (
-    QuestionPart,
-    ReportView,
-    execute_report,
-    financial_features,
-    generate_financial,
-    question_keys,
-    row_scores,
-)
+from qa.tableqa.financial import ReportView, execute_report, generate_financial, question_keys, row_scores
+from qa.tableqa.financial_features import QuestionPart, financial_features
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.parser import Result, Scored
 from qa.tableqa.ranker import Ranker, make_group, softmax

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.tableqa.candidates import generate, make_context
+from qa.tableqa.executors import execute
 from qa.tableqa.features import Featurizer
 from qa.tableqa.grid import TypedTable, flatten_header, make_table, stack_blocks
-from qa.tableqa.programs import Exec, Program, execute
+from qa.tableqa.programs import Exec, Program
 from qa.tableqa.ranker import Group, Ranker, make_group, softmax
 from qa.tableqa.render import render
 
