@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,8 @@ from fastapi.testclient import TestClient
 from conftest import make_settings
 from qa.embed.embedder import Embedder
 from qa.serve.app import create_app, served_app
-from qa.serve.middleware import access_log
+from qa.serve.audit import audit_log
+from qa.serve.middleware import access_log, configure_logging
 from qa.serve.service import Service
 from qa.settings import get_settings
 
@@ -396,6 +399,22 @@ def test_rebuild_with_nothing_changed_keeps_the_generation(admin_client: TestCli
     before = admin_client.get("/api/health").json()["index_generation"]
     body = admin_client.post("/api/index/rebuild", headers={"Authorization": f"Bearer {TOKEN}"}).json()
     assert body["unchanged"] == 1 and not body["written"] and body["index_generation"] == before
+
+
+def test_access_log_lines_reach_the_stderr_of_the_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's stderr may be swapped after logging is set up (a test runner does it per test): the JSON lines
+    go to the new stream, not as "--- Logging error ---" reports about the closed old one."""
+    for logger in (access_log, audit_log, logging.getLogger()):  # set up anew here, put back for the other tests
+        monkeypatch.setattr(logger, "handlers", [] if logger is not logging.getLogger() else list(logger.handlers))
+        monkeypatch.setattr(logger, "propagate", logger.propagate)
+        monkeypatch.setattr(logger, "level", logger.level)
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    configure_logging("warning")
+    first.close()
+    monkeypatch.setattr(sys, "stderr", second)
+    access_log.info('{"path": "/api/health"}')
+    assert second.getvalue() == '{"path": "/api/health"}\n'
 
 
 def test_access_log_has_one_json_line_per_request_without_secrets(

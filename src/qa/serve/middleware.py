@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from starlette.exceptions import HTTPException
 
@@ -103,12 +104,22 @@ class BodyTooLarge(HTTPException):
         super().__init__(status, f"request body too large: at most {limit // 1024} KB")
 
 
+class CurrentStderr(logging.StreamHandler[TextIO]):
+    """A handler that writes to `sys.stderr` as it is when a line is logged, not as it was when the handler was
+    made: a test runner swaps stderr per test and closes the old one, which made every later line a logging
+    error ("--- Logging error --- ... Call stack:") instead of the line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def configure_logging(level: str = "info") -> None:
     """Plain log lines for everything, bare JSON lines for the access and audit logs; idempotent."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for json_log in (access_log, audit_log):
         if not json_log.handlers:
-            handler = logging.StreamHandler()
+            handler = CurrentStderr()
             handler.setFormatter(logging.Formatter("%(message)s"))
             json_log.addHandler(handler)
             json_log.propagate = False
