@@ -12,7 +12,8 @@ import pytest
 
 from qa.embed.embedder import Embedder
 from qa.index.builder import BuildReport
-from qa.index.store import CURRENT, IndexUnavailable, build_lock, generations, load_latest, read_data
+from qa.index.integrity import IndexUnavailable
+from qa.index.store import CURRENT, build_lock, generations, load_latest, read_data
 
 Build = Callable[..., BuildReport]
 Damage = Callable[[Path], None]

@@ -44,7 +44,7 @@ def index(corpus: CorpusOpt = None, index: IndexOpt = None,
     from qa.corpus.files import LoadError
     from qa.embed.embedder import Embedder, ModelError
     from qa.index.builder import build_index
-    from qa.index.store import IndexUnavailable
+    from qa.index.integrity import IndexUnavailable
 
     settings = _settings(corpus, index, ray_address=ray)
     try:
@@ -66,7 +66,7 @@ def ask(question: Annotated[str, typer.Argument(help="The question to answer.")]
         top_k: Annotated[int, typer.Option("--top-k", min=1, max=20, help="How many citations.")] = 5) -> None:
     """Answer one question from the index (built first when missing or stale)."""
     from qa.embed.embedder import ModelError
-    from qa.index.store import IndexUnavailable
+    from qa.index.integrity import IndexUnavailable
     from qa.serve.service import Service
 
     if not question.strip() or len(question.strip()) > 2000:
@@ -96,7 +96,7 @@ def eval_command(file: Annotated[Path, typer.Argument(help="Questions, one JSON 
     from qa.embed.embedder import ModelError
     from qa.evaluation import EvalFileError, format_report, load_items
     from qa.evaluation import evaluate as run_eval
-    from qa.index.store import IndexUnavailable
+    from qa.index.integrity import IndexUnavailable
     from qa.serve.service import Service
 
     try:
@@ -118,7 +118,7 @@ def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
     """
     from qa.corpus.files import LoadError
     from qa.embed.embedder import ModelError
-    from qa.index.store import IndexUnavailable
+    from qa.index.integrity import IndexUnavailable
     from qa.serve.service import Service
     from qa.serve.watch import build_only
 
@@ -136,7 +136,7 @@ def _prepare_index(settings: Settings) -> tuple[Any, Callable[[], Any]]:
 def _build_for_workers(settings: Settings, rebuild: Callable[[], Any]) -> Any:
     """The build before several workers start; when it fails, they serve the last good index (as one worker
     does), and only with no index at all does `qa serve` give up, with the build's reason."""
-    from qa.index.store import IndexUnavailable
+    from qa.index.integrity import IndexUnavailable
     from qa.index.stores import open_store
 
     try:
@@ -190,7 +190,7 @@ def mcp(corpus: CorpusOpt = None, index: IndexOpt = None) -> None:
 
     from qa.corpus.files import LoadError
     from qa.embed.embedder import ModelError
-    from qa.index.store import IndexUnavailable
+    from qa.index.integrity import IndexUnavailable
     from qa.serve.auth import ANONYMOUS
     from qa.serve.mcp_tools import CALLER, build_server
     from qa.serve.middleware import configure_logging

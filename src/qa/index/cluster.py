@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from qa.embed.embedder import Embedder
+from qa.index.integrity import IndexUnavailable
 from qa.index.parsing import Job, Parsed, parse
-from qa.index.store import IndexUnavailable
 from qa.records import Vectors
 
 FILES_PER_TASK = 32

@@ -30,9 +30,10 @@ import numpy as np
 from pymilvus import MilvusClient, MilvusException
 
 from qa.index import milvus_rows as rows
+from qa.index.integrity import IndexUnavailable
 from qa.index.retrievers import Ranked, Rows
 from qa.index.spans import SpanTable
-from qa.index.store import IndexData, IndexUnavailable, LoadedIndex, compatible
+from qa.index.store import IndexData, LoadedIndex, compatible
 from qa.records import Chunk, Document, Vectors
 from qa.settings import Settings
 from qa.tables.model import Table

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from qa.index.dense import DenseIndex
+from qa.index.integrity import MANIFEST, BuildLocked, IndexDamaged, IndexUnavailable, checksums, verify
 from qa.index.retrievers import ChunkSearch, FilesSearch
 from qa.index.spans import SpanTable
 from qa.index.sparse import SparseIndex
@@ -37,23 +37,9 @@ FORMAT_VERSION = 9  # 2: tables keep multi-row headers, sections, scale and unit
 #    ("June 30, 2018" after "June 30, 2019", tables/layout.py)
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
-MANIFEST = "manifest.json"
-DATA_FILES = ("documents.jsonl", "chunks.jsonl", "tables.jsonl", "vectors.npy", "dense.faiss", "bm25/size.txt")
 DAMAGED_PREFIX = "damaged-"
 
 log = logging.getLogger(__name__)
-
-
-class IndexUnavailable(Exception):
-    """The index is missing, locked or unreadable; the message says which and what to do."""
-
-
-class BuildLocked(IndexUnavailable):
-    """Another build of the same index folder holds its lock (in this process or another)."""
-
-
-class IndexDamaged(IndexUnavailable):
-    """A generation whose files are certainly wrong (missing, truncated, altered), not merely unreadable now."""
 
 
 @dataclass
@@ -102,20 +88,6 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _checksums(folder: Path) -> dict[str, dict[str, Any]]:
-    """Size and sha256 of every file of a generation but the manifest, which carries them."""
-    return {p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": _sha256(p)}
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
-
-
 def _fsync_tree(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
@@ -145,7 +117,7 @@ def write_generation(index_dir: Path, data: IndexData, dense: DenseIndex, sparse
             data.spans.save(tmp)
         # The manifest is written last and carries every file's checksum: a generation without one is never
         # loaded, and one whose files were truncated or altered afterwards is recognised as damaged.
-        manifest = {**data.manifest, "checksums": _checksums(tmp)}
+        manifest = {**data.manifest, "checksums": checksums(tmp)}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         _fsync_tree(tmp)
         final = index_dir / f"gen-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
@@ -199,44 +171,6 @@ def generations(index_dir: Path) -> list[Path]:
     gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.name, reverse=True)
     name = current_name(index_dir)
     return sorted(gens, key=lambda p: p.name != name)
-
-
-def verify(gen: Path) -> dict[str, Any]:
-    """The manifest of a generation whose files are all present and match their checksums."""
-    try:
-        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise IndexDamaged(f"index {gen.name} is incomplete (no {MANIFEST}); rebuild it with `qa index`") from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} is not valid JSON); rebuild it") from exc
-    except OSError as exc:
-        raise IndexUnavailable(f"index {gen.name} cannot be read ({exc.strerror or exc})") from exc
-    if not isinstance(manifest, dict):
-        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} is not an object); rebuild it")
-    sums = manifest.get("checksums")
-    if sums is None:
-        return manifest  # written before checksums existed: read_data checks its contents only
-    if not isinstance(sums, dict) or not all(isinstance(sums.get(name), dict) for name in DATA_FILES):
-        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} lacks checksums of its files); rebuild it")
-    for name, expected in sums.items():
-        _check_file(gen, name, expected if isinstance(expected, dict) else {})
-    return manifest
-
-
-def _check_file(gen: Path, name: str, expected: dict[str, Any]) -> None:
-    if Path(name).is_absolute() or ".." in Path(name).parts:
-        raise IndexDamaged(f"index {gen.name} is damaged ({MANIFEST} names a file outside it)")
-    path = gen / name
-    try:
-        size = path.stat().st_size
-        if size == expected.get("size") and _sha256(path) == expected.get("sha256"):
-            return
-    except FileNotFoundError as exc:
-        raise IndexDamaged(f"index {gen.name} is damaged ({name} is missing); rebuild it") from exc
-    except OSError as exc:
-        raise IndexUnavailable(f"index {gen.name} cannot be read ({name}: {exc.strerror or exc})") from exc
-    what = "truncated or extended" if size != expected.get("size") else "altered"
-    raise IndexDamaged(f"index {gen.name} is damaged ({name} was {what} after it was written); rebuild it")
 
 
 def read_data(gen: Path) -> IndexData:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Protocol
 
 from qa.index.dense import DenseIndex, choose_type
+from qa.index.integrity import IndexUnavailable
 from qa.index.sparse import SparseIndex
 from qa.index.store import (
     IndexData,
-    IndexUnavailable,
     LoadedIndex,
     compatible,
     current_name,

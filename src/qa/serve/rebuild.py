@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from qa.corpus.files import LoadError
 from qa.embed.embedder import Embedder, ModelError
 from qa.index.builder import BuildReport, build_index
-from qa.index.store import BuildLocked, IndexUnavailable
+from qa.index.integrity import BuildLocked, IndexUnavailable
 from qa.serve.metrics import record_rebuild
 from qa.settings import Settings
 

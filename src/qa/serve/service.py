@@ -13,7 +13,8 @@ from qa.answer.answerer import Answerer
 from qa.answer.followup import Turn
 from qa.embed.embedder import Embedder
 from qa.index.builder import BuildReport
-from qa.index.store import IndexUnavailable, LoadedIndex
+from qa.index.integrity import IndexUnavailable
+from qa.index.store import LoadedIndex
 from qa.index.stores import Store, open_store
 from qa.lru import Lru
 from qa.records import Answer, Document, Hit
