@@ -219,17 +219,26 @@ class ShapeModel:
         stated = _stated(opts, x)
         if stated is not None:
             return stated
-        value = expected_utility(opts, self.probabilities(x))
+        # A measure the kinds refuse is no possible answer: its share of the belief goes to the others ("1" of
+        # "Notes: (1) TWDV – Tax written down value" held the most of it, and a refused best fell back to the unit).
+        refused = np.array([self._refused(question, o, x[i]) for i, o in enumerate(opts)])
+        p = np.where(refused, 0.0, self.probabilities(x))
+        value = expected_utility(opts, p / p.sum() if p.sum() > 0 else p)
         value[[i for i, o in enumerate(opts) if o.unit]] += self.unit_bonus
+        value[refused] = -np.inf
         best = int(np.argmax(value))
-        reading = opts[best].reading
-        if reading is None or opts[best].unit:
-            return None
-        kind = next((k for k in KINDS[:4] if reading.kind in SPAN_KINDS[k]), None)
-        named = bool(x[best, _HEAD_BEFORE])
-        if kind is not None and kind_probabilities(question)[kind] < self.measure_at and not named:
+        if opts[best].reading is None or opts[best].unit or refused[best]:
             return None
         return best
+
+    def _refused(self, question: str, option: Option, x: np.ndarray) -> bool:
+        """A measure of a kind the answer-kind model gives less than `measure_at`, and the question's head noun
+        does not name."""
+        reading = option.reading
+        if reading is None or option.unit:
+            return False
+        kind = next((k for k in KINDS[:4] if reading.kind in SPAN_KINDS[k]), None)
+        return kind is not None and kind_probabilities(question)[kind] < self.measure_at and not x[_HEAD_BEFORE]
 
 
 def _stated(opts: Sequence[Option], x: np.ndarray) -> int | None:
