@@ -100,7 +100,8 @@ def shape_features(question: Question, opts: Sequence[Option], unit: str, senten
     g, w = group(question.expected), form(question.text)
     top = max((o.reading.score for o in opts if o.reading is not None), default=0.0)
     x = np.zeros((len(opts), len(SHAPE_NAMES)))
-    rest = _rest_stems(question, unit)
+    asked = frozenset(question.terms)
+    rest = _rest_stems(asked, unit)
     tail = unit.rstrip(_TRAILING)
     for i, o in enumerate(opts):
         r = o.reading
@@ -118,7 +119,7 @@ def shape_features(question: Question, opts: Sequence[Option], unit: str, senten
         row[_INDEX["has_head"]] = float(question.head in stems)
         row[_INDEX["head_last"]] = float(bool(stems) and stems[-1] == question.head)
         row[_INDEX["same_as_unit"]] = float(o.text == unit)
-        row[_INDEX["rest_share"]], row[_INDEX["rest_only"]] = _rest(question, o.text, rest)
+        row[_INDEX["rest_share"]], row[_INDEX["rest_only"]] = _rest(asked, o.text, rest)
         row[_INDEX["ends_unit"]] = float(tail.endswith(o.text.rstrip(_TRAILING)))
         for name in (f"c={c}", f"g={g}|c={c}", f"w={w}|c={c}"):
             row[_INDEX[name]] = 1.0
@@ -130,23 +131,19 @@ def shape_features(question: Question, opts: Sequence[Option], unit: str, senten
 _TRAILING = " .;:,)\u00a0"
 
 
-def _rest_stems(question: Question, text: str) -> frozenset[str]:
-    """The content stems of a text that the question does not use: what a sentence restating it adds."""
-    return frozenset(t.stem for t in tokens(text) if is_content(t) and not covered(t.stem, _terms(question)))
+def _rest_stems(asked: frozenset[str], text: str) -> frozenset[str]:
+    """The content stems of a text that the question (its terms, `asked`) does not use: what a sentence restating
+    it adds."""
+    return frozenset(t.stem for t in tokens(text) if is_content(t) and not covered(t.stem, asked))
 
 
-def _terms(question: Question) -> frozenset[str]:
-    return frozenset(question.terms)
-
-
-def _rest(question: Question, text: str, rest: frozenset[str]) -> tuple[float, float]:
+def _rest(asked: frozenset[str], text: str, rest: frozenset[str]) -> tuple[float, float]:
     """How much of what the unit adds to the question an option holds, and that share again when the option holds
     none of the question's words: "The weighted average duration of the ... obligation is 14 years." restates the
     question and adds "14 years", the answer."""
     own = [t for t in tokens(text) if is_content(t)]
     held = len(rest & {t.stem for t in own}) / max(1, len(rest))
-    asked = any(covered(t.stem, _terms(question)) for t in own)
-    return held, 0.0 if asked else held
+    return held, 0.0 if any(covered(t.stem, asked) for t in own) else held
 
 
 WEIGHED = 10  # the likeliest options weighed against each other: the rest hold little mass; a pair costs a comparison
