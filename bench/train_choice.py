@@ -152,10 +152,11 @@ def hand_linear() -> Linear:
 
 
 def fit_blend(train: list[Weighed], pick: np.ndarray, pool: Pool, steps: int, near: Sequence[str],
-              l2: float = 1e-2) -> Linear:
+              l2: float = 1e-2, recall: float = 0.0) -> Linear:
     """The robust evidence model (coverage, type, year, names and words the corpus lacks; fitted on the bundled
     set) plus near-miss terms learned on TRAIN with it as a fixed offset: no intercept, raw 0/1-ish features, so
-    a term moves the confidence only where its evidence fires."""
+    a term moves the confidence only where its evidence fires; then, with `recall`, the intercept moved until
+    that share of TRAIN's answerable questions falls below 0.5 (the reader's rule: bench/train_reader.py)."""
     x, y, weight = confidence_rows(train, pick, pool)
     base = hand_linear()
     offset = base(x)
@@ -167,17 +168,22 @@ def fit_blend(train: list[Weighed], pick: np.ndarray, pool: Pool, steps: int, ne
         w, m, v = adam(w, grad, m, v, t, 0.05)
     weights = base.weights.copy()
     weights[free] = w
-    return Linear(weights, base.mean, base.std, base.bias)
+    model = Linear(weights, base.mean, base.std, base.bias)
+    if recall <= 0:
+        return model
+    answerable = np.array([t.example.kind == "answerable" for t in train])
+    shift = -float(np.quantile(model(x[answerable]), recall))
+    return Linear(weights, base.mean, base.std, base.bias + shift)
 
 
 def fit(train: list[Weighed], dev: list[Weighed], pool: Pool, steps: int, blend: Sequence[str] = (),
-        prior: float = 0.01, budget: float = 0.0, calibrate: bool = False) -> Chooser:
+        prior: float = 0.01, budget: float = 0.0, calibrate: bool = False, recall: float = 0.0) -> Chooser:
     """The choice, then the confidence: the blend when `blend` names near-miss terms (shipped; `calibrate`: then
     Platt-scaled on TRAIN, to compare), else every feature learned on TRAIN and Platt-scaled on DEV (to compare;
     `budget`: then shifted so at most that share of the DEV questions chosen right fall below 0.5)."""
     pick = train_pick(train, steps, prior)
     if blend:
-        model = fit_blend(train, pick, pool, steps * 4, blend)
+        model = fit_blend(train, pick, pool, steps * 4, blend, recall=recall)
         if not calibrate:
             return Chooser(pick, model, (1.0, 0.0))
         x, y, weight = confidence_rows(train, pick, pool)
@@ -269,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap",
                         help="the robust evidence model plus these near-miss terms, learned ('' : all learned)")
     parser.add_argument("--prior", type=float, default=0.02, help="L2 pull of the choice towards the former weights")
+    parser.add_argument("--recall", type=float, default=0.0,
+                        help="lower the blend's intercept until this share of TRAIN's answerable falls below 0.5")
     parser.add_argument("--platt", action="store_true", help="Platt-scale the blend on TRAIN (to compare; not shipped)")
     parser.add_argument("--knee", type=float, default=None,
                         help=f"known_chunk_gap's knee, to compare (shipped {choice.KNOWN_COVER_KNEE}; needs --out)")
@@ -286,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        | {t for e in [*train, *dev] for p in e.passages for t in [p.text, *texts_of(p.text)]})
     wtrain, wdev = weigh_all(train, pool, sim), weigh_all(dev, pool, sim)
     model = fit(wtrain, wdev, pool, 60 if args.smoke else 300, [n for n in args.blend.split(",") if n], args.prior,
-                args.budget, args.platt)
+                args.budget, args.platt, args.recall)
     out = args.out or (Path(tempfile.gettempdir()) / "choice_weights.smoke.json" if args.smoke else WEIGHTS)
     model.save(out, {"fingerprint": fingerprint()})
     print(f"wrote {out}; TRAIN examples {len(wtrain)}, DEV examples {len(wdev)}")

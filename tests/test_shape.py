@@ -116,6 +116,12 @@ def test_an_amount_the_question_names_is_served_and_one_of_another_measure_is_no
     assert _answer("What coupon do Helios's green bonds carry?", bonds) != "$750 million"
 
 
+def test_a_measure_the_answer_kinds_refuse_leaves_its_share_to_the_other_spans() -> None:
+    # "1" of the footnote mark was the likeliest option; refused as a count nobody asked for, it sent the answer back
+    # to the whole line where the phrase after the dash answers.
+    assert _answer("What does TWDV mean?", "Notes: (1) TWDV – Tax written down value") == "Tax written down value"
+
+
 def test_a_typed_question_keeps_its_sentence_when_the_best_span_is_of_no_type_asked() -> None:
     derived = ("The selected financial data presented for each of the five years ended December 31, 2019 has been "
                "derived from our audited consolidated financial statements.")

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from qa.answer.asked import NUMERIC, TYPED
-from qa.answer.evidence import Question
-from qa.answer.features import CAND_NAMES
+from qa.answer.evidence import Question, is_content
+from qa.answer.features import CAND_NAMES, covered
 from qa.answer.kinds import KINDS, SPAN_KINDS, kind_probabilities, short_pick
 from qa.answer.reader import Linear, Reading, read_weights, write_weights
 from qa.records import Span
@@ -39,7 +39,7 @@ CLASSES = ("unit", "sentence", "clause", "phrase", "list", "name", "numeric", "o
 GROUPS = ("numeric", "name", "sentence", "list", "phrase")  # the rule type's group (asked.py, first type)
 FORMS = ("what", "which", "how much", "how many", "how", "when", "where", "who", "why", "none")
 SHAPE_NAMES = (*(f"r:{n}" for n in SPAN_FEATURES), "gap", "len_share", "same_as_unit", "kind_match", "has_head",
-               "head_last",
+               "head_last", "rest_share", "rest_only", "ends_unit",
                *(f"c={c}" for c in CLASSES), *(f"g={g}|c={c}" for g in GROUPS for c in CLASSES),
                *(f"w={w}|c={c}" for w in FORMS for c in CLASSES), *(f"p_{k}|c={c}" for k in KINDS for c in CLASSES))
 _INDEX = {n: i for i, n in enumerate(SHAPE_NAMES)}
@@ -100,6 +100,9 @@ def shape_features(question: Question, opts: Sequence[Option], unit: str, senten
     g, w = group(question.expected), form(question.text)
     top = max((o.reading.score for o in opts if o.reading is not None), default=0.0)
     x = np.zeros((len(opts), len(SHAPE_NAMES)))
+    asked = frozenset(question.terms)
+    rest = _rest_stems(asked, unit)
+    tail = unit.rstrip(_TRAILING)
     for i, o in enumerate(opts):
         r = o.reading
         c = "unit" if r is None else span_class(r.kind)
@@ -116,11 +119,31 @@ def shape_features(question: Question, opts: Sequence[Option], unit: str, senten
         row[_INDEX["has_head"]] = float(question.head in stems)
         row[_INDEX["head_last"]] = float(bool(stems) and stems[-1] == question.head)
         row[_INDEX["same_as_unit"]] = float(o.text == unit)
+        row[_INDEX["rest_share"]], row[_INDEX["rest_only"]] = _rest(asked, o.text, rest)
+        row[_INDEX["ends_unit"]] = float(tail.endswith(o.text.rstrip(_TRAILING)))
         for name in (f"c={c}", f"g={g}|c={c}", f"w={w}|c={c}"):
             row[_INDEX[name]] = 1.0
         for k in KINDS:
             row[_INDEX[f"p_{k}|c={c}"]] = probs[k]
     return x
+
+
+_TRAILING = " .;:,)\u00a0"
+
+
+def _rest_stems(asked: frozenset[str], text: str) -> frozenset[str]:
+    """The content stems of a text that the question (its terms, `asked`) does not use: what a sentence restating
+    it adds."""
+    return frozenset(t.stem for t in tokens(text) if is_content(t) and not covered(t.stem, asked))
+
+
+def _rest(asked: frozenset[str], text: str, rest: frozenset[str]) -> tuple[float, float]:
+    """How much of what the unit adds to the question an option holds, and that share again when the option holds
+    none of the question's words: "The weighted average duration of the ... obligation is 14 years." restates the
+    question and adds "14 years", the answer."""
+    own = [t for t in tokens(text) if is_content(t)]
+    held = len(rest & {t.stem for t in own}) / max(1, len(rest))
+    return held, 0.0 if any(covered(t.stem, asked) for t in own) else held
 
 
 WEIGHED = 10  # the likeliest options weighed against each other: the rest hold little mass; a pair costs a comparison
@@ -193,17 +216,26 @@ class ShapeModel:
         stated = _stated(opts, x)
         if stated is not None:
             return stated
-        value = expected_utility(opts, self.probabilities(x))
+        # A measure the kinds refuse is no possible answer: its share of the belief goes to the others ("1" of
+        # "Notes: (1) TWDV – Tax written down value" held the most of it, and a refused best fell back to the unit).
+        refused = np.array([self._refused(question, o, x[i]) for i, o in enumerate(opts)])
+        p = np.where(refused, 0.0, self.probabilities(x))
+        value = expected_utility(opts, p / p.sum() if p.sum() > 0 else p)
         value[[i for i, o in enumerate(opts) if o.unit]] += self.unit_bonus
+        value[refused] = -np.inf
         best = int(np.argmax(value))
-        reading = opts[best].reading
-        if reading is None or opts[best].unit:
-            return None
-        kind = next((k for k in KINDS[:4] if reading.kind in SPAN_KINDS[k]), None)
-        named = bool(x[best, _HEAD_BEFORE])
-        if kind is not None and kind_probabilities(question)[kind] < self.measure_at and not named:
+        if opts[best].reading is None or opts[best].unit or refused[best]:
             return None
         return best
+
+    def _refused(self, question: str, option: Option, x: np.ndarray) -> bool:
+        """A measure of a kind the answer-kind model gives less than `measure_at`, and the question's head noun
+        does not name."""
+        reading = option.reading
+        if reading is None or option.unit:
+            return False
+        kind = next((k for k in KINDS[:4] if reading.kind in SPAN_KINDS[k]), None)
+        return kind is not None and kind_probabilities(question)[kind] < self.measure_at and not x[_HEAD_BEFORE]
 
 
 def _stated(opts: Sequence[Option], x: np.ndarray) -> int | None:
