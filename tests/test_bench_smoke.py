@@ -191,3 +191,17 @@ def test_the_table_fit_and_match_train_from_the_data_in_a_smoke_run(script: str,
 
     model = NamedSoftmax.load(out)
     assert model.classes == importlib.import_module(module).CLASSES and model.weights
+
+
+def test_mismatched_pairs_move_every_question_off_its_table_and_hard_ones_to_a_shared_header_word(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    mismatch = importlib.import_module("bench.tableqa_mismatch")
+    items = [("q1", "a"), ("q2", "b"), ("q3", "c"), ("q4", "a")]
+    words = {"a": frozenset({"rank"}), "b": frozenset({"rank", "nation"}), "c": frozenset({"year"})}
+    moved = mismatch.mismatched(items, lambda i: i[1], lambda i, s: (i[0], s), "hard", words.__getitem__)
+    assert [q for q, _ in moved] == ["q1", "q2", "q3", "q4"]
+    assert [s for _, s in moved][:2] == ["b", "a"] and moved[3] == ("q4", "b")  # the one table sharing "rank"
+    assert moved[2][1] in {"a", "b"}  # no table shares "year": any other
+    anywhere = mismatch.mismatched(items, lambda i: i[1], lambda i, s: (i[0], s), "random")
+    assert all(s != own for (_, s), (_, own) in zip(anywhere, items, strict=True))
