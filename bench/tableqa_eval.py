@@ -4,6 +4,7 @@
     python -m bench.tableqa_eval --set tatqa              # every TAT-QA dev question, closed to its report
     python -m bench.tableqa_eval --set tatqa --unscoped   # no `sources`, over all the set's tables: crashes, latency
     python -m bench.tableqa_eval --set wtq --smoke        # 20 questions, for CI
+    python -m bench.tableqa_eval --set wtq --mismatched hard  # each closed to another table: share declined
 
 The corpus and its index are kept in --workdir (default /tmp/qa-tableqa/SET-...) and reused on a rerun.
 Splits and scorers: bench/splits.py; what an answer predicts: bench/tableqa_predict.py.
@@ -12,17 +13,19 @@ Splits and scorers: bench/splits.py; what an answer predicts: bench/tableqa_pred
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import time
 import traceback
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bench.common import Stats, parser, save
 from bench.splits import DATA, Split, tatqa_contexts, wtq_correct, wtq_questions
 from bench.tableqa_corpus import tatqa_source, write_tatqa, write_wtq, wtq_source
+from bench.tableqa_mismatch import header_stems, mismatched
 from bench.tableqa_predict import tatqa_prediction, wtq_prediction
 from bench.tatqa_metric import tatqa_scores
 
@@ -47,6 +50,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     millis: list[float] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)  # each question's kind, confidence and score
 
     def add(self, name: str, value: float) -> None:
         self.scores.setdefault(name, []).append(value)
@@ -63,6 +67,11 @@ def arguments() -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=None, help="ask only the first N questions of the split")
     p.add_argument("--unscoped", action="store_true", help="no sources filter, corpus of ALL the set's tables")
     p.add_argument("--workdir", type=Path, default=None, help="corpus and index folder, reused when present")
+    p.add_argument("--answers", type=Path, default=None, help="also write each question's answer kind, "
+                   "confidence and score to this JSON Lines file (to choose a threshold on DEV)")
+    p.add_argument("--mismatched", choices=("random", "hard"), default=None,
+                   help="ask each table question of another table of the split (hard: one sharing a header "
+                        "word); scores the share declined (none or passage), not accuracy")
     return p.parse_args()
 
 
@@ -113,11 +122,44 @@ def ask(service: Any, item: Item, scoped: bool, tally: Tally) -> dict[str, Any] 
     return answer
 
 
+def moved_items(dataset: str, items: list[Item], pairing: str) -> list[Item]:
+    """The set's table questions (TAT-QA: answered from the table or table and text), each closed to another
+    file of the split (bench/tableqa_mismatch.py)."""
+    asked = [i for i in items if dataset == "wtq" or i.gold["from"] != "text"]
+    contexts = {i.source: i.gold.get("context", "") for i in items}
+    headers = (lambda s: header_stems(contexts[s])) if dataset == "wtq" else None
+    return mismatched(asked, lambda i: i.source, lambda i, s: replace(i, source=s),
+                      "hard" if pairing == "hard" else "random", headers)
+
+
+def score_mismatched(item: Item, answer: dict[str, Any] | None, tally: Tally) -> None:
+    """A question closed to a table it is not about is declined (none, or a passage), not answered from it."""
+    declined = answer is not None and answer["kind"] != "table"
+    tally.add("declined", float(declined))
+    if not declined and answer is not None and len(tally.samples) < 30:
+        tally.samples.append({"q": item.question, "source": item.source, "answer": answer["answer"],
+                              "confidence": answer["confidence"]})
+
+
+BANDS = (0.3, 0.5, 0.7, 0.85)  # the confidence bands a table answer's share right is reported in
+
+
+def band(answer: dict[str, Any] | None) -> str | None:
+    """The confidence band of a table answer ("0.50-0.70"); None for other answers."""
+    if answer is None or answer["kind"] != "table":
+        return None
+    edges = (0.0, *BANDS, 1.0)
+    i = sum(answer["confidence"] >= b for b in BANDS)
+    return f"{edges[i]:.2f}-{edges[i + 1]:.2f}"
+
+
 def score_wtq(item: Item, answer: dict[str, Any] | None, tally: Tally) -> None:
     predicted = wtq_prediction(answer) if answer else []
     right = wtq_correct(predicted, item.gold["target"])
     tally.add("accuracy", float(right))
     tally.add(f"accuracy kind={answer['kind'] if answer else 'error'}", float(right))
+    if (b := band(answer)) is not None:
+        tally.add(f"accuracy table band={b}", float(right))
     if not right and len(tally.samples) < 30:
         tally.samples.append({"q": item.question, "gold": item.gold["target"], "predicted": predicted})
 
@@ -132,6 +174,8 @@ def score_tatqa(item: Item, answer: dict[str, Any] | None, tally: Tally) -> None
         tally.add(f"em {group}", em)
         tally.add(f"f1 {group}", f1)
     tally.add("em_strict_scale all", strict_em)
+    if (b := band(answer)) is not None:
+        tally.add(f"em table band={b}", em)
     if not em and len(tally.samples) < 30:
         tally.samples.append({"q": item.question, "gold": g["answer"], "gold_scale": g["scale"],
                               "predicted": prediction, "scale": scale, "answer": answer and answer["answer"]})
@@ -144,13 +188,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     name = f"{args.dataset}-{split}" + ("-unscoped" if args.unscoped else "") + ("-smoke" if args.smoke else "")
     workdir: Path = args.workdir or Path("/tmp/qa-tableqa") / name
     files = write_corpus(args.dataset, workdir / "corpus", items, args.unscoped, split)
+    if args.mismatched:  # paired among the files of the questions asked (all the split's without --limit)
+        items = moved_items(args.dataset, items, args.mismatched)
+        scorer, main_score = score_mismatched, "declined"
+    else:
+        scorer, main_score = (score_wtq, "accuracy") if args.dataset == "wtq" else (score_tatqa, "em all")
     service, build_s = start_service(workdir / "corpus", workdir / "index")
     tally = Tally()
     for item in items:
         answer = ask(service, item, not args.unscoped, tally)
         if not args.unscoped:
-            (score_wtq if args.dataset == "wtq" else score_tatqa)(item, answer, tally)
-    return {"set": args.dataset, "split": split, "scoped": not args.unscoped, "questions": len(items),
+            scorer(item, answer, tally)
+            tally.answers.append({"q": item.question, "source": item.source, "kind": answer and answer["kind"],
+                                  "confidence": answer and answer["confidence"],
+                                  "score": tally.scores[main_score][-1]})
+    if args.answers:
+        args.answers.write_text("".join(json.dumps(a) + "\n" for a in tally.answers), encoding="utf-8")
+    return {"set": args.dataset, "split": split, "scoped": not args.unscoped, "mismatched": args.mismatched,
+            "questions": len(items),
             "files": files, "workdir": str(workdir), "start_s": round(build_s, 2),
             "scores": {k: tally.mean(k) for k in tally.scores}, "counts": {k: len(v) for k, v in tally.scores.items()},
             "kinds": dict(tally.kinds), "errors": sum(tally.errors.values()), "error_kinds": dict(tally.errors),

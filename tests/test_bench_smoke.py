@@ -122,6 +122,22 @@ def test_tableqa_eval_answers_smoke_questions_without_errors(dataset: str, score
     assert results["counts"][score] == 20 and 0.0 <= results["scores"][score] <= 1.0
 
 
+def test_tableqa_eval_asks_smoke_questions_of_another_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not TRAINING_DATA.is_dir():
+        pytest.skip(f"no training data at {TRAINING_DATA}")
+    monkeypatch.syspath_prepend(str(ROOT))
+    out, answers = tmp_path / "tableqa_eval.json", tmp_path / "answers.jsonl"
+    argv = ["bench.tableqa_eval", "--set", "wtq", "--smoke", "--mismatched", "hard", "--workdir", str(tmp_path / "w"),
+            "--out", str(out), "--answers", str(answers)]
+    monkeypatch.setattr(sys, "argv", argv)
+    importlib.import_module("bench.tableqa_eval").main()
+    results = json.loads(out.read_text())["results"]
+    assert results["errors"] == 0 and results["counts"]["declined"] == 20
+    asked = [json.loads(line) for line in answers.read_text().splitlines()]
+    own = importlib.import_module("bench.tableqa_eval").wtq_items("dev")[:20]
+    assert len(asked) == 20 and all(a["source"] != o.source for a, o in zip(asked, own, strict=True))
+
+
 def test_tableqa_scorers_follow_the_official_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(ROOT))
     splits = importlib.import_module("bench.splits")
@@ -159,17 +175,33 @@ def test_formats_tables_bench_scores_every_strategy_on_ruled_and_unruled_tables(
 
 
 @pytest.mark.slow
-def test_the_table_fit_trains_from_the_data_in_a_smoke_run(tmp_path: Path) -> None:
-    """The script that made `weights/table_fit.json` runs end to end on a few hundred questions and writes a model
-    of the two classes the engine reads; the shipped file is not touched."""
+@pytest.mark.parametrize(("script", "module"),
+                         [("train_fit", "qa.tableqa.fit"), ("train_match", "qa.tableqa.table_match")])
+def test_the_table_fit_and_match_train_from_the_data_in_a_smoke_run(script: str, module: str, tmp_path: Path) -> None:
+    """The scripts that made `weights/table_fit.json` and `table_match.json` run end to end on a few hundred
+    questions (the match: each on its own table and on another) and write a model of the classes the engine reads;
+    the shipped files are not touched."""
     if not TRAINING_DATA.is_dir():
         pytest.skip(f"no training data at {TRAINING_DATA}")
-    out = tmp_path / "fit.json"
-    result = subprocess.run([sys.executable, "-m", "bench.tableqa.train_fit", "--smoke", "--out", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = tmp_path / "model.json"
+    result = subprocess.run([sys.executable, "-m", f"bench.tableqa.{script}", "--smoke", "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
-    from qa.tableqa.fit import CLASSES
     from qa.tableqa.named_softmax import NamedSoftmax
 
     model = NamedSoftmax.load(out)
-    assert model.classes == CLASSES and model.weights
+    assert model.classes == importlib.import_module(module).CLASSES and model.weights
+
+
+def test_mismatched_pairs_move_every_question_off_its_table_and_hard_ones_to_a_shared_header_word(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    mismatch = importlib.import_module("bench.tableqa_mismatch")
+    items = [("q1", "a"), ("q2", "b"), ("q3", "c"), ("q4", "a")]
+    words = {"a": frozenset({"rank"}), "b": frozenset({"rank", "nation"}), "c": frozenset({"year"})}
+    moved = mismatch.mismatched(items, lambda i: i[1], lambda i, s: (i[0], s), "hard", words.__getitem__)
+    assert [q for q, _ in moved] == ["q1", "q2", "q3", "q4"]
+    assert [s for _, s in moved][:2] == ["b", "a"] and moved[3] == ("q4", "b")  # the one table sharing "rank"
+    assert moved[2][1] in {"a", "b"}  # no table shares "year": any other
+    anywhere = mismatch.mismatched(items, lambda i: i[1], lambda i, s: (i[0], s), "random")
+    assert all(s != own for (_, s), (_, own) in zip(anywhere, items, strict=True))

@@ -141,6 +141,37 @@ def test_sources_filter_answers_from_the_csv_with_its_sidecar_caption(client: Te
     assert body["citations"][0]["source"] == "china-us-metrics.csv"
 
 
+@pytest.mark.parametrize("source", sorted(BUNDLED_SOURCES))
+@pytest.mark.parametrize("question", ["how many times did they reach the quarterfinals?", "who was the first coach?"])
+def test_closed_question_the_metrics_table_does_not_hold_gets_no_table_value(client: TestClient, source: str,
+                                                                           question: str) -> None:
+    # Closed to a file, a table answer is given below the usual confidence, but only from a table that fits the
+    # question (the table fit): no count of the metrics' rows, no first metric for "the first coach".
+    body = _ask(client, question, sources=[source])
+    assert body["kind"] != "table" and body["table_answer"] is None, body
+
+
+@pytest.mark.parametrize("source", sorted(BUNDLED_SOURCES))
+def test_closed_question_the_metrics_table_holds_keeps_its_table_answer(client: TestClient, source: str) -> None:
+    body = _ask(client, "How many supercomputers does the United States have?", sources=[source])
+    assert (body["kind"], body["answer"]) == ("table", "125"), body
+
+
+RAGGED = "# Ragged\n\n| Metric | 2020 | 2021 |\n|---|---|---|\n| Output | 1 | 2 | 3 | 4 |\n| Staff | 5 |\n"
+
+
+def test_closed_question_a_malformed_table_does_not_hold_gets_no_table_value(
+        corpus_dir: Path, small_service: Callable[[], Service]) -> None:
+    (corpus_dir / "ragged.md").write_text(RAGGED, encoding="utf-8")
+    service = small_service()
+    for question in ("how many times did they reach the quarterfinals?", "who was the first coach?"):
+        got = service.answer(question, sources=["ragged.md"])
+        assert got.kind != "table" and got.table_answer is None, (question, got.answer)
+    for question, value in (("What was the output in 2021?", "2"), ("How many staff were there in 2020?", "5")):
+        got = service.answer(question, sources=["ragged.md"])
+        assert (got.kind, got.answer) == ("table", value), question
+
+
 def test_article_table_answer_carries_the_heading_as_caption(client: TestClient) -> None:
     body = _ask(client, "What was China's R&D spending?", sources=["china-sci-tech-push.md"])
     assert body["table_answer"]["caption"] == "By the Numbers: China’s Growing Tech Muscle"

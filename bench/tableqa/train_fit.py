@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,17 +58,29 @@ def main() -> None:
     limit = 200 if a.smoke else 0
     train = tat_items(False, limit) + wtq_items("train", limit or WTQ_LIMIT)
     dev_tat, dev_wtq = tat_items(True, limit), wtq_items("dev", limit or WTQ_LIMIT)
+
+    def score(model: NamedSoftmax) -> tuple[float, str]:  # TAT-QA accuracy, text and table questions weighing the same
+        text, table = accuracy(model, dev_tat, "text"), accuracy(model, dev_tat, "table")
+        wtq = accuracy(model, dev_wtq)
+        return (text + table) / 2, f"TAT-QA dev text {text:.3f} table {table:.3f}, WTQ dev {wtq:.4f}"
+
+    l2, model = best_l2(train, L2_GRID, CLASSES, score)
+    print(f"chosen l2 {l2}; {len(model.weights)} weights -> {a.out}")
+    model.save(a.out)
+
+
+def best_l2(train: list[tuple[list[str], str]], grid: tuple[float, ...], classes: tuple[str, ...],
+            score: Callable[[NamedSoftmax], tuple[float, str]]) -> tuple[float, NamedSoftmax]:
+    """The model of the L2 strength that `score` (on dev: a number and a line to print) rates best."""
     best: tuple[float, float, NamedSoftmax] | None = None
-    for l2 in L2_GRID:  # chosen on dev: TAT-QA accuracy, text and table questions weighing the same
-        model = NamedSoftmax.fit(train, l2=l2, classes=CLASSES)
-        score = (accuracy(model, dev_tat, "text") + accuracy(model, dev_tat, "table")) / 2
-        print(f"l2 {l2}: TAT-QA dev text {accuracy(model, dev_tat, 'text'):.3f} table "
-              f"{accuracy(model, dev_tat, 'table'):.3f}, WTQ dev {accuracy(model, dev_wtq):.4f}")
-        if best is None or score > best[0]:
-            best = (score, l2, model)
+    for l2 in grid:
+        model = NamedSoftmax.fit(train, l2=l2, classes=classes)
+        value, line = score(model)
+        print(f"l2 {l2}: {line}")
+        if best is None or value > best[0]:
+            best = (value, l2, model)
     assert best is not None
-    print(f"chosen l2 {best[1]}; {len(best[2].weights)} weights -> {a.out}")
-    best[2].save(a.out)
+    return best[1], best[2]
 
 
 if __name__ == "__main__":

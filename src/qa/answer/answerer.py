@@ -162,7 +162,8 @@ class Answerer:
         if sources and table is not None and (kind == "none" or (kind == "passage" and row_span)):
             # The asker named the files, so the question is about their tables: the table engine's answer, with
             # its own (maybe low) confidence, serves better than none or a value read off one row (WTQ dev:
-            # 0.31 -> 0.41 on 600 questions; TAT-QA dev unchanged; docs/TABLES.md).
+            # 0.31 -> 0.41 on 600 questions; TAT-QA dev unchanged; docs/TABLES.md). A question the table match
+            # puts on another table has no table answer here (`tableqa/engine.OTHER_TABLE`).
             kind = "table"
         reads = None
         if kind == "passage" and best is not None:

@@ -17,6 +17,7 @@ from qa.tableqa.intent import Intent, detect
 from qa.tableqa.learned import learned_answer
 from qa.tableqa.linking import Match, Meaning, confidence, match_table, rivals
 from qa.tableqa.plans import Built, build
+from qa.tableqa.table_match import another_table
 from qa.tables.model import Table, TableRow
 from qa.tables.values import CURRENCIES
 from qa.text.tokens import tokens
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 RIVAL_MARGIN = 0.05  # another table this close in confidence with a different answer makes both doubtful
 CONFIDENT = 0.5  # a table answer this sure needs no fallback
 EMBEDDING_TABLES = 3  # tables whose labels are compared by meaning when words match none
+# With `sources`, a table answer is given even below the usual confidence (`Answerer.decide`), so a question the
+# learned table match puts on another table this surely gets none from it (chosen on DEV, docs/TABLES.md).
+OTHER_TABLE = 0.88
 KIND_MISMATCH = 0.35  # asked for a percentage or ratio, got an amount; asked how many things, got money
 # "What does the table show?", "What data does the table contain?": a question about the table itself.
 ABOUT_TABLE = re.compile(r"^\s*what\s+(?:\w+\s+){0,2}(?:does|do|is)\s+the\s+tables?\s+(?:show|represent|contain|"
@@ -88,8 +92,11 @@ def answer_from_tables(question: str, tables: list[Table], meaning: Meaning | No
         pick = label  # the same figure, written as the conventions above say ("-2.0%", not "-2.04%")
     # The gate says which answer; whether the tables answer the question at all (weighed against the passages
     # in `Answerer.decide`) is as sure as the surest engine (TAT-QA dev, table-text questions: 0.548 with the
-    # pick's own confidence, docs/TABLES.md), and no surer than the question is one a table answers (`fit`:
-    # a report's prose questions drew a list of its years at 0.9).
+    # pick's own confidence, docs/TABLES.md), and no surer than the question is one the table, not its prose,
+    # answers (`fit`: a report's prose questions drew a list of its years at 0.9). The match is read on the pick
+    # only: one small model per closed question.
+    if another_table(question, pick.table) >= OTHER_TABLE:
+        return None  # a question about another table: no value of this one, however well a program runs on it
     sure = max(r.confidence for _, r in found)
     return replace(pick, confidence=round(min(sure, table_fit(question, pick.table)), 3))
 
