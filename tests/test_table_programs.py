@@ -11,6 +11,7 @@ from bench.tableqa.scoring import tat_correct, wtq_correct
 from qa.tableqa.candidates import generate, make_context
 from qa.tableqa.executors import execute
 from qa.tableqa.features import DIM, Featurizer
+from qa.tableqa.financial import question_keys, row_scores
 from qa.tableqa.financial_parser import ReportView, ScaleModel, answer_financial, build_financial
 from qa.tableqa.grid import TypedTable, flatten_header, make_table
 from qa.tableqa.mentions import link_cells, question_numbers
@@ -299,3 +300,35 @@ def test_a_report_row_is_found_by_the_abbreviation_the_question_uses() -> None:
     found = build_financial(view, "What was the SG&A expense in 2019?")
     lookups = {e.values for p, e in zip(found.programs, found.execs, strict=True) if p.op == "lookup"}
     assert ("18,245",) in lookups
+
+
+def test_columns_that_are_things_are_named_and_counted_without_the_total_column() -> None:
+    segments = ReportView(make_table(["", "AMER", "APAC", "EMEA", "Total"],
+                                     [["Segment revenue", "$1,429,308", "$1,557,205", "$309,933", "$3,296,446"]]))
+    found = build_financial(segments, "Which geographic segments does the table show?")
+    answers = {(e.values, render(segments.grid, p)) for p, e in zip(found.programs, found.execs, strict=True)}
+    assert (("AMER", "APAC", "EMEA"), "columns(AMER, APAC, EMEA)") in answers
+    assert (("3",), "count(AMER, APAC, EMEA)") in answers
+
+
+BOARD = [["Short-term compensation", "$3,835", "$2,991"], ["", "$3,835", "$2,991"],
+         ["Cash remuneration", "$430", "$362"], ["Share-based payments", "1,772", "1,577"], ["", "$2,202", "$1,939"]]
+
+
+def test_a_subtotal_row_without_a_label_is_named_by_its_section_and_divides_its_rows() -> None:
+    view = ReportView(make_table(["", "2019", "2018"], BOARD),
+                      sections=("executive management",) * 2 + ("board of directors",) * 3)
+    question = "What was the total compensation to the board of directors in 2019?"
+    assert row_scores(view, question_keys(normalize(question), question))[0][1] == 4
+    found = build_financial(view, "What is the percentage of cash remuneration in the total compensation to the "
+                                  "board of directors in 2019?")
+    assert ("19.5277",) in {e.values for p, e in zip(found.programs, found.execs, strict=True) if p.op == "cshare"}
+
+
+def test_a_date_in_a_row_label_does_not_hide_the_total_row_a_question_names() -> None:
+    view = ReportView(make_table(["", "2019", "2018"], [["Accrued Interest", "163", "1,598"],
+                                                        ["Accrued Expenses", "11,569", "7,362"],
+                                                        ["Total as of December 31,", "15,562", "8,960"]]))
+    question = "What is the total accrued liabilities in 2019?"
+    (best, row), (second, _) = row_scores(view, question_keys(normalize(question), question))[:2]
+    assert row == 2 and best > second

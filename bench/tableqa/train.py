@@ -171,7 +171,7 @@ def main() -> None:
     # 3 -> 0.4841, 4 -> 0.4852, 5 -> 0.4837 (top-scored program; answers pooled by mass, 4 epochs: 0.4930)
     ap.add_argument("--epochs", type=int, default=4)
     # averaged over 5 seeds: single seeds gave 0.5211-0.5319 on dev, their mean 0.5271 (s4-A, docs/TABLES.md)
-    ap.add_argument("--seeds", type=int, default=5, help="average the weights over this many shuffling seeds (wtq)")
+    ap.add_argument("--seeds", type=int, default=5, help="average the weights over this many shuffling seeds")
     ap.add_argument("--out", default=str(WEIGHTS / "wtq.npz"))
     ap.add_argument("--task", default="wtq", choices=["wtq", "tat"])
     ap.add_argument("--scale-l2", type=float, default=1e-3, help="L2 of the report scale model (tat)")
@@ -180,8 +180,7 @@ def main() -> None:
     if args.task == "tat":
         tr_ex = tat_examples(False)
         tr, dv = labelled(tr_ex, "tat", args.workers), labelled(tat_examples(True), "tat", args.workers)
-        model = Ranker()
-        model.train(tr, epochs=args.epochs, lr=args.lr)
+        model = train_averaged(tr, args.epochs, args.lr, args.seeds)
         model.calib = fit_report_calibration(model, tat_examples(True))
         model.save(args.out)
         scales = ScaleModel.fit(scale_items(model, tr_ex), l2=args.scale_l2)

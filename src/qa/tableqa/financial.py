@@ -11,6 +11,7 @@ from qa.tableqa.executors import execute
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.mentions import STOP, question_numbers
 from qa.tableqa.programs import EMPTY, Exec, Program, fmt
+from qa.tables.types import MONTHS
 from qa.text.tokens import stem, tokens
 
 YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
@@ -71,9 +72,10 @@ def label_tokens(text: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _label_terms(label: str) -> tuple[str, ...]:
     """A row label's terms as the one tokenizer reads them: "Selling, general and administrative" is one term,
-    "sg&a", as the question's "SG&A" is; stop words and footnote marks left out."""
+    "sg&a", as the question's "SG&A" is; stop words, footnote marks and months left out (the date of "Total as of
+    December 31," is not what a question names the row by)."""
     return tuple(t.stem for t in tokens(label) if t.word not in FIN_STOP and len(t.word) > 1
-                 and not (t.word.isdigit() and len(t.word) <= 2))
+                 and not (t.stem.isdigit() and len(t.stem) <= 2) and t.word not in MONTHS)
 
 
 def question_keys(q_norm: str, q_raw: str) -> set[str]:
@@ -87,7 +89,7 @@ def row_scores(v: ReportView, q_stems: set[str]) -> list[tuple[float, int]]:
     t = v.grid
     out = []
     for r in range(t.n_rows):
-        toks = _label_terms(t.rows[r][0])
+        toks = _label_terms(t.rows[r][0]) or _subtotal_terms(v, r)
         if toks:
             hit = sum(w in q_stems for w in toks)
             if hit:
@@ -95,6 +97,24 @@ def row_scores(v: ReportView, q_stems: set[str]) -> list[tuple[float, int]]:
                 shit = sum(stem(w) in q_stems for w in sec)
                 out.append((hit / len(toks) + 0.05 * hit + (0.1 * shit / len(sec) if sec else 0.0), r))
     return sorted(out, reverse=True)
+
+
+def _subtotal_terms(v: ReportView, r: int) -> tuple[str, ...]:
+    """A row of figures without a label sums its section ("| | $2,202 | $1,939 |" under "Board of directors"):
+    it is named by the section's words and "total" ("the total compensation for the Board of directors")."""
+    t = v.grid
+    if t.rows[r][0].strip() or not v.section(r) or all(t.num(r, c) is None for c in range(1, t.n_cols)):
+        return ()
+    return (*(stem(w) for w in label_tokens(v.section(r))), "total")
+
+
+def _total_below(v: ReportView, r: int) -> int | None:
+    """The first total or subtotal row below row r (what "the share of X in the total" divides by)."""
+    t = v.grid
+    for x in range(r + 1, t.n_rows):
+        if t.total[x] or _subtotal_terms(v, x):
+            return x
+    return None
 
 
 def link_columns(t: TypedTable, q_norm: str) -> list[int]:
@@ -196,6 +216,11 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     if len(ycols) >= 2:
         out.append(Program("col_years", cells=tuple((0, c) for c in ycols)))
     out.append(Program("cheaders", cells=tuple((0, c) for c in all_cols)))
+    # Columns that are things ("Bonds", "Bank loans", ..., "Total"): named and counted without their total
+    parts = [c for c in all_cols if "total" not in t.header[c].lower() and not col_year(t, c)]
+    if 2 <= len(parts) < len(all_cols) or (len(parts) >= 2 and not ycols):
+        cells = tuple((0, c) for c in parts)
+        out += [Program("cheaders", cells=cells), Program("crows", cells=cells, args=("cols",))]
     # Years are not thresholds, but "$2,000 million" is one: a year is what `report_years` reads as one.
     years = {float(y) for y in report_years(q_raw)}
     # Every thousands separator out first ("$1,000,000" is one number; `question_numbers` joins one group only)
@@ -212,6 +237,10 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     for r1, r2 in permutations(rows[:3], 2):
         for c in cols[:3]:
             out += _pair_programs(r1, r2, c)
+    for r in rows[:3]:  # a row's share of the total below it, though the question does not name that total
+        below = _total_below(v, r)
+        if below is not None and below not in rows[:3]:
+            out += [Program(op, cells=((r, c), (below, c))) for c in cols[:3] for op in ("cshare", "cratio")]
     for kind, rs in row_sets(v, q_stems):
         out += _set_programs(kind, rs, cols)
     out = list(dict.fromkeys(out))[:cap]
@@ -242,8 +271,8 @@ def execute_report(t: TypedTable, p: Program) -> Exec:
 
 def _report_op(t: TypedTable, p: Program) -> Exec:
     rows = tuple(sorted({r for r, _ in p.cells}))
-    if p.op == "crows":  # "How many components are there?": the rows of the set
-        return Exec((str(len(p.cells)),), float(len(p.cells)), rows, p.cells)
+    if p.op == "crows":  # "How many components are there?": the rows of the set (or the columns named)
+        return Exec((str(len(p.cells)),), float(len(p.cells)), () if p.args == ("cols",) else rows, p.cells)
     if p.op == "cheaders":  # "Which levels are shown in the table?": the column names
         names = tuple(t.header[c] for _, c in p.cells)
         return Exec(names, None, (), ()) if all(n.strip() and not n.startswith("column ") for n in names) else EMPTY

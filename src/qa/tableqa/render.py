@@ -37,7 +37,7 @@ def _render_cells(t: TypedTable, p: Program) -> str:
     if p.op == "cheaders":
         return "columns(" + ", ".join(h[c] for _, c in p.cells) + ")"
     if p.op == "crows":
-        return f"count({', '.join(ref)})"
+        return f"count({', '.join(h[c] for _, c in p.cells) if p.args == ('cols',) else ', '.join(ref)})"
     if p.op in ("crow_max", "crow_min"):
         return f"{'argmax' if p.op == 'crow_max' else 'argmin'}({', '.join(ref)})"
     if p.op.startswith("cyears"):
