@@ -99,11 +99,15 @@ def row_scores(v: ReportView, q_stems: set[str]) -> list[tuple[float, int]]:
     return sorted(out, reverse=True)
 
 
+def _unlabelled_figures(t: TypedTable, r: int) -> bool:
+    """A row of figures without a label: a subtotal ("| | 171,819 | 140,176 |")."""
+    return not t.rows[r][0].strip() and any(t.num(r, c) is not None for c in range(1, t.n_cols))
+
+
 def _subtotal_terms(v: ReportView, r: int) -> tuple[str, ...]:
     """A row of figures without a label sums its section ("| | $2,202 | $1,939 |" under "Board of directors"):
     it is named by the section's words and "total" ("the total compensation for the Board of directors")."""
-    t = v.grid
-    if t.rows[r][0].strip() or not v.section(r) or all(t.num(r, c) is None for c in range(1, t.n_cols)):
+    if not v.section(r) or not _unlabelled_figures(v.grid, r):
         return ()
     return (*(stem(w) for w in label_tokens(v.section(r))), "total")
 
@@ -146,8 +150,8 @@ def row_sets(v: ReportView, q_stems: set[str]) -> list[tuple[str, tuple[int, ...
         sets.append((sum(stem(w) in q_stems for w in words) / max(1, len(words)), "section", tuple(members)))
     start = 0
     for r in range(t.n_rows):
-        # a total row, or a row of figures without a label (a subtotal: "| | 171,819 | 140,176 |")
-        if t.total[r] or (not t.rows[r][0].strip() and any(t.num(r, c) is not None for c in range(1, t.n_cols))):
+        # a total row, or a subtotal (a row of figures without a label)
+        if t.total[r] or _unlabelled_figures(t, r):
             block = tuple(x for x in range(start, r) if x in body)
             words = label_tokens(t.norm[r][0])
             sets.append((sum(stem(w) in q_stems for w in words) / max(1, len(words)), "block", block))
@@ -213,18 +217,8 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     out: list[Program] = []
     for r in rows:
         out += _row_programs(r, cols, per_year, all_cols)
-    if len(ycols) >= 2:
-        out.append(Program("col_years", cells=tuple((0, c) for c in ycols)))
-    out.append(Program("cheaders", cells=tuple((0, c) for c in all_cols)))
-    # Columns that are things ("Bonds", "Bank loans", ..., "Total"): named and counted without their total
-    parts = [c for c in all_cols if "total" not in t.header[c].lower() and not col_year(t, c)]
-    if 2 <= len(parts) < len(all_cols) or (len(parts) >= 2 and not ycols):
-        cells = tuple((0, c) for c in parts)
-        out += [Program("cheaders", cells=cells), Program("crows", cells=cells, args=("cols",))]
-    # Years are not thresholds, but "$2,000 million" is one: a year is what `report_years` reads as one.
-    years = {float(y) for y in report_years(q_raw)}
-    # Every thousands separator out first ("$1,000,000" is one number; `question_numbers` joins one group only)
-    nums = [x for x in question_numbers(_SEPARATOR.sub("", q_raw.lower())) if x not in years]
+    out += _header_programs(t, all_cols, ycols)
+    nums = _thresholds(q_raw)
     for r in rows[:3]:
         if len(cols) > 2:
             out.append(Program("clist", cells=tuple((r, c) for c in cols[:5])))
@@ -246,6 +240,26 @@ def generate_financial(v: ReportView, q_norm: str, q_raw: str = "", cap: int = 1
     out = list(dict.fromkeys(out))[:cap]
     negative = [p for p in out if p.op in ABS_OPS and not p.args and _negative(t, p)]
     return out + [replace(p, args=("abs",)) for p in negative][: max(0, cap - len(out))]
+
+
+def _header_programs(t: TypedTable, all_cols: list[int], ycols: list[int]) -> list[Program]:
+    """The years the columns cover, the column names, and columns that are things ("Bonds", "Bank loans", ...,
+    "Total") named and counted without their total."""
+    out = [Program("col_years", cells=tuple((0, c) for c in ycols))] if len(ycols) >= 2 else []
+    out.append(Program("cheaders", cells=tuple((0, c) for c in all_cols)))
+    parts = [c for c in all_cols if "total" not in t.header[c].lower() and not col_year(t, c)]
+    if 2 <= len(parts) < len(all_cols) or (len(parts) >= 2 and not ycols):
+        cells = tuple((0, c) for c in parts)
+        out += [Program("cheaders", cells=cells), Program("crows", cells=cells, args=("cols",))]
+    return out
+
+
+def _thresholds(q_raw: str) -> list[float]:
+    """The question's numbers that may be thresholds: years are not, but "$2,000 million" is one (a year is what
+    `report_years` reads as one); every thousands separator out first ("$1,000,000" is one number,
+    `question_numbers` joins one group only)."""
+    years = {float(y) for y in report_years(q_raw)}
+    return [x for x in question_numbers(_SEPARATOR.sub("", q_raw.lower())) if x not in years]
 
 
 def _negative(t: TypedTable, p: Program) -> bool:

@@ -9,8 +9,8 @@ from functools import lru_cache
 from qa.lru import per_object
 from qa.tableqa.cues import question_cues
 from qa.tableqa.features import wh_word
+from qa.tableqa.fit import question_form
 from qa.tableqa.gate import table_signals
-from qa.tableqa.intent import detect
 from qa.tableqa.learned import is_financial, typed
 from qa.tableqa.mentions import STOP, link_cells, question_numbers
 from qa.tableqa.named_softmax import NamedSoftmax
@@ -77,15 +77,11 @@ def match_features(question: str, table: Table) -> list[str]:
     missing = list(dict.fromkeys(t.stem for t in strict if len(t.stem) < PREFIX or t.stem[:PREFIX] not in
                                  vocab.prefixes))
     share = len(missing) / len(asked) if asked else 0.0
-    intent = detect(question)
-    report = is_financial(table)
+    form = question_form(words, question, table)
     gone = min(len(missing), 4)
-    f = ["bias", f"lead:{'_'.join(words[:2])}", f"lead1:{words[0] if words else ''}", f"missing:{gone}",
-         f"covered:{4 - int(4 * share)}", f"missing:{gone}|report:{report}", f"strict:{min(len(strict), 4)}",
-         f"explains:{intent.explains}", f"label:{intent.asks_label}", f"asksyear:{intent.asks_year}",
-         f"report:{report}", f"context:{bool(table.context.strip())}",
-         *_number_features(question, table, vocab), *_cell_features(words, table, vocab)]
-    f += [f"asked:{t.op}" for t in intent.triggers]
+    f = [*form.opening, f"missing:{gone}", f"covered:{4 - int(4 * share)}",
+         f"missing:{gone}|report:{is_financial(table)}", f"strict:{min(len(strict), 4)}", *form.asking,
+         *_number_features(question, table, vocab), *_cell_features(words, table, vocab), *form.operations]
     wh = wh_word(" ".join(words))  # "who" of a table without names, "how many" of one row per metric
     f += [f"wh:{wh}|{signal}" for signal in table_signals(table)]
     return f + [f"w:{s}" for s in dict.fromkeys(t.stem for t in asked)] + [f"mw:{s}" for s in missing]
