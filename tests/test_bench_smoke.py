@@ -205,3 +205,11 @@ def test_mismatched_pairs_move_every_question_off_its_table_and_hard_ones_to_a_s
     assert moved[2][1] in {"a", "b"}  # no table shares "year": any other
     anywhere = mismatch.mismatched(items, lambda i: i[1], lambda i, s: (i[0], s), "random")
     assert all(s != own for (_, s), (_, own) in zip(anywhere, items, strict=True))
+
+
+def test_the_neural_reader_trains_exports_and_reads_in_a_smoke_run(tmp_path: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "bench.train_neural_reader", "--smoke", "--out", str(tmp_path)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert (tmp_path / "reader.int8.onnx").exists() and len(figures["int8"]["sentence"]) == 3
