@@ -39,7 +39,8 @@ class SpanReader(torch.nn.Module):
 
 
 def tokenizer() -> PreTrainedTokenizerFast:
-    tok: PreTrainedTokenizerFast = AutoTokenizer.from_pretrained(str(model_path()))
+    tok = AutoTokenizer.from_pretrained(str(model_path()))
+    assert isinstance(tok, PreTrainedTokenizerFast)  # the bundled MiniLM ships a fast (Rust) tokenizer
     return tok
 
 

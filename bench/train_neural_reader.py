@@ -27,8 +27,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.neural_span import (Runner, SpanReader, encode, model_path, onnx_runner, read_text, token_span,
-                               tokenizer, torch_runner)
+from bench.neural_span import (
+    Runner,
+    SpanReader,
+    encode,
+    model_path,
+    onnx_runner,
+    read_text,
+    token_span,
+    tokenizer,
+    torch_runner,
+)
 from bench.reader_data import Example, exact, f1, inside, load, off_topic
 from bench.train_choice import Weighed, picked, texts_of, weigh_all
 from bench.train_reader import Similarity
@@ -228,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: dict[str, object] = {"train pairs": len(targets(fit_on, not args.answerable_only)),
                                  "training minutes": minutes}
     result["float"] = measure("float", torch_runner(model), vdev, vcal, args.decline)
-    plain, int8 = export(model, args.out)
+    _, int8 = export(model, args.out)
     result["int8"] = measure("int8", onnx_runner(int8), vdev, vcal, args.decline)
     result["int8 MB"] = round(int8.stat().st_size / 2**20, 1)
     if not args.smoke:
