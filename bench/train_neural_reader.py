@@ -38,7 +38,7 @@ from bench.neural_span import (
     tokenizer,
     torch_runner,
 )
-from bench.reader_data import Example, exact, f1, inside, load, off_topic
+from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
 from bench.train_choice import Weighed, picked, texts_of, weigh_all
 from bench.train_reader import Similarity
 from qa.answer.choice import shipped_chooser
@@ -204,6 +204,26 @@ def measure(name: str, run: Runner, dev: list[Views], calib: list[Views], share:
     return result
 
 
+def splits(smoke: bool) -> tuple[list[Example], list[Example], list[Example], Pool]:
+    """TRAIN less the held-out tenth (fit), DEV with its off-topic questions, the held-out tenth (threshold)."""
+    train_all, dev, pool = load(limit=60 if smoke else None)
+    fit_on = [e for e in train_all if not held_out(e)]
+    calib = [e for e in train_all if held_out(e)]
+    if smoke:
+        return fit_on, dev[:12], calib[:12], pool
+    off_train, off_dev = off_topic(pool)
+    return fit_on, dev + off_dev, calib + off_train[: len(off_train) // 10], pool
+
+
+def weighed(dev: list[Example], calib: list[Example], pool: Pool,
+            sim: Similarity | None) -> tuple[list[Views], list[Views]]:
+    """Both sets weighed as the served choice weighs them (cosines filled first when embeddings are used)."""
+    if sim:
+        sim.fill_texts({e.question for e in [*dev, *calib]} | {t for e in [*dev, *calib] for p in e.passages
+                                                               for t in [p.text, *texts_of(p.text)]})
+    return views(weigh_all(dev, pool, sim)), views(weigh_all(calib, pool, sim))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a few steps on a handful of examples, no timing")
@@ -217,25 +237,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
-    train_all, dev, pool = load(limit=60 if args.smoke else None)
-    fit_on = [e for e in train_all if not held_out(e)]
-    calib = [e for e in train_all if held_out(e)]
-    if args.smoke:
-        dev, calib = dev[:12], calib[:12]
-    else:
-        off_train, off_dev = off_topic(pool)
-        dev, calib = dev + off_dev, calib + off_train[: len(off_train) // 10]
+    fit_on, dev, calib, pool = splits(args.smoke)
+    pairs = targets(fit_on, not args.answerable_only)
     started = time.perf_counter()
-    model = train(targets(fit_on, not args.answerable_only), 1 if args.smoke else args.epochs,
-                  3 if args.smoke else None, args.seed, args.lr)
+    model = train(pairs, 1 if args.smoke else args.epochs, 3 if args.smoke else None, args.seed, args.lr)
     minutes = round((time.perf_counter() - started) / 60, 1)
-    sim = None if args.smoke else Similarity(args.vectors)
-    if sim:
-        sim.fill_texts({e.question for e in [*dev, *calib]} | {t for e in [*dev, *calib] for p in e.passages
-                                                               for t in [p.text, *texts_of(p.text)]})
-    vdev, vcal = views(weigh_all(dev, pool, sim)), views(weigh_all(calib, pool, sim))
-    result: dict[str, object] = {"train pairs": len(targets(fit_on, not args.answerable_only)),
-                                 "training minutes": minutes}
+    vdev, vcal = weighed(dev, calib, pool, None if args.smoke else Similarity(args.vectors))
+    result: dict[str, object] = {"train pairs": len(pairs), "training minutes": minutes}
     result["float"] = measure("float", torch_runner(model), vdev, vcal, args.decline)
     _, int8 = export(model, args.out)
     result["int8"] = measure("int8", onnx_runner(int8), vdev, vcal, args.decline)
