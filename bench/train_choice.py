@@ -226,8 +226,8 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
                   f"{mixed:.2f} |")
 
 
-def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) -> None:
-    """The answer as served for answerable DEV questions: the reader's span of the chosen sentence that
+def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool, split: str = "DEV") -> None:
+    """The answer as served for answerable questions of a split (`dev`): the reader's span of the chosen sentence that
     `shape.served_pick` serves (a number, date or name asked: `kinds.short_pick`, without the neighbouring-sentence
     read; any other question: the shape model), else the chosen sentence or clause."""
     rows = []
@@ -242,7 +242,7 @@ def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) 
                              w.contexts[i][sentence.start : sentence.end], w.spans[i])
         text = chosen.text if chosen is not None else text
         rows.append((text, w.example.gold))
-    print(f"{name}, served answer on answerable DEV (n={len(rows)}): exact match "
+    print(f"{name}, served answer on answerable {split} (n={len(rows)}): exact match "
           f"{np.mean([exact(t, g) for t, g in rows]):.3f}, word F1 {np.mean([f1(t, g) for t, g in rows]):.3f}, "
           f"gold inside {np.mean([inside(t, g) for t, g in rows]):.3f}")
 
@@ -304,6 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report("learned choice and confidence", wdev, model.pick, model, pool)
     served_answers("hand-set choice", wdev, hand, pool)
     served_answers("learned choice", wdev, model.pick, pool)
+    served_answers("learned choice", wtrain, model.pick, pool, "TRAIN")
     return 0
 
 
