@@ -34,7 +34,7 @@ from qa.answer import choice
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
 from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
 from qa.answer.features import Passage
-from qa.answer.passage import SHORT_READS, sentence_of
+from qa.answer.passage import SHORT_READS, reason_reach, sentence_of
 from qa.answer.reader import Linear, read
 from qa.answer.shape import served_pick
 from qa.records import Span
@@ -226,11 +226,12 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
                   f"{mixed:.2f} |")
 
 
-def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) -> None:
-    """The answer as served for answerable DEV questions: the reader's span of the chosen sentence that
+def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool, split: str = "DEV") -> None:
+    """The answer as served for answerable questions of a split (`dev`): the reader's span of the chosen sentence that
     `shape.served_pick` serves (a number, date or name asked: `kinds.short_pick`, without the neighbouring-sentence
-    read; any other question: the shape model), else the chosen sentence or clause."""
-    rows = []
+    read; any other question: the shape model), else the chosen sentence or clause (a reason question's restating
+    sentence through the sentences stating its reason: `passage.reason_reach`)."""
+    rows, reached = [], 0
     for w in dev:
         if w.example.kind != "answerable":
             continue
@@ -240,11 +241,14 @@ def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool) 
         found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity, top=None)
         chosen = served_pick(w.question, found[:SHORT_READS], found, text,
                              w.contexts[i][sentence.start : sentence.end], w.spans[i])
-        text = chosen.text if chosen is not None else text
+        reach = reason_reach(w.question, w.contexts[i], w.spans[i])
+        text = chosen.text if chosen is not None else w.contexts[i][reach.start : reach.end]
         rows.append((text, w.example.gold))
-    print(f"{name}, served answer on answerable DEV (n={len(rows)}): exact match "
+        reached += chosen is None and reach != w.spans[i]
+    print(f"{name}, served answer on answerable {split} (n={len(rows)}): exact match "
           f"{np.mean([exact(t, g) for t, g in rows]):.3f}, word F1 {np.mean([f1(t, g) for t, g in rows]):.3f}, "
-          f"gold inside {np.mean([inside(t, g) for t, g in rows]):.3f}")
+          f"gold inside {np.mean([inside(t, g) for t, g in rows]):.3f}; a reason question's sentence extended "
+          f"{reached}")
 
 
 def fingerprint() -> str:
@@ -304,6 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report("learned choice and confidence", wdev, model.pick, model, pool)
     served_answers("hand-set choice", wdev, hand, pool)
     served_answers("learned choice", wdev, model.pick, pool)
+    served_answers("learned choice", wtrain, model.pick, pool, "TRAIN")
     return 0
 
 

@@ -34,7 +34,7 @@ from qa.answer.choice import shipped_chooser
 from qa.answer.evidence import Lexicon, Question
 from qa.answer.features import Passage, layout
 from qa.answer.kinds import short_pick
-from qa.answer.passage import sentence_of
+from qa.answer.passage import reason_reach, sentence_of
 from qa.answer.reader import Linear, Reading, read
 from qa.answer.shape import (
     SHAPE_NAMES,
@@ -68,6 +68,7 @@ class Shaped:
     x: np.ndarray
     f1s: np.ndarray
     before: str  # the answer served before the shape model: kinds.short_pick's span, else the unit
+    reached: str = ""  # the unit a question asking for a sentence is served (`passage.reason_reach`)
 
 
 def shaped(examples: Sequence[Example], pool: Pool, sim: Similarity | None) -> list[Shaped]:
@@ -82,9 +83,10 @@ def shaped(examples: Sequence[Example], pool: Pool, sim: Similarity | None) -> l
         x = shape_features(w.question, opts, unit, len(_text(context, sentence).split()))
         at = typed_pick(w.question, readings[:SHORT]) if w.question.expected[0] in TYPED else short_pick(
             w.question.text, w.question.expected, [r.kind for r in readings[:SHORT]])
+        reach = reason_reach(w.question, context, w.spans[i])
         out.append(Shaped(w.example, w.question, readings, unit, opts, x,
                           np.array([f1(o.text, w.example.gold) for o in opts]),
-                          readings[at].text if at is not None else unit))
+                          readings[at].text if at is not None else unit, _text(context, reach)))
     return out
 
 
@@ -115,7 +117,7 @@ def served(it: Shaped, model: ShapeModel) -> str:
     if it.question.expected[0] in TYPED:
         return it.before
     if not gets_shape(it.question.expected):
-        return it.unit
+        return it.reached or it.unit
     at = model.decide(it.question.text, it.opts, it.x)
     return it.opts[at].text if at is not None else it.unit
 

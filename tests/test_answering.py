@@ -184,3 +184,38 @@ def test_which_row_is_highest_cites_that_row_first(reports: Service, question: s
     assert answer.kind == "table" and answer.answer == row
     first = answer.citations[0]
     assert first.highlight is not None and first.text[first.highlight.start : first.highlight.end].startswith(row)
+
+
+SUBSCRIPTION = ("Subscription revenue increased by $76.3 million in 2018. The increase was attributable to new "
+                "customers and renewals.")
+LICENCES = "Licence revenue decreased by $4.1 million in 2018 because fewer customers renewed their licences."
+# The first two paragraphs make one chunk: the second's "because" is another reason, past a blank line.
+REVENUE = (f"# Annual review 2018\n\n{SUBSCRIPTION}\n\nServices revenue fell because fewer projects started.\n\n"
+           f"## Licences\n\n{LICENCES} The decrease was also driven by lower prices.\n")
+
+
+@pytest.fixture(scope="module")
+def revenue(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
+    """One report whose reasons stand in the sentence after the one restating the question, or in that one."""
+    base = tmp_path_factory.mktemp("revenue")
+    (base / "corpus").mkdir()
+    (base / "corpus" / "review-2018.md").write_text(REVENUE, encoding="utf-8")
+    service = Service(make_settings(base / "corpus", base / "index"), embedder)
+    service.start(build=True)
+    return service
+
+
+def test_a_reason_question_gets_its_restating_sentence_and_the_reason_after_it(revenue: Service) -> None:
+    answer = revenue.answer("Why did subscription revenue increase in 2018?")
+    assert answer.kind == "passage" and "attributable to new customers" in answer.answer
+    assert answer.answer == SUBSCRIPTION  # the next paragraph's "because" is another reason's
+    span = answer.answer_span
+    assert span is not None and _document_text(revenue, span.source)[span.start : span.end] == answer.answer
+    assert answer.context == answer.answer
+    top = answer.citations[0]
+    assert top.highlight is not None and top.text[top.highlight.start : top.highlight.end] == answer.answer
+
+
+def test_a_reason_question_whose_sentence_states_the_reason_gets_that_sentence_only(revenue: Service) -> None:
+    answer = revenue.answer("Why did licence revenue decrease in 2018?")
+    assert answer.kind == "passage" and answer.answer == LICENCES

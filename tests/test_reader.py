@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer.asked import answer_types, coarse
+from qa.answer.asked import answer_types, asks_reason, coarse
 from qa.answer.evidence import Lexicon
 from qa.answer.features import CAND_NAMES, Passage
 from qa.answer.reader import ABST_NAMES, WEIGHTS, ReaderModel, read, shipped
@@ -32,6 +32,18 @@ BOREHOLE = ("On February 20, engineers in Xinjiang struck something historic. De
 def test_answer_types_are_read_from_the_question(question: str, first: str, kind: str) -> None:
     types = answer_types(question)
     assert types[0] == first and coarse(types) == kind
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("Why did subscription revenue increase by $76.3 million?", True),
+    ("What was the reason for the year-on-year change for revenues from FinTech?", True),
+    ("What drove the change in product revenues in 2019?", True),
+    ("Revenue rose due to what?", True),
+    ("How does the company recognise revenue?", False),
+    ("What was the revenue in 2019?", False),
+])
+def test_reason_questions_are_told_from_other_sentence_questions(question: str, reason: bool) -> None:
+    assert asks_reason(question) is reason
 
 
 def test_typed_spans_find_amounts_dates_units_and_names() -> None:

@@ -10,7 +10,7 @@ from qa.answer.asked import TYPED
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
-from qa.answer.passage import Reads, alternatives, read_hits, sentence_of
+from qa.answer.passage import Reads, alternatives, read_hits, reason_reach, sentence_of
 from qa.answer.shape import served_pick, typed_pick
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
@@ -271,9 +271,12 @@ class Answerer:
         top = next((f for f in [*reads.answer, *reads.pool] if f.reading is chosen), None)
         hit, span = (top.hit, top.span) if top else (best.hit, best.span)
         chunk = hit.chunk
+        if top is None and chunk.kind != "table_row":  # a reason question's restating sentence, with its reason
+            span = reason_reach(decision.question, chunk.text, span)
         cited = [hit, *[h for h in decision.hits if h.chunk.id != chunk.id][: top_k - 1]]
         sentence = sentence_of(chunk.text, span)
-        citations = self._citations(decision, cited, {chunk.id: sentence if top else best.span})
+        sentence = Span(sentence.start, max(sentence.end, span.end))  # the context holds every sentence served
+        citations = self._citations(decision, cited, {chunk.id: sentence if top else span})
         text = top.reading.text if top else self.span_text(chunk, span)
         # A table row's sentence answer is the row rendered with its column names: no span of the document.
         placed = chunk.text[span.start : span.end] == text

@@ -14,11 +14,11 @@ _SENTENCE_Q = (r"\bwhy\b|\bhow (do|does|did|is|are|was|were|can|could|will|would
                r"\bexplain\b|\bdescribe\b|\bin what way")
 _LISTS = (r"\b(what|which) (are|were) (the )?(\w+ )?(problems|challenges|obstacles|risks|factors|components|"
           r"types|examples|reasons|items|elements)\b|\b(problems|challenges|obstacles|risks|factors)\b")
+_REASON_Q = r"\b(what|which) (led to|caused|drove|drives|contributed|explains)\b|\breasons?\b|\bwhat (is|was) behind\b"
 # First match wins; a pattern with [A-Z] is matched case-sensitively, the others on the lower-cased question.
 _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\brespectively\b", ("list",)),
-    (r"\b(what|which) (led to|caused|drove|drives|contributed|explains)\b|\breasons?\b|\bwhat (is|was) behind\b",
-     ("sentence", "clause")),
+    (_REASON_Q, ("sentence", "clause")),
     (r"\bhow much\b.*\b(money|cost|spend|spent|pay|paid|price|worth|invest|fund|budget|revenue|earn|cash|income|"
      r"profit|sales|expense|dividend|debt|capital|loan|sell|sold|raise|raised)", ("money",)),
     (r"\b(what|which) (percentage|percent|share|proportion|rate|ratio)\b", ("percent",)),
@@ -43,6 +43,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\b(what|which)\b", ("phrase", "name", "list")),
 )
 _COMPILED = tuple((re.compile(p), "[A-Z]" in p, types) for p, types in _RULES)
+_ASKS_REASON = re.compile(rf"\bwhy\b|{_REASON_Q}|\bdue to what\b")
 
 
 def answer_types(question: str) -> tuple[str, ...]:
@@ -52,6 +53,12 @@ def answer_types(question: str) -> tuple[str, ...]:
         if pattern.search(question if cased else low):
             return types
     return ("sentence", "phrase")
+
+
+def asks_reason(question: str) -> bool:
+    """Whether a question asks for a reason ("why ...", "what led to / drove / caused ...", "what was the reason
+    for ...")."""
+    return _ASKS_REASON.search(question.lower()) is not None
 
 
 def coarse(types: tuple[str, ...]) -> str:

@@ -3,10 +3,11 @@ placed in their documents (`answer_span`), their sentences (`context`) and the r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.answer.asked import NUMERIC
+from qa.answer.asked import NUMERIC, asks_reason
 from qa.answer.evidence import Lexicon, Question, SpanVectors, neighbours
 from qa.answer.features import Passage, layout
 from qa.answer.reader import Reading, read
@@ -15,6 +16,12 @@ from qa.records import Alternative, AnswerSpan, Citation, Hit, Span, Vectors
 READ_HITS = 6  # chunks read for runners-up: the ones whose spans compete for the answer today
 MAX_ALTERNATIVES = 3
 SHORT_READS = 4  # the reader's best spans of the answer's sentence that a typed question's short answer comes from
+# Words that state a cause: a sentence holding none of them only restates what a reason question asks about.
+CAUSES = ("because", "due to", "driven by", "attributable to", "attributed to", "as a result of", "owing to",
+          "reflecting", "reflected", "reflects", "resulted from", "led by", "caused by", "contributed")
+_CAUSE = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in CAUSES) + r")\b", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n\s*\n")  # a paragraph's end: what follows it is about something else
+MAX_REASONS = 2  # sentences after a restating one that may state its reason ("The increase was driven by ...")
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,23 @@ class Reads:
 def sentence_of(text: str, span: Span) -> Span:
     """The sentence (or line) of a chunk's text that holds a span."""
     return next((s for s in layout(text).spans if s.start <= span.start < max(s.end, s.start + 1)), span)
+
+
+def reason_reach(question: Question, text: str, unit: Span) -> Span:
+    """The unit a reason question is served: when the unit ends its sentence and that sentence states no cause
+    ("Subscription revenue increased by $76.3 million ... in 2018"), through the sentences after it in the same
+    paragraph that do ("The increase was attributable to new business ..."), at most `MAX_REASONS`; else the unit.
+    The restating sentence stays, so a gold in either is inside the answer (TAT-QA, docs/ANSWERING.md)."""
+    sentence = sentence_of(text, unit)
+    if (question.expected[0] not in ("sentence", "clause") or not asks_reason(question.text)
+            or unit.end != sentence.end or _CAUSE.search(text, sentence.start, sentence.end)):
+        return unit
+    end = unit.end
+    for after in [s for s in layout(text).spans if s.start >= sentence.end][:MAX_REASONS]:
+        if _BLANK_LINE.search(text, end, after.start) or not _CAUSE.search(text, after.start, after.end):
+            break
+        end = after.end
+    return Span(unit.start, end)
 
 
 def _passage(hit: Hit, allowed: Span | None = None) -> Passage:
