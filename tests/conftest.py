@@ -53,14 +53,19 @@ def make_settings(corpus: Path, index: Path, **extra: object) -> Settings:
     return Settings(corpus_dir=corpus, index_dir=index, _env_file=None, **extra)  # type: ignore[call-arg,arg-type]
 
 
+def start_service(base: Path, embedder: Embedder) -> Service:
+    """A started service over base/corpus (write the files first), indexed into base/index."""
+    service = Service(make_settings(base / "corpus", base / "index"), embedder)
+    service.start(build=True)
+    return service
+
+
 @pytest.fixture(scope="session")
 def bundled(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
     """A service over a copy of the bundled corpus, indexed once per session; tests must not change it."""
     base = tmp_path_factory.mktemp("bundled")
     shutil.copytree(BUNDLED_CORPUS, base / "corpus")
-    service = Service(make_settings(base / "corpus", base / "index"), embedder)
-    service.start(build=True)
-    return service
+    return start_service(base, embedder)
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +98,7 @@ def small_service(tmp_path: Path, embedder: Embedder) -> Callable[[], Service]:
     """A started service over tmp_path/corpus (write the files first)."""
 
     def start() -> Service:
-        service = Service(make_settings(tmp_path / "corpus", tmp_path / "index"), embedder)
-        service.start(build=True)
-        return service
+        return start_service(tmp_path, embedder)
 
     return start
 
