@@ -26,7 +26,7 @@ from qa.answer.shape import ShapeModel, gets_shape, shipped_shape
 def sentence_text(it: Shaped) -> str:
     """The picked unit's sentence: the reason question's sentences served when they reach past the unit
     (`passage.reason_reach`), else the reader's whole-sentence option, else the unit."""
-    if it.reached and it.reached != it.unit:
+    if it.reached != it.unit:
         return it.reached
     return next((o.text for o in it.opts if o.reading is not None and o.reading.kind == "sentence"), it.unit)
 

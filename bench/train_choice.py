@@ -241,10 +241,13 @@ def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool, 
         found = read(w.question, [Passage(w.contexts[i], 1.0, sentence)], pool.lexicon.rarity, top=None)
         chosen = served_pick(w.question, found[:SHORT_READS], found, text,
                              w.contexts[i][sentence.start : sentence.end], w.spans[i])
-        reach = reason_reach(w.question, w.contexts[i], w.spans[i])
-        text = chosen.text if chosen is not None else w.contexts[i][reach.start : reach.end]
+        if chosen is None:
+            reach = reason_reach(w.question, w.contexts[i], w.spans[i])
+            reached += reach != w.spans[i]
+            text = w.contexts[i][reach.start : reach.end]
+        else:
+            text = chosen.text
         rows.append((text, w.example.gold))
-        reached += chosen is None and reach != w.spans[i]
     print(f"{name}, served answer on answerable {split} (n={len(rows)}): exact match "
           f"{np.mean([exact(t, g) for t, g in rows]):.3f}, word F1 {np.mean([f1(t, g) for t, g in rows]):.3f}, "
           f"gold inside {np.mean([inside(t, g) for t, g in rows]):.3f}; a reason question's sentence extended "

@@ -68,7 +68,7 @@ class Shaped:
     x: np.ndarray
     f1s: np.ndarray
     before: str  # the answer served before the shape model: kinds.short_pick's span, else the unit
-    reached: str = ""  # the unit a question asking for a sentence is served (`passage.reason_reach`)
+    reached: str  # the unit a question asking for a sentence is served (`passage.reason_reach`)
 
 
 def shaped(examples: Sequence[Example], pool: Pool, sim: Similarity | None) -> list[Shaped]:
@@ -117,7 +117,7 @@ def served(it: Shaped, model: ShapeModel) -> str:
     if it.question.expected[0] in TYPED:
         return it.before
     if not gets_shape(it.question.expected):
-        return it.reached or it.unit
+        return it.reached
     at = model.decide(it.question.text, it.opts, it.x)
     return it.opts[at].text if at is not None else it.unit
 
