@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.answer.asked import TYPED
+from qa.answer.asked import TYPED, asks_explanation, asks_reason
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
@@ -29,6 +30,7 @@ ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one
 TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
 UNTYPED_NUMBER = 0.45  # the most a number question answered without a number may be trusted: below ABSTAIN_BELOW
+REASON_COLUMN = re.compile(r"\b(?:reasons?|causes?|why|notes?|explanations?|remarks?)\b", re.IGNORECASE)
 DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
 
 
@@ -56,6 +58,11 @@ class Decision:
     spans: dict[str, Span] = field(default_factory=dict)  # the best span of each chunk weighed, by chunk id
     reads: Reads | None = None  # the reader's spans (passage.py)
     lexicon: Lexicon | None = None  # the statistics weighed with: the caller's sources only, when scoped
+
+
+def _states_reasons(table: Table) -> bool:
+    """Whether a table has a column of reasons ("Reason", "Cause of death", "Notes")."""
+    return any(REASON_COLUMN.search(name) for name in [table.row_header, *table.columns])
 
 
 def _pick(cand: Candidate) -> float:
@@ -149,8 +156,7 @@ class Answerer:
         candidates = self._candidates(question, qvec, hits[:CANDIDATES], lexicon)
         best = max(candidates, key=_pick, default=None)
         p_conf = self.confidence(question, best, unknown, lexicon) if best else 0.0
-        pool = self.candidate_tables(hits, sources, allowed)
-        table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=bool(sources))
+        table = self._table_result(resolved, self.candidate_tables(hits, sources, allowed), qvec, bool(sources))
         t_conf = self._table_confidence(question, table, best, p_conf)
         kind = "none"
         # A value read off one row loses to a sure table answer, which weighed every row of the table.
@@ -159,11 +165,13 @@ class Answerer:
             kind = "table"
         elif p_conf >= ABSTAIN_BELOW:
             kind = "passage"
-        if sources and table is not None and (kind == "none" or (kind == "passage" and row_span)):
+        if sources and table is not None and (kind == "none" or (kind == "passage" and row_span)) \
+                and not asks_explanation(resolved):
             # The asker named the files, so the question is about their tables: the table engine's answer, with
             # its own (maybe low) confidence, serves better than none or a value read off one row (WTQ dev:
             # 0.31 -> 0.41 on 600 questions; TAT-QA dev unchanged; docs/TABLES.md). A question the table match
-            # puts on another table has no table answer here (`tableqa/engine.OTHER_TABLE`).
+            # puts on another table has no table answer here (`tableqa/engine.OTHER_TABLE`). "Why did cable
+            # revenue rise?" is not: a cell states no reason, and its guess would be an amount.
             kind = "table"
         reads = None
         if kind == "passage" and best is not None:
@@ -175,6 +183,17 @@ class Answerer:
                 kind, reads = ("table" if table is not None and t_conf >= TABLE_MIN else "none"), None
         return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates),
                         reads, lexicon)
+
+    def _table_result(self, resolved: str, pool: list[Table], qvec: Vectors, closed: bool) -> TableResult | None:
+        """The table engines' answer, unless the question asks for a reason that no column of it states."""
+        table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=closed)
+        if table is not None and asks_reason(resolved) and not _states_reasons(table.table):
+            # "Why did R&D spending grow?": a table of figures states no reason, and its engines' guess would be an
+            # amount at the confidence of a lookup. No training question asks a table why (TAT-QA's 85 why and
+            # how questions are all answered from the prose; WTQ's few reason questions are over a Reason or
+            # Notes column), so nothing taught the engines to doubt it (docs/TABLES.md).
+            return None
+        return table
 
     def confidence(self, question: Question, best: Candidate, unknown: float, lexicon: Lexicon | None = None
                    ) -> float:

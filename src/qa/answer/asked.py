@@ -44,6 +44,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _COMPILED = tuple((re.compile(p), "[A-Z]" in p, types) for p, types in _RULES)
 _ASKS_REASON = re.compile(rf"\bwhy\b|{_REASON_Q}|\bdue to what\b")
+_ASKS_EXPLANATION = re.compile(rf"{_ASKS_REASON.pattern}|{_SENTENCE_Q}")
 
 
 def answer_types(question: str) -> tuple[str, ...]:
@@ -59,6 +60,12 @@ def asks_reason(question: str) -> bool:
     """Whether a question asks for a reason ("why ...", "what led to / drove / caused ...", "what was the reason
     for ...")."""
     return _ASKS_REASON.search(question.lower()) is not None
+
+
+def asks_explanation(question: str) -> bool:
+    """Whether a question asks for a reason or a way ("why ...", "how is ... measured"): what a sentence says,
+    never a table cell ("How does Brazil rank ..." asks for a rank)."""
+    return answer_types(question)[0] == "sentence" and _ASKS_EXPLANATION.search(question.lower()) is not None
 
 
 def coarse(types: tuple[str, ...]) -> str:
