@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.answer.asked import TYPED, asks_explanation, asks_reason
+from qa.answer.asked import TYPED, asks_explanation
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
 from qa.answer.passage import Reads, alternatives, read_hits, reason_reach, sentence_of
 from qa.answer.shape import served_pick, typed_pick
+from qa.answer.table_side import TABLE_HITS, TABLE_MIN, TableSide
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
 from qa.search.retrieval import Retriever, question_words
-from qa.tableqa.engine import TableResult, answer_from_tables
-from qa.tableqa.linking import Meaning
+from qa.tableqa.engine import TableResult
 from qa.tables.model import Table
 from qa.text.units import row_text, units
 
 NONE_TEXT = "The corpus doesn't say."
 CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
-TABLE_HITS = 20  # retrieved chunks whose tables may answer: the per-question work never grows with the corpus
-MAX_TABLES = 4  # tables weighed for one question, in retrieval order
-MAX_SCOPED_TABLES = 8  # with `sources`, every table of those files is weighed, up to this many
 ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
-TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
-MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
 UNTYPED_NUMBER = 0.45  # the most a number question answered without a number may be trusted: below ABSTAIN_BELOW
-REASON_COLUMN = re.compile(r"\b(?:reasons?|causes?|why|notes?|explanations?|remarks?)\b", re.IGNORECASE)
-DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
 
 
 @dataclass(frozen=True)
@@ -60,11 +52,6 @@ class Decision:
     lexicon: Lexicon | None = None  # the statistics weighed with: the caller's sources only, when scoped
 
 
-def _states_reasons(table: Table) -> bool:
-    """Whether a table has a column of reasons ("Reason", "Cause of death", "Notes")."""
-    return any(REASON_COLUMN.search(name) for name in [table.row_header, *table.columns])
-
-
 def _pick(cand: Candidate) -> float:
     """How strongly the evidence speaks for this span (learned, answer/choice.py)."""
     return shipped_chooser().pick_score(cand.evidence)
@@ -85,14 +72,10 @@ class Answerer:
     def __init__(self, retriever: Retriever, span_cache: int = 50_000) -> None:
         self.retriever = retriever
         data = retriever.index.data
-        self.tables = {t.id: t for t in data.tables}
-        self._tables_of_source: dict[str, list[Table]] = {}
-        for table in data.tables:
-            self._tables_of_source.setdefault(table.source, []).append(table)
+        self.table_side = TableSide(data, retriever)
         self.lexicon = Lexicon(c.search_text for c in data.chunks)
         self._lexicons: Lru[frozenset[str], Lexicon] = Lru(16)
         self.spans = SpanVectors(retriever.embedder, span_cache, data.spans)
-        self._rows = {(c.table_id, c.row): c for c in data.chunks if c.kind == "table_row"}
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None, allowed: frozenset[str] | None = None) -> Answer:
@@ -111,24 +94,14 @@ class Answerer:
         result.timing_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def candidate_tables(self, hits: Sequence[Hit], sources: Sequence[str] | None = None,
-                         allowed: frozenset[str] | None = None) -> list[Table]:
-        """The tables a question may be answered from: those of its retrieved table rows (a few, best first),
-        and with `sources` every table of those files (within `allowed`); never a scan of every table."""
-        found = [self.tables[h.chunk.table_id] for h in hits if h.chunk.table_id in self.tables]
-        found = list({t.id: t for t in found}.values())[:MAX_TABLES]
-        named = [s for s in sources or () if allowed is None or s in allowed]
-        scoped = [t for s in named for t in self._tables_of_source.get(s, [])][:MAX_SCOPED_TABLES]
-        return list({t.id: t for t in [*scoped, *found]}.values())
-
     def _followup_tables(self, messages: Sequence[Turn], sources: Sequence[str] | None,
                          allowed: frozenset[str] | None = None) -> list[Table]:
         """Tables for resolving a follow-up: those the last earlier question retrieves."""
         earlier = [m.content for m in messages if m.role == "user" and m.content.strip()]
         if not earlier:
             return []
-        return self.candidate_tables(self.retriever.search(earlier[-1], TABLE_HITS, sources, allowed=allowed),
-                                     sources, allowed)
+        return self.table_side.candidates(self.retriever.search(earlier[-1], TABLE_HITS, sources, allowed=allowed),
+                                          sources, allowed)
 
     def lexicon_of(self, allowed: frozenset[str] | None) -> Lexicon:
         """The corpus statistics of the sources a caller may see: which words exist, and how rare they are,
@@ -156,8 +129,9 @@ class Answerer:
         candidates = self._candidates(question, qvec, hits[:CANDIDATES], lexicon)
         best = max(candidates, key=_pick, default=None)
         p_conf = self.confidence(question, best, unknown, lexicon) if best else 0.0
-        table = self._table_result(resolved, self.candidate_tables(hits, sources, allowed), qvec, bool(sources))
-        t_conf = self._table_confidence(question, table, best, p_conf)
+        tables = self.table_side
+        table = tables.result(resolved, tables.candidates(hits, sources, allowed), qvec, closed=bool(sources))
+        t_conf = tables.confidence(question, table, best.hit.chunk if best else None, p_conf)
         kind = "none"
         # A value read off one row loses to a sure table answer, which weighed every row of the table.
         row_span = best is not None and best.hit.chunk.kind == "table_row"
@@ -184,17 +158,6 @@ class Answerer:
         return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates),
                         reads, lexicon)
 
-    def _table_result(self, resolved: str, pool: list[Table], qvec: Vectors, closed: bool) -> TableResult | None:
-        """The table engines' answer, unless the question asks for a reason that no column of it states."""
-        table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=closed)
-        if table is not None and asks_reason(resolved) and not _states_reasons(table.table):
-            # "Why did R&D spending grow?": a table of figures states no reason, and its engines' guess would be an
-            # amount at the confidence of a lookup. No training question asks a table why (TAT-QA's 85 why and
-            # how questions are all answered from the prose; WTQ's few reason questions are over a Reason or
-            # Notes column), so nothing taught the engines to doubt it (docs/TABLES.md).
-            return None
-        return table
-
     def confidence(self, question: Question, best: Candidate, unknown: float, lexicon: Lexicon | None = None
                    ) -> float:
         """How likely the picked span answers the question (answer/choice.py: the evidence model with near-miss
@@ -207,30 +170,6 @@ class Answerer:
             # "How many universities": a span without a number does not answer it, however well it matches.
             return min(p, UNTYPED_NUMBER)
         return p
-
-    def _table_confidence(self, question: Question, table: TableResult | None, best: Candidate | None,
-                          passage_confidence: float) -> float:
-        """The table path's confidence, weighed against the passage evidence.
-
-        Lowered when the question names something the corpus lacks. When the best passage evidence is a table
-        row, the paths agree (that row is among those the table answer used: it is at least as sure as the
-        passage) or disagree: that row is one the table path found named as well as the rows it used
-        (`table.rivals`), so the passage is preferred. A row the question does not name is no evidence against an
-        answer picked over all rows ("which region had the highest revenue"). Rows are compared by label, so
-        the same table in two documents agrees with itself.
-        """
-        if table is None:
-            return 0.0
-        if any(w.lower() not in table.matched for n in question.missing for w in n.split()):  # "American"=US
-            return table.confidence * MISSING_NAME_FACTOR
-        label = self.retriever.row_label(best.hit.chunk) if best is not None else None
-        if label is None or table.confidence < TABLE_MIN:
-            return table.confidence
-        if label in {table.table.rows[i].label for i in table.rows}:
-            return max(table.confidence, passage_confidence)
-        if label in table.rivals:  # the table path weighed every row: only one it found as well named counts
-            return min(table.confidence, passage_confidence * DISAGREEMENT_FACTOR)
-        return table.confidence
 
     def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit],
                     lexicon: Lexicon | None = None) -> list[Candidate]:
@@ -308,7 +247,7 @@ class Answerer:
     def _table_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
         table = decision.table
         assert table is not None
-        lead = [self._rows[key] for r in table.rows if (key := (table.table.id, r)) in self._rows]
+        lead = self.table_side.lead_rows(table)
         lead_hits = [Hit(c, 1.0, None, None) for c in lead][:top_k]
         lead_ids = {c.id for c in lead}
         others = [h for h in decision.hits if h.chunk.id not in lead_ids][: top_k - len(lead_hits)]
