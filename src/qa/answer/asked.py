@@ -45,6 +45,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 _COMPILED = tuple((re.compile(p), "[A-Z]" in p, types) for p, types in _RULES)
 _ASKS_REASON = re.compile(rf"\bwhy\b|{_REASON_Q}|\bdue to what\b")
 _ASKS_EXPLANATION = re.compile(rf"{_ASKS_REASON.pattern}|{_SENTENCE_Q}")
+_ASKS_METHOD = re.compile(r"\bhow (is|are|was|were)\b")
 
 
 def answer_types(question: str) -> tuple[str, ...]:
@@ -66,6 +67,12 @@ def asks_explanation(question: str) -> bool:
     """Whether a question asks for a reason or a way ("why ...", "how is ... measured"): what a sentence says,
     never a table cell ("How does Brazil rank ..." asks for a rank)."""
     return answer_types(question)[0] == "sentence" and _ASKS_EXPLANATION.search(question.lower()) is not None
+
+
+def asks_method(question: str) -> bool:
+    """Whether a question asks how something is done ("How is the market value calculated?", "How are the
+    expenses recognized?"): a way, not a figure ("How is Brazil ranked" asks for a rank)."""
+    return answer_types(question)[0] == "sentence" and _ASKS_METHOD.search(question.lower()) is not None
 
 
 def coarse(types: tuple[str, ...]) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answer.asked import asks_reason
+from qa.answer.asked import asks_method, asks_reason
 from qa.answer.evidence import Question
 from qa.index.store import IndexData
 from qa.records import Chunk, Hit, Vectors
@@ -51,13 +51,17 @@ class TableSide:
         return list({t.id: t for t in [*scoped, *found]}.values())
 
     def result(self, resolved: str, pool: list[Table], qvec: Vectors, closed: bool) -> TableResult | None:
-        """The table engines' answer, unless the question asks for a reason that no column of it states."""
+        """The table engines' answer, unless the question asks how something is done, or for a reason that no
+        column of the table states."""
         table = answer_from_tables(resolved, pool, Meaning(self.retriever.embedder, qvec), closed=closed)
-        if table is not None and asks_reason(resolved) and not states_reasons(table.table):
-            # "Why did R&D spending grow?": a table of figures states no reason, and its engines' guess would be an
-            # amount at the confidence of a lookup. No training question asks a table why (TAT-QA's 85 why and
-            # how questions are all answered from the prose; WTQ's few reason questions are over a Reason or
-            # Notes column), so nothing taught the engines to doubt it (docs/TABLES.md).
+        if table is None:
+            return None
+        if asks_method(resolved) or (asks_reason(resolved) and not states_reasons(table.table)):
+            # "Why did R&D spending grow?", "How is the market value calculated?": a table of figures states no
+            # reason or way, and its engines' guess would be an amount at the confidence of a lookup. No training
+            # question asks a table that (TAT-QA's 85 why and how questions are all answered from the prose;
+            # WTQ's few reason questions are over a Reason or Notes column), so nothing taught the engines to doubt
+            # it (docs/TABLES.md).
             return None
         return table
 
