@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer.asked import answer_types, asks_reason, coarse
+from qa.answer.asked import answer_types, asks_method, asks_reason, coarse
 from qa.answer.evidence import Lexicon
 from qa.answer.features import CAND_NAMES, Passage
 from qa.answer.reader import ABST_NAMES, WEIGHTS, ReaderModel, read, shipped
@@ -44,6 +44,18 @@ def test_answer_types_are_read_from_the_question(question: str, first: str, kind
 ])
 def test_reason_questions_are_told_from_other_sentence_questions(question: str, reason: bool) -> None:
     assert asks_reason(question) is reason
+
+
+@pytest.mark.parametrize(("question", "method"), [
+    ("How is the market value calculated?", True),
+    ("How are the expenses recognized for RSUs?", True),
+    ("How was revenue in 2019 compared to 2018?", False),  # a change, which a table's figures give
+    ("How is China ranked in supercomputers?", False),  # a rank
+    ("How many patents did China file?", False),
+    ("How did they place the next year?", False),
+])
+def test_questions_asking_how_something_is_done_are_told_from_figure_questions(question: str, method: bool) -> None:
+    assert asks_method(question) is method
 
 
 def test_typed_spans_find_amounts_dates_units_and_names() -> None:

@@ -46,6 +46,8 @@ _COMPILED = tuple((re.compile(p), "[A-Z]" in p, types) for p, types in _RULES)
 _ASKS_REASON = re.compile(rf"\bwhy\b|{_REASON_Q}|\bdue to what\b")
 _ASKS_EXPLANATION = re.compile(rf"{_ASKS_REASON.pattern}|{_SENTENCE_Q}")
 _ASKS_METHOD = re.compile(r"\bhow (is|are|was|were)\b")
+# "How was revenue in 2019 compared to 2018?" asks for a change, which a table's figures give.
+_COMPARES = re.compile(r"\b(compar\w*|chang\w*|differ\w*|versus|vs|than|increas\w*|decreas\w*|grow\w*|fell|rose)\b")
 
 
 def answer_types(question: str) -> tuple[str, ...]:
@@ -72,7 +74,9 @@ def asks_explanation(question: str) -> bool:
 def asks_method(question: str) -> bool:
     """Whether a question asks how something is done ("How is the market value calculated?", "How are the
     expenses recognized?"): a way, not a figure ("How is Brazil ranked" asks for a rank)."""
-    return answer_types(question)[0] == "sentence" and _ASKS_METHOD.search(question.lower()) is not None
+    low = question.lower()
+    return answer_types(question)[0] == "sentence" and _ASKS_METHOD.search(low) is not None \
+        and _COMPARES.search(low) is None
 
 
 def coarse(types: tuple[str, ...]) -> str:
