@@ -139,13 +139,14 @@ class Answerer:
             kind = "table"
         elif p_conf >= ABSTAIN_BELOW:
             kind = "passage"
-        if sources and table is not None and (kind == "none" or (kind == "passage" and row_span)) \
-                and not asks_explanation(resolved):
+        unanswered = kind == "none" or (kind == "passage" and row_span)
+        if sources and table is not None and unanswered and not asks_explanation(resolved):
             # The asker named the files, so the question is about their tables: the table engine's answer, with
             # its own (maybe low) confidence, serves better than none or a value read off one row (WTQ dev:
             # 0.31 -> 0.41 on 600 questions; TAT-QA dev unchanged; docs/TABLES.md). A question the table match
-            # puts on another table has no table answer here (`tableqa/engine.OTHER_TABLE`). "Why did cable
-            # revenue rise?" is not: a cell states no reason, and its guess would be an amount.
+            # puts on another table has no table answer here (`tableqa/engine.OTHER_TABLE`). Nor has "Why did
+            # cable revenue rise?" or "How does the company price ...?": a sentence says that, and the engines'
+            # unsure guess would be an amount or a row's name.
             kind = "table"
         reads = None
         if kind == "passage" and best is not None:

@@ -66,8 +66,8 @@ def asks_reason(question: str) -> bool:
 
 
 def asks_explanation(question: str) -> bool:
-    """Whether a question asks for a reason or a way ("why ...", "how is ... measured"): what a sentence says,
-    never a table cell ("How does Brazil rank ..." asks for a rank)."""
+    """Whether a question asks for a reason or a way ("why ...", "how does ..."): what a sentence says, for which
+    a table's unsure cell is no stand-in ("How does Brazil rank ..." asks for a rank)."""
     return answer_types(question)[0] == "sentence" and _ASKS_EXPLANATION.search(question.lower()) is not None
 
 
@@ -75,8 +75,8 @@ def asks_method(question: str) -> bool:
     """Whether a question asks how something is done ("How is the market value calculated?", "How are the
     expenses recognized?"): a way, not a figure ("How is Brazil ranked" asks for a rank)."""
     low = question.lower()
-    return answer_types(question)[0] == "sentence" and _ASKS_METHOD.search(low) is not None \
-        and _COMPARES.search(low) is None
+    way = _ASKS_METHOD.search(low) is not None and _COMPARES.search(low) is None
+    return way and answer_types(question)[0] == "sentence"
 
 
 def coarse(types: tuple[str, ...]) -> str:
