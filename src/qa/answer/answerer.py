@@ -52,6 +52,27 @@ class Decision:
     lexicon: Lexicon | None = None  # the statistics weighed with: the caller's sources only, when scoped
 
 
+def _kind(resolved: str, has_table: bool, t_conf: float, p_conf: float, row_span: bool, closed: bool) -> str:
+    """"table", "passage" or "none" from the two paths' confidences (`row_span`: the best passage span is a table
+    row's value; `closed`: the asker named the files)."""
+    kind = "none"
+    # A value read off one row loses to a sure table answer, which weighed every row of the table.
+    if has_table and t_conf >= TABLE_MIN and (t_conf >= p_conf or row_span):
+        kind = "table"
+    elif p_conf >= ABSTAIN_BELOW:
+        kind = "passage"
+    unanswered = kind == "none" or (kind == "passage" and row_span)
+    if closed and has_table and unanswered and not asks_explanation(resolved):
+        # The asker named the files, so the question is about their tables: the table engine's answer, with
+        # its own (maybe low) confidence, serves better than none or a value read off one row (WTQ dev:
+        # 0.31 -> 0.41 on 600 questions; TAT-QA dev unchanged; docs/TABLES.md). A question the table match
+        # puts on another table has no table answer here (`tableqa/engine.OTHER_TABLE`). Nor has "Why did
+        # cable revenue rise?" or "How does the company price ...?": a sentence says that, and the engines'
+        # unsure guess would be an amount or a row's name.
+        kind = "table"
+    return kind
+
+
 def _pick(cand: Candidate) -> float:
     """How strongly the evidence speaks for this span (learned, answer/choice.py)."""
     return shipped_chooser().pick_score(cand.evidence)
@@ -132,22 +153,8 @@ class Answerer:
         tables = self.table_side
         table = tables.result(resolved, tables.candidates(hits, sources, allowed), qvec, closed=bool(sources))
         t_conf = tables.confidence(question, table, best.hit.chunk if best else None, p_conf)
-        kind = "none"
-        # A value read off one row loses to a sure table answer, which weighed every row of the table.
         row_span = best is not None and best.hit.chunk.kind == "table_row"
-        if table is not None and t_conf >= TABLE_MIN and (t_conf >= p_conf or row_span):
-            kind = "table"
-        elif p_conf >= ABSTAIN_BELOW:
-            kind = "passage"
-        unanswered = kind == "none" or (kind == "passage" and row_span)
-        if sources and table is not None and unanswered and not asks_explanation(resolved):
-            # The asker named the files, so the question is about their tables: the table engine's answer, with
-            # its own (maybe low) confidence, serves better than none or a value read off one row (WTQ dev:
-            # 0.31 -> 0.41 on 600 questions; TAT-QA dev unchanged; docs/TABLES.md). A question the table match
-            # puts on another table has no table answer here (`tableqa/engine.OTHER_TABLE`). Nor has "Why did
-            # cable revenue rise?" or "How does the company price ...?": a sentence says that, and the engines'
-            # unsure guess would be an amount or a row's name.
-            kind = "table"
+        kind = _kind(resolved, table is not None, t_conf, p_conf, row_span, closed=bool(sources))
         reads = None
         if kind == "passage" and best is not None:
             reads = read_hits(question, qvec, hits, (best.hit, best.span), lexicon, self.spans)

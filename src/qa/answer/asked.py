@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Answer types, shared with the span finder (spans.py); the reader's features one-hot them in this order.
 TYPES = ("money", "percent", "date", "year", "quantity", "number", "ordinal", "name", "place", "list", "phrase",
@@ -50,6 +51,7 @@ _ASKS_METHOD = re.compile(r"\bhow (is|are|was|were)\b")
 _COMPARES = re.compile(r"\b(compar\w*|chang\w*|differ\w*|versus|vs|than|increas\w*|decreas\w*|grow\w*|fell|rose)\b")
 
 
+@lru_cache(maxsize=4096)  # asked of one question by the evidence, the reader and the table side alike
 def answer_types(question: str) -> tuple[str, ...]:
     """The answer types a question asks for, most likely first ("How deep ..." -> quantity, number)."""
     low = question.lower()
