@@ -6,6 +6,7 @@ this repository; only the learned weights come from it)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qa.answer.contrary import antonym_pairs
 from qa.answer.evidence import Lexicon
 from qa.answer.features import Passage
 from qa.text.tokens import terms
@@ -37,6 +39,7 @@ class Example:
     passages: tuple[Passage, ...]  # simulated retrieval, best first
     gold: str  # "" when unanswerable
     kind: str  # answerable | near_miss | perturbed
+    swap: str = ""  # a perturbed question's change: year | contrast | name
 
 
 def is_dev(ctx: dict[str, Any]) -> bool:
@@ -128,29 +131,40 @@ def _examples(question: str, ci: int, paras: dict[int, str], loc: tuple[int, int
            Example(question, pool.passages(words, others[:4]), "", "near_miss")]
     changed = perturb(question, " ".join(paras.values()), [t for _, t, _ in pool.items], rng)
     if changed:
-        out.append(Example(changed, pool.passages(pool.lexicon.analyse(changed).terms,
-                                                  [*paras.values(), *others[:2]]), "", "perturbed"))
+        out.append(Example(changed[0], pool.passages(pool.lexicon.analyse(changed[0]).terms,
+                                                     [*paras.values(), *others[:2]]), "", "perturbed", changed[1]))
     return out
 
 
-def perturb(question: str, context: str, texts: list[str], rng: random.Random) -> str | None:
-    """Swap a year, a contrast word or a name for one the context never mentions."""
-    options: list[str] = []
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict[str, str]:
+    """The shipped WordNet antonyms, word to word (the first of several, in the lexicon's order)."""
+    out: dict[str, str] = {}
+    for a, b in antonym_pairs():
+        out.setdefault(a, b)
+        out.setdefault(b, a)
+    return out
+
+
+def perturb(question: str, context: str, texts: list[str], rng: random.Random) -> tuple[str, str] | None:
+    """Swap a year, a contrast word (the finance pairs above, then WordNet's antonyms: SQuAD 2.0's crowd wrote a
+    fifth of its unanswerables so) or a name for one the context never mentions: (the question, which swap)."""
+    options: list[tuple[str, str]] = []
     for m in re.finditer(r"\b(19|20)\d\d\b", question):
         year = next((str(int(m.group()) + d) for d in (-3, 3, -5) if str(int(m.group()) + d) not in context), None)
         if year:
-            options.append(question[: m.start()] + year + question[m.end() :])
+            options.append((question[: m.start()] + year + question[m.end() :], "year"))
     words = question.split()
     for i, w in enumerate(words):
-        alt = _ANTONYMS.get(w.lower())
+        alt = _ANTONYMS.get(w.lower()) or _lexicon().get(w.lower())
         if alt and alt not in context.lower():
-            options.append(" ".join([*words[:i], alt, *words[i + 1 :]]))
+            options.append((" ".join([*words[:i], alt, *words[i + 1 :]]), "contrast"))
     names = [i for i, w in enumerate(words) if i > 0 and w[:1].isupper() and w.isalpha()]
     if names:
         caps = [w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", rng.choice(texts)) if w not in context]
         if caps:
             i = rng.choice(names)
-            options.append(" ".join([*words[:i], rng.choice(caps), *words[i + 1 :]]))
+            options.append((" ".join([*words[:i], rng.choice(caps), *words[i + 1 :]]), "name"))
     return rng.choice(options) if options else None
 
 

@@ -8,9 +8,9 @@ clause of them is weighed with the served evidence (`evidence.weigh`).
 
 - choice: a softmax over each answerable question's spans towards the ones holding the gold answer (TRAIN);
 - confidence (shipped): the evidence model fitted on the bundled set as a fixed offset, plus near-miss terms
-  (`--blend`: miss_number, miss_name, known_chunk_gap) learned on TRAIN by a logistic model of "the chosen span
-  holds the answer", answerable and unanswerable weighed half and half (as the judge asks them); `--blend ""`
-  learns every feature and Platt-scales on DEV instead (compared in docs/ANSWERING.md).
+  (`--blend`: miss_number, miss_name, known_chunk_gap, contradicted) learned on TRAIN by a logistic model of "the
+  chosen span holds the answer", answerable and unanswerable weighed half and half (as the judge asks them);
+  `--blend ""` learns every feature and Platt-scales on DEV instead (compared in docs/ANSWERING.md).
 
     python -m bench.train_choice            # writes src/qa/answer/choice_weights.json, prints DEV figures
     python -m bench.train_choice --smoke    # 120 contexts, no embeddings, weights to a temp file
@@ -213,10 +213,14 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
     print(f"{name}: chosen span holds the answer {y[ans].mean():.3f} (n={int(ans.sum())}); wrongly declined "
           f"{float((p[ans] < 0.5).mean()):.3f}, of those chosen right {float((p[ans & (y == 1)] < 0.5).mean()):.3f}; "
           f"log loss, half answerable, {loss:.3f}")
+    swaps = np.array([w.example.swap for w in dev])
     for kind in ("near_miss", "perturbed", "off_topic"):
         sel = kinds == kind
         if sel.any():
-            print(f"  {kind:10s} n={int(sel.sum()):4d} declined {float((p[sel] < 0.5).mean()):.3f}")
+            by = ", ".join(f"{s} {int((swaps[sel] == s).sum())}: {float((p[sel & (swaps == s)] < 0.5).mean()):.3f}"
+                           for s in sorted(set(swaps[sel])) if s)
+            print(f"  {kind:10s} n={int(sel.sum()):4d} declined {float((p[sel] < 0.5).mean()):.3f}"
+                  + (f" ({by})" if by else ""))
     print("  | confidence | n | answerable | right | right, half answerable |\n  |---|---:|---:|---:|---:|")
     for lo in (0.0, 0.2, 0.4, 0.6, 0.8):
         band = (p >= lo) & (p < lo + 0.2 + 0.01 * (lo == 0.8))
@@ -279,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--vectors", type=Path, default=Path(tempfile.gettempdir()) / "qa_choice_vectors.npz")
     parser.add_argument("--budget", type=float, default=0.0,
                         help="shift so at most this share of DEV questions chosen right falls below 0.5")
-    parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap",
+    parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap,contradicted",
                         help="the robust evidence model plus these near-miss terms, learned ('' : all learned)")
     parser.add_argument("--prior", type=float, default=0.02, help="L2 pull of the choice towards the former weights")
     parser.add_argument("--recall", type=float, default=0.0,

@@ -192,13 +192,18 @@ REVENUE = (f"# Annual review 2018\n\n{SUBSCRIPTION}\n\nServices revenue fell bec
            f"## Licences\n\n{LICENCES} The decrease was also driven by lower prices.\n")
 
 
+def _one_document(factory: pytest.TempPathFactory, embedder: Embedder, name: str, text: str) -> Service:
+    """A started service over a corpus of one written document."""
+    base = factory.mktemp(name.split(".")[0])
+    (base / "corpus").mkdir()
+    (base / "corpus" / name).write_text(text, encoding="utf-8")
+    return start_service(base, embedder)
+
+
 @pytest.fixture(scope="module")
 def revenue(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
     """One report whose reasons stand in the sentence after the one restating the question, or in that one."""
-    base = tmp_path_factory.mktemp("revenue")
-    (base / "corpus").mkdir()
-    (base / "corpus" / "review-2018.md").write_text(REVENUE, encoding="utf-8")
-    return start_service(base, embedder)
+    return _one_document(tmp_path_factory, embedder, "review-2018.md", REVENUE)
 
 
 def test_a_reason_question_gets_its_restating_sentence_and_the_reason_after_it(revenue: Service) -> None:
@@ -215,3 +220,33 @@ def test_a_reason_question_gets_its_restating_sentence_and_the_reason_after_it(r
 def test_a_reason_question_whose_sentence_states_the_reason_gets_that_sentence_only(revenue: Service) -> None:
     answer = revenue.answer("Why did licence revenue decrease in 2018?")
     assert answer.kind == "passage" and answer.answer == LICENCES
+
+
+MARKETS = ("# Measuring in the ancient world\n\nMerchants in Roman markets relied on simple devices such as weighing "
+           "scales and measuring rods. The steelyard, a balance with unequal arms, let a trader weigh heavy goods "
+           "with a small counterweight.\n\nWater clocks measured time in law courts, where each speaker was given a "
+           "fixed share of water.\n\n## Surveying\n\nRoman surveyors used the groma to lay out straight roads and "
+           "field boundaries.\n")
+
+
+@pytest.fixture(scope="module")
+def markets(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
+    """One article whose sentences each carry a qualifier a near miss can swap for its opposite."""
+    return _one_document(tmp_path_factory, embedder, "measuring.md", MARKETS)
+
+
+@pytest.mark.parametrize(("asked", "swapped", "stated"), [
+    ("What simple devices did merchants in Roman markets rely on?",
+     "What complex devices did merchants in Roman markets rely on?", "weighing scales"),
+    ("What let a trader weigh heavy goods?", "What let a trader weigh light goods?", "steelyard"),
+    ("What did Roman surveyors use to lay out straight roads?",
+     "What did Roman surveyors use to lay out curved roads?", "groma"),
+])
+def test_a_question_asking_the_opposite_of_what_the_sentence_says_is_declined(markets: Service, asked: str,
+                                                                               swapped: str, stated: str) -> None:
+    """The issue's near miss: "complex devices" asked where the article writes "simple devices" (WordNet's
+    antonyms, answer/contrary.py); the question as the article puts it is still answered."""
+    plain = markets.answer(asked)
+    assert plain.kind == "passage" and plain.context is not None and stated in plain.context
+    near = markets.answer(swapped)
+    assert near.kind == "none" and near.confidence < ABSTAIN_BELOW

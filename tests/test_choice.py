@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features, shipped_chooser
@@ -82,3 +83,12 @@ def test_training_smoke_run_writes_loadable_weights(tmp_path: Path) -> None:
     out = tmp_path / "choice.json"
     assert train_choice.main(["--smoke", "--out", str(out)]) == 0
     assert len(Chooser.load(out).pick) == len(PICK_NAMES)
+
+
+def test_a_question_word_the_sentence_states_the_opposite_of_is_a_near_miss() -> None:
+    near = _features("Which complex devices were used in markets?", TEXTS[0])
+    plain = _features("Which simple devices were used in markets?", TEXTS[0])
+    unknown = _features("Which antique devices were used in markets?", TEXTS[0])
+    assert near["contradicted"] == 1 and plain["contradicted"] == 0 and unknown["contradicted"] == 0
+    model = shipped_chooser()
+    assert model.probability(np.array(list(near.values()))) < model.probability(np.array(list(unknown.values())))

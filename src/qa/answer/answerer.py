@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from qa.answer.asked import TYPED, asks_explanation
 from qa.answer.choice import confidence_features, shipped_chooser
+from qa.answer.contrary import opposites
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
 from qa.answer.passage import Reads, alternatives, read_hits, reason_reach, sentence_of
@@ -97,6 +98,7 @@ class Answerer:
         self.lexicon = Lexicon(c.search_text for c in data.chunks)
         self._lexicons: Lru[frozenset[str], Lexicon] = Lru(16)
         self.spans = SpanVectors(retriever.embedder, span_cache, data.spans)
+        opposites()  # the antonym lexicon (50 ms to read), here rather than in the first question's time
 
     def answer(self, question: str, messages: Sequence[Turn] = (), top_k: int = 5,
                sources: Sequence[str] | None = None, allowed: frozenset[str] | None = None) -> Answer:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.answer.contrary import contradicted
 from qa.answer.evidence import Evidence, Lexicon, Question
 from qa.answer.features import coverage, covered, stems_of
 from qa.answer.reader import Linear, read_weights, write_weights
@@ -21,7 +22,7 @@ PICK_NAMES = ("span_cosine", "span_cover", "focus_cover", "chunk_cover", "chunk_
               "other_row", "window_cover", "phrase_cover")
 CONF_NAMES = ("span_cover", "focus_cover", "typed", "year_clash", "missing", "unknown", "span_cosine",
               "chunk_cover", "modifier_gap", "negation", "miss_number", "max_miss", "untyped_number", "miss_name",
-              "known_chunk_gap")
+              "known_chunk_gap", "contradicted")
 # How much of the question's words that the corpus uses at all the span's chunk must hold before a shortfall counts
 # against it (`known_chunk_gap`); chosen on TAT-QA DEV (bench/train_choice.py --knee, docs/ANSWERING.md).
 KNOWN_COVER_KNEE = 0.8
@@ -69,7 +70,9 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     a word the span has ("complex devices" asked, "simple devices" written), negation on one side only, a number
     of the question its chunk lacks, the rarest question word the span lacks, names of the question it lacks, and
     how far the chunk falls short of the question's words that the corpus uses (a near miss: another passage on
-    the same subject; a word no chunk uses is a paraphrase or an unknown, weighed by `unknown`, not a shortfall)."""
+    the same subject; a word no chunk uses is a paraphrase or an unknown, weighed by `unknown`, not a shortfall),
+    and a question word the span states the opposite of instead ("complex" asked, "simple" written; unless one
+    side alone is negated)."""
     toks = tokens(text)
     own = stems_of(toks)
     pairs = zip(question.terms, question.terms[1:], strict=False)
@@ -81,9 +84,11 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     untyped = question.expects == "number" and not ev.typed
     miss_name = sum(not covered(n, chunk) for n in question.named) / max(1, len(question.named))
     known = min(1.0, ev.chunk_cover / (1.0 - unknown)) if unknown < 1.0 else 0.0
+    # "exclude" asked of "do not include": an opposite under a negation one side lacks restates, not contradicts.
+    contradicts = negated == question.negated and bool(contradicted(question.terms, own))
     return np.array([ev.span_cover, ev.focus_cover, float(ev.typed), float(ev.year_clash),
                      float(bool(question.missing)), unknown, ev.span_cosine, ev.chunk_cover, float(min(gap, 2)),
                      float(negated != question.negated), float(miss_number), max_miss, float(untyped), miss_name,
-                     max(0.0, KNOWN_COVER_KNEE - known)],
+                     max(0.0, KNOWN_COVER_KNEE - known), float(contradicts)],
                     dtype=np.float64)
 

@@ -1,0 +1,112 @@
+"""Build the antonym lexicon (src/qa/answer/antonyms.json) from WordNet 3.0's direct antonym pointers.
+
+A near miss often swaps one word of the sentence for its opposite ("complex devices" asked where "simple devices"
+is written): the question's word is then in no passage, which reads like a paraphrase unless its opposite is
+known. WordNet (Princeton University, WordNet 3.0 licence: use, copy and distribution granted with its notice,
+kept in the JSON) lists those opposites as lexical "!" pointers between single words; the pairs are kept as words
+(the product stems them as it reads them), without stop words, words of two letters, and pairs that share a stem.
+
+    apt-get install wordnet-base                # Debian's copy of the database, /usr/share/wordnet
+    python -m bench.build_antonyms              # writes src/qa/answer/antonyms.json (the same bytes on a rerun)
+    python -m bench.build_antonyms --wordnet D --out F
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from qa.answer.contrary import LEXICON
+from qa.text.tokens import STOPWORDS, stem
+
+WORDNET = Path("/usr/share/wordnet")
+NOTICE = ("WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved. THIS SOFTWARE AND DATABASE IS "
+          "PROVIDED \"AS IS\" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED. "
+          "Permission to use, copy, modify and distribute this database for any purpose and without fee or royalty "
+          "is granted, provided this notice appears on all copies. https://wordnet.princeton.edu/license-and-commercial-use")
+
+
+def synsets(path: Path) -> Iterator[tuple[str, list[str], list[tuple[str, str, str]]]]:
+    """(offset, words, pointers (symbol, target offset, source/target)) of each synset line of a data.* file."""
+    for line in path.read_text(encoding="latin-1").splitlines():
+        if line.startswith(" "):  # the licence header
+            continue
+        fields = line.split(" | ")[0].split()
+        count = int(fields[3], 16)
+        words = [fields[4 + 2 * i] for i in range(count)]
+        at = 4 + 2 * count
+        pointers = [(fields[at + 1 + 4 * i], fields[at + 2 + 4 * i], fields[at + 4 + 4 * i])
+                    for i in range(int(fields[at]))]
+        yield fields[0], words, pointers
+
+
+def degrees(word: str, irregular: dict[str, list[str]]) -> tuple[set[str], set[str]]:
+    """An adjective's comparative and superlative spellings ("higher", "highest"; "better", "best" from adj.exc);
+    a spelling English lacks ("complexer") is harmless, as no text holds it."""
+    er = {f"{word}r", f"{word}st"} if word.endswith("e") else {f"{word[:-1]}ier", f"{word[:-1]}iest"} \
+        if word.endswith("y") else {f"{word}er", f"{word}est"}
+    er |= set(irregular.get(word, ()))
+    return {w for w in er if not w.endswith("st")}, {w for w in er if w.endswith("st")}
+
+
+def exceptions(folder: Path) -> dict[str, list[str]]:
+    """adj.exc read backwards: each base adjective's irregular inflections ("good": "better", "best")."""
+    out: dict[str, list[str]] = {}
+    for line in (folder / "adj.exc").read_text(encoding="latin-1").splitlines():
+        inflected, *bases = line.split()
+        for base in bases:
+            out.setdefault(base, []).append(inflected)
+    return out
+
+
+def antonym_words(folder: Path) -> set[tuple[str, str]]:
+    """Every direct antonym pair of single words, both ways, from data.adj, data.adv, data.noun and data.verb, an
+    adjective pair with its comparatives and superlatives paired too ("higher" / "lower")."""
+    pairs: set[tuple[str, str]] = set()
+    irregular = exceptions(folder)
+    for part in ("adj", "adv", "noun", "verb"):
+        path = folder / f"data.{part}"
+        entries = list(synsets(path))
+        words_at = {offset: words for offset, words, _ in entries}
+        for _, words, pointers in entries:
+            for symbol, target, where in pointers:
+                if symbol != "!" or target not in words_at:
+                    continue
+                source, dest = int(where[:2], 16), int(where[2:], 16)
+                a, b = words[source - 1], words_at[target][dest - 1]
+                a, b = a.split("(")[0].lower(), b.split("(")[0].lower()  # "(a)"/"(p)" marks an adjective's place
+                pairs.add((a, b))
+                if part == "adj":
+                    for mine, theirs in zip(degrees(a, irregular), degrees(b, irregular), strict=True):
+                        pairs.update((x, y) for x in mine for y in theirs)
+    return pairs
+
+
+def kept_pairs(pairs: set[tuple[str, str]]) -> list[list[str]]:
+    """Each pair once (a < b): single alphabetic words of three letters or more, no stop word, whose stems (the
+    product tokenizer's, as the lexicon is read) differ and neither begins the other."""
+    kept: set[tuple[str, str]] = set()
+    for a, b in pairs:
+        if not (a.isalpha() and b.isalpha()) or min(len(a), len(b)) < 3 or {a, b} & STOPWORDS:
+            continue
+        sa, sb = stem(a), stem(b)
+        if not sa.startswith(sb) and not sb.startswith(sa):
+            kept.add((min(a, b), max(a, b)))
+    return [list(p) for p in sorted(kept)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wordnet", type=Path, default=WORDNET, help="the folder holding WordNet's data.* files")
+    parser.add_argument("--out", type=Path, default=LEXICON, help="where the lexicon is written")
+    args = parser.parse_args(argv)
+    pairs = kept_pairs(antonym_words(args.wordnet))
+    doc = {"source": "WordNet 3.0 direct antonyms (bench/build_antonyms.py)", "licence": NOTICE, "pairs": pairs}
+    args.out.write_text(json.dumps(doc, indent=0) + "\n", encoding="utf-8")
+    print(f"{len(pairs)} antonym pairs -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
