@@ -1,4 +1,5 @@
-"""Opposites of question words: the shipped WordNet lexicon, how a sentence contradicts a question, its build."""
+"""Opposites of question words: the shipped WordNet lexicon, how a sentence contradicts a question, its build; and
+the build of the tokenizer's irregular inflections from the same WordNet."""
 
 from __future__ import annotations
 
@@ -48,3 +49,18 @@ def test_the_build_reads_wordnet_antonym_pointers_and_comparatives(tmp_path: Pat
     pairs = {tuple(p) for p in json.loads(out.read_text(encoding="utf-8"))["pairs"]}
     assert {("high", "low"), ("higher", "lower"), ("highest", "lowest")} <= pairs
     assert not any("good" in p for p in pairs)  # no antonym pointer, no pair
+
+
+def test_the_inflections_build_keeps_forms_with_one_base_that_are_no_words_of_their_own(tmp_path: Path) -> None:
+    from bench import build_inflections
+
+    (tmp_path / "verb.exc").write_text("stood stand\nleft leave\nbore bear bore\nwalked walk\n", encoding="latin-1")
+    (tmp_path / "noun.exc").write_text("children child\n", encoding="latin-1")
+    (tmp_path / "index.noun").write_text("  1 licence\nleft n 1 0 1 0 00000001\n", encoding="latin-1")
+    for part in ("verb", "adj", "adv"):
+        (tmp_path / f"index.{part}").write_text("", encoding="latin-1")
+    out = tmp_path / "inflections.json"
+    build_inflections.main(["--wordnet", str(tmp_path), "--out", str(out)])
+    forms = json.loads(out.read_text(encoding="utf-8"))["forms"]
+    # "left" is a noun of its own, "bore" has two bases, "walked" the suffix rules already join
+    assert forms == {"children": "child", "stood": "stand"}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 # Phrases that stand for one thing, found before single words. Case matters only where a lower-case
 # spelling is an ordinary word ("US" the country, "us" the pronoun).
@@ -66,12 +68,21 @@ _COUNTRIES: dict[str, str] = {
     "washington": "united_states",
 }  # fmt: skip
 
-_IRREGULAR: dict[str, str] = {
+# Irregular forms to their base, which the suffix rules then stem as they stem the base ("made", "makes" -> "mak");
+# WordNet's lists (inflections.json, by bench/build_inflections.py), with these over them.
+_BASES: dict[str, str] = {
     "spent": "spend", "grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise", "fell": "fall",
     "fallen": "fall", "made": "make", "paid": "pay", "sold": "sell", "bought": "buy", "held": "hold",
-    "took": "take", "gave": "give", "had": "have", "has": "have", "was": "be", "were": "be", "is": "be",
-    "are": "be", "been": "be", "did": "do", "does": "do", "done": "do", "won": "win", "led": "lead",
-    "built": "build", "people": "person", "data": "data", "analyses": "analysis", "indices": "index",
+    "took": "take", "gave": "give", "won": "win", "led": "lead", "built": "build", "went": "go", "gone": "go",
+    "began": "begin", "begun": "begin", "brought": "bring", "struck": "strike", "people": "person",
+    "analyses": "analysis", "indices": "index",
+}  # fmt: skip
+INFLECTIONS = Path(__file__).with_name("inflections.json")
+
+# Words taken as they are, or to one key: stop words' forms, words the suffix rules would cut, one-key groups.
+_IRREGULAR: dict[str, str] = {
+    "had": "have", "has": "have", "was": "be", "were": "be", "is": "be", "are": "be", "been": "be", "did": "do",
+    "does": "do", "done": "do", "data": "data", "media": "media",
     "annually": "year", "annual": "year", "yearly": "year", "years": "year", "grads": "graduate",
     "less": "less", "loss": "loss", "losses": "loss", "gross": "gross", "business": "business",
     "this": "this", "its": "its", "his": "his", "us": "us", "as": "as", "plus": "plus", "gas": "gas",
@@ -79,7 +90,6 @@ _IRREGULAR: dict[str, str] = {
     # Verbs of speech: questions and reports use them interchangeably ("Who did Gao talk to?" / "Gao told").
     "told": "say", "tell": "say", "tells": "say", "said": "say", "says": "say", "talk": "say", "talked": "say",
     "spoke": "say", "speak": "say", "spoken": "say", "stated": "say",
-    "went": "go", "gone": "go", "began": "begin", "begun": "begin", "brought": "bring", "struck": "strike",
 }  # fmt: skip
 
 # Stems that mean the same in a financial or statistical table; a synonym matches a little weaker.
@@ -134,12 +144,23 @@ class Token:
         return frozenset(k for k in (self.stem, self.group, self.country) if k)
 
 
+@lru_cache(maxsize=1)
+def _bases() -> dict[str, str]:
+    return {**json.loads(INFLECTIONS.read_text(encoding="utf-8"))["forms"], **_BASES}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light English stem: plurals, -ing, -ed, -ly and a final -e go, so "filed" and "file" meet."""
+    """A light English stem: an irregular form goes to its base ("stood" -> "stand"), then plurals, -ing, -ed, -ly
+    and a final -e go, so "filed" and "file" meet."""
     w = _POSSESSIVE.sub("", word.lower())
     if w in _IRREGULAR:
         return _IRREGULAR[w]
+    return regular_stem(_bases().get(w, w))
+
+
+def regular_stem(w: str) -> str:
+    """The suffix rules alone, of a lower-case word."""
     if len(w) <= 3 or not w.isalpha():
         return w
     if w.endswith("ies") and len(w) > 4:
