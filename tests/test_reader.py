@@ -67,6 +67,18 @@ def test_typed_spans_find_amounts_dates_units_and_names() -> None:
     assert found[sentence.rstrip(".")] == "sentence"
 
 
+def test_counts_and_shares_written_as_words_and_names_with_small_words_are_candidates() -> None:
+    counts = "The three sources are primary law and treaties; the court has twenty-seven judges, one from each state."
+    share = "Oxygen makes up almost half of the Earth's crust."
+    place = "The tapestry is exhibited at the Musée de la Tapisserie in Bayeux, and the Bank of the West paid for it."
+    found = {counts[s.start : s.end]: s.kind for s in typed_spans(counts)}
+    assert found["three sources"] == "quantity" and found["twenty-seven judges"] == "quantity"
+    assert found["twenty-seven"] == "number" and found.get("one") != "number"  # "one from each state": no count
+    assert {share[s.start : s.end]: s.kind for s in typed_spans(share)}["almost half"] == "number"
+    names = {place[s.start : s.end] for s in typed_spans(place) if s.kind == "name"}
+    assert {"Musée de la Tapisserie", "Bank of the West"} <= names
+
+
 def test_a_price_per_unit_and_a_list_of_percentages_after_a_long_clause_are_candidates() -> None:
     price = "The average realised power price in the quarter was $54 per megawatt-hour, down from $61 a year earlier."
     shares = ("Direct sales to contract manufacturers and consignment warehouses accounted for 41.3%, 34.9% and 39.0% "

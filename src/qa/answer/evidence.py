@@ -16,6 +16,7 @@ from qa.embed.embedder import Embedder
 from qa.index.spans import SpanTable
 from qa.lru import Lru
 from qa.records import Span, Vectors
+from qa.text.numbers import is_spelled_number
 from qa.text.tokens import NEGATIONS, STOPWORDS, WH_WORDS, Token, content, terms, tokens
 from qa.text.units import sentence_units
 
@@ -235,7 +236,8 @@ def multiword_names(text: str) -> list[frozenset[str]]:
 def has_expected(question: Question, text: str) -> bool:
     """Whether `text` holds something of the kind the question asks for, beyond what the question says."""
     if question.expects == "number":
-        return any(_NUMBER.match(t) and t not in question.tokens for t in terms(text))
+        return any(_NUMBER.match(t) and t not in question.tokens for t in terms(text)) or any(
+            is_spelled_number(t.word) and t.stem not in question.tokens for t in tokens(text))
     if question.expects == "date":
         return any(m.group(0).lower() not in question.tokens for m in _MONTHS.finditer(text))
     if question.expects == "name":

@@ -28,7 +28,7 @@ from qa.answer.features import CAND_NAMES, covered
 from qa.answer.kinds import KINDS, SPAN_KINDS, kind_probabilities, short_pick
 from qa.answer.reader import Linear, Reading, read_weights, write_weights
 from qa.records import Span
-from qa.text.tokens import WH_WORDS, tokens
+from qa.text.tokens import WH_WORDS, stem, tokens
 
 WEIGHTS = Path(__file__).with_name("shape_weights.json")
 # The reader's features that differ between the spans of one sentence (those of the sentence itself are the same
@@ -278,12 +278,21 @@ def typed_pick(question: Question, short: Sequence[Reading]) -> int | None:
     when that span is of no type asked: "Where was the selected financial data derived from?" got "presented", "When
     is it allowed to offset deferred tax assets?" "relate"; a capitalised phrase counts as a name ("Nokia was our
     largest customer": a sentence's first word is never read as a name)."""
-    at = short_pick(question.text, question.expected, [r.kind for r in short])
+    keep = [i for i, r in enumerate(short) if not counts_other(question, r)]
+    at = short_pick(question.text, question.expected, [short[i].kind for i in keep])
     if at is None:
         return None
-    r = short[at]
+    r = short[keep[at]]
     named = r.kind == "phrase" and r.text[:1].isupper() and bool({"name", "place"} & set(question.expected))
-    return at if r.kind in question.expected or named else None
+    return keep[at] if r.kind in question.expected or named else None
+
+
+def counts_other(question: Question, r: Reading) -> bool:
+    """A count of other things than the question counts: "four countries" for "How many stores ...?" (of "operates
+    1,284 stores in four countries"); the bare number beside it still answers."""
+    last = r.text.split()[-1] if r.text.split() else ""
+    return (r.kind == "quantity" and question.expected[0] == "number" and bool(question.head)
+            and stem(last) != question.head)
 
 
 def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Reading], unit: str, sentence: str,

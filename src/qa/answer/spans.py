@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.tables.values import CURRENCIES
+from qa.text.numbers import SHARE, SPELLED
 from qa.text.tokens import STOPWORDS
 
 _MONTH = (
@@ -22,6 +23,8 @@ _UNITS = (
     "students|units|times|points|seats|games|goals|species|copies|sq|GW|MW|kW|TW|GWh|MWh|kWh|TWh|gigawatts|"
     "megawatts|pence|cents|basis points"
 )
+# Small words inside a name, up to two in a row: "Bank of the West", "Musée de la Tapisserie", "Ibn al Haytham".
+_PARTICLES = "of|the|de|la|le|les|des|del|della|di|da|do|dos|das|du|van|von|der|den|al|el|bin|ibn|and|for|y"
 _CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
 _MONEY = (rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
           rf"\b(?:{_CODES})\s?{_NUM}{_SCALE}")
@@ -40,6 +43,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     # A number then a plural noun ("5 stores"); years are excluded, they are followed by anything.
     ("quantity", rf"(?<![\d,.$])~?(?!(?:19|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
     ("number", rf"(?<![\d,.$\w])~?{_NUM}{_SCALE}(?![\d%])"),
+    # Counts and shares written as words: "The three sources of ...", "twenty-seven judges", "almost half".
+    ("quantity", rf"{SPELLED}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
+    ("number", rf"{SPELLED}|{SHARE}"),
     (
         "ordinal",
         r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
@@ -48,8 +54,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"region|[A-Z]\w+))?",
     ),
     ("ordinal", r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\b"),
-    ("name", r"(?:[A-Z][\w'’.&-]*)(?:\s(?:of|the|de|and|for|du|van|von)?\s?[A-Z][\w'’.&-]*)*"),
-    ("place", r"\b(?:in|at|from|near|to) ((?:the )?[A-Z][\w'’.-]*(?:\s[A-Z][\w'’.-]*)*(?:, [A-Z]\w+)?)"),
+    ("name", rf"(?:[A-Z][\w'’.&-]*)(?:\s(?:(?:{_PARTICLES})\s){{0,2}}[A-Z][\w'’.&-]*)*"),
+    ("place", rf"\b(?:in|at|from|near|to) ((?:the )?[A-Z][\w'’.-]*(?:\s(?:(?:{_PARTICLES})\s){{0,2}}[A-Z][\w'’.-]*)*"
+              r"(?:, [A-Z]\w+)?)"),
 )
 _COMPILED = tuple((kind, re.compile(p)) for kind, p in _PATTERNS)
 _DETERMINER = re.compile(r"\b(?:the|a|an|its|their|our|his|her|this|these|those|such)\s", re.I)

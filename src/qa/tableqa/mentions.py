@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from qa.tableqa.grid import TypedTable
 from qa.tableqa.programs import NEGATIVE, Cond
 from qa.tables.types import normalize, parse_number
+from qa.text.numbers import WORD_NUMS as NUMBER_WORDS
 from qa.text.tokens import STOPWORDS, stem
 
 # The one stop list, and words that name a column rather than a value ("which team", "what year").
@@ -40,9 +41,7 @@ class Link:
     n_rows: int
 
 
-WORD_NUMS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
+WORD_NUMS = {w: n for w, n in NUMBER_WORDS.items() if n <= 20}  # a question's counts: "twenty" at most
 _WORD_RX = re.compile(r"\b(" + "|".join(WORD_NUMS) + r")\b")
 
 
