@@ -236,12 +236,12 @@ MARKETS = ("# Measuring in the ancient world\n\nMerchants in Roman markets relie
            "field boundaries.\n\n## Towns\n\nSundials stood in public squares. The senate met in the curia, and "
            "the guards fought at the frontier.\n")
 
-ENCYCLOPAEDIA = ("# European Union law\n\nThe three sources of European Union law are primary law, secondary law and "
-                 "supplementary law. The European Court of Justice, sitting in Luxembourg, was established in 1952 "
-                 "and has twenty-seven judges, one from each member state.\n\n# Oxygen\n\nOxygen is the chemical "
-                 "element with atomic number 8. Oxygen makes up almost half of the Earth's crust in the form of "
-                 "oxides.\n\n# Bayeux Tapestry\n\nThe tapestry is now exhibited at the Musée de la Tapisserie in "
-                 "Bayeux, Normandy.\n")
+ENCYCLOPAEDIA = ("# Law of the Federation\n\nThe three sources of federation law are the charter, statutes and "
+                 "court rulings. The Federal Court, sitting in Arden, was founded in 1961 and has twenty-seven "
+                 "judges, one from each province.\n\n# Arden Island\n\nArden Island is a volcanic island of "
+                 "seven thousand square kilometres. Basalt makes up almost half of the island's bedrock.\n\n"
+                 "# The Arden map\n\nThe oldest map of the island is now kept at the Musée de la Marine in Brest, "
+                 "Brittany.\n")
 
 
 @pytest.fixture(scope="module")
@@ -282,15 +282,16 @@ def test_a_question_in_another_tense_of_an_irregular_verb_is_answered(articles: 
 
 
 @pytest.mark.parametrize(("question", "answer"), [
-    ("How many sources of European Union law are there?", "three"),
-    ("How many judges does the European Court of Justice have?", "twenty-seven"),
-    ("How much of the Earth's crust is oxygen?", "almost half"),
-    ("Where is the tapestry exhibited?", "Musée de la Tapisserie"),
+    ("How many sources of federation law are there?", "three"),
+    ("How many judges does the Federal Court have?", "twenty-seven"),
+    ("How much of Arden Island's bedrock is basalt?", "almost half"),
+    ("Where is the oldest map of the island kept?", "Musée de la Marine"),
 ])
 def test_a_count_in_words_a_share_and_a_name_with_small_words_are_the_short_answer(articles: Service,
                                                                                    question: str,
                                                                                    answer: str) -> None:
-    """Before, the first three were declined (no digit for "how many") and the last answered "Musée"."""
+    """Before, the first three were declined or answered with their whole sentence (no digit for "how many") and
+    the last answered "Musée"."""
     result = articles.answer(question)
     assert result.kind == "passage" and result.confidence >= ABSTAIN_BELOW
     assert result.answer.removeprefix("the ") == answer

@@ -68,12 +68,14 @@ def test_typed_spans_find_amounts_dates_units_and_names() -> None:
 
 
 def test_counts_and_shares_written_as_words_and_names_with_small_words_are_candidates() -> None:
-    counts = "The three sources are primary law and treaties; the court has twenty-seven judges, one from each state."
+    counts = ("The three sources are primary law and treaties; the court has twenty-seven judges, one from each "
+              "state, and rules seven thousand square kilometres.")
     share = "Oxygen makes up almost half of the Earth's crust."
     place = "The tapestry is exhibited at the Musée de la Tapisserie in Bayeux, and the Bank of the West paid for it."
     found = {counts[s.start : s.end]: s.kind for s in typed_spans(counts)}
     assert found["three sources"] == "quantity" and found["twenty-seven judges"] == "quantity"
     assert found["twenty-seven"] == "number" and found.get("one") != "number"  # "one from each state": no count
+    assert found["seven thousand square kilometres"] == "quantity" and found["seven thousand"] == "number"
     assert {share[s.start : s.end]: s.kind for s in typed_spans(share)}["almost half"] == "number"
     names = {place[s.start : s.end] for s in typed_spans(place) if s.kind == "name"}
     assert {"Musée de la Tapisserie", "Bank of the West"} <= names

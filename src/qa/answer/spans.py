@@ -44,8 +44,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("quantity", rf"(?<![\d,.$])~?(?!(?:19|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
     ("number", rf"(?<![\d,.$\w])~?{_NUM}{_SCALE}(?![\d%])"),
     # Counts and shares written as words: "The three sources of ...", "twenty-seven judges", "almost half".
-    ("quantity", rf"{SPELLED}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
-    ("number", rf"{SPELLED}|{SHARE}"),
+    ("quantity", rf"{SPELLED}{_SCALE}[\s-](?:square |cubic )?(?:{_UNITS})\b"),
+    ("quantity", rf"{SPELLED}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
+    ("number", rf"{SPELLED}{_SCALE}|{SHARE}"),
     (
         "ordinal",
         r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))"
