@@ -20,7 +20,7 @@ from typing import Any
 from qa.answer.contrary import antonym_pairs
 from qa.answer.evidence import Lexicon
 from qa.answer.features import Passage
-from qa.text.tokens import terms
+from qa.text.tokens import NEGATIONS, terms
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "report-qa-train" / "questions.json"
 # WikiTableQuestions (Pasupat and Liang, 2015), CC BY-SA 4.0: crowd questions about Wikipedia tables, which the
@@ -148,7 +148,8 @@ def _lexicon() -> dict[str, str]:
 
 def perturb(question: str, context: str, texts: list[str], rng: random.Random) -> tuple[str, str] | None:
     """Swap a year, a contrast word (the finance pairs above, then WordNet's antonyms: SQuAD 2.0's crowd wrote a
-    fifth of its unanswerables so) or a name for one the context never mentions: (the question, which swap)."""
+    fifth of its unanswerables so) or a name for one the context never mentions, or deny what a context without a
+    negation states (a tenth of SQuAD 2.0's): (the question, which swap)."""
     options: list[tuple[str, str]] = []
     for m in re.finditer(r"\b(19|20)\d\d\b", question):
         year = next((str(int(m.group()) + d) for d in (-3, 3, -5) if str(int(m.group()) + d) not in context), None)
@@ -159,6 +160,9 @@ def perturb(question: str, context: str, texts: list[str], rng: random.Random) -
         alt = _ANTONYMS.get(w.lower()) or _lexicon().get(w.lower())
         if alt and alt not in context.lower():
             options.append((" ".join([*words[:i], alt, *words[i + 1 :]]), "contrast"))
+    denied = _denied(words, context)
+    if denied:
+        options.append((denied, "negation"))
     names = [i for i, w in enumerate(words) if i > 0 and w[:1].isupper() and w.isalpha()]
     if names:
         caps = [w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", rng.choice(texts)) if w not in context]
@@ -166,6 +170,20 @@ def perturb(question: str, context: str, texts: list[str], rng: random.Random) -
             i = rng.choice(names)
             options.append((" ".join([*words[:i], rng.choice(caps), *words[i + 1 :]]), "name"))
     return rng.choice(options) if options else None
+
+
+_AUXILIARIES = frozenset(str.split("is are was were did does do has have had can could will would"))
+
+
+def _denied(words: list[str], context: str) -> str | None:
+    """The question with "not" after its first auxiliary ("What did the company not sell?"), when neither it nor
+    the context holds a negation (the context then never states the denied fact)."""
+    lowered = context.lower()
+    if any(w.lower().strip("?,.") in NEGATIONS or "n't" in w for w in words) or "n't" in lowered or any(
+            f" {n} " in f" {lowered} " for n in NEGATIONS):
+        return None
+    at = next((i for i, w in enumerate(words[:5]) if i > 0 and w.lower() in _AUXILIARIES), None)
+    return None if at is None else " ".join([*words[: at + 1], "not", *words[at + 1 :]])
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

@@ -8,8 +8,8 @@ clause of them is weighed with the served evidence (`evidence.weigh`).
 
 - choice: a softmax over each answerable question's spans towards the ones holding the gold answer (TRAIN);
 - confidence (shipped): the evidence model fitted on the bundled set as a fixed offset, plus near-miss terms
-  (`--blend`: miss_number, miss_name, known_chunk_gap, contradicted) learned on TRAIN by a logistic model of "the
-  chosen span holds the answer", answerable and unanswerable weighed half and half (as the judge asks them);
+  (`--blend`: miss_number, miss_name, known_chunk_gap, contradicted, denied) learned on TRAIN by a logistic model of
+  "the chosen span holds the answer", answerable and unanswerable weighed half and half (as the judge asks them);
   `--blend ""` learns every feature and Platt-scales on DEV instead (compared in docs/ANSWERING.md).
 
     python -m bench.train_choice            # writes src/qa/answer/choice_weights.json, prints DEV figures
@@ -283,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--vectors", type=Path, default=Path(tempfile.gettempdir()) / "qa_choice_vectors.npz")
     parser.add_argument("--budget", type=float, default=0.0,
                         help="shift so at most this share of DEV questions chosen right falls below 0.5")
-    parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap,contradicted",
+    parser.add_argument("--blend", default="miss_number,miss_name,known_chunk_gap,contradicted,denied",
                         help="the robust evidence model plus these near-miss terms, learned ('' : all learned)")
     parser.add_argument("--prior", type=float, default=0.02, help="L2 pull of the choice towards the former weights")
     parser.add_argument("--recall", type=float, default=0.0,

@@ -234,7 +234,8 @@ MARKETS = ("# Measuring in the ancient world\n\nMerchants in Roman markets relie
            "with a small counterweight.\n\nWater clocks measured time in law courts, where each speaker was given a "
            "fixed share of water.\n\n## Surveying\n\nRoman surveyors used the groma to lay out straight roads and "
            "field boundaries.\n\n## Towns\n\nSundials stood in public squares. The senate met in the curia, and "
-           "the guards fought at the frontier.\n")
+           "the guards fought at the frontier.\n\n## Night\n\nWater clocks were not used at night, when the water "
+           "froze in winter.\n")
 
 ENCYCLOPAEDIA = ("# Law of the Federation\n\nThe three sources of federation law are the charter, statutes and "
                  "court rulings. The Federal Court, sitting in Arden, was founded in 1961 and has twenty-seven "
@@ -266,6 +267,13 @@ def test_a_question_asking_the_opposite_of_what_the_sentence_says_is_declined(ar
     assert plain.kind == "passage" and plain.context is not None and stated in plain.context
     near = articles.answer(swapped)
     assert near.kind == "none" and near.confidence < ABSTAIN_BELOW
+
+
+def test_a_question_denying_what_the_sentence_states_is_declined_and_one_it_states_is_not(articles: Service) -> None:
+    """SQuAD 2.0's negated near misses (choice.py `denied`): "not" asked where the article states it plainly."""
+    assert articles.answer("What did Roman surveyors not use to lay out straight roads?").kind == "none"
+    stated = articles.answer("What was not used at night?")
+    assert stated.kind == "passage" and stated.context is not None and "Water clocks" in stated.context
 
 
 @pytest.mark.parametrize(("question", "stated"), [("Where did sundials stand?", "public squares"),

@@ -92,3 +92,10 @@ def test_a_question_word_the_sentence_states_the_opposite_of_is_a_near_miss() ->
     assert near["contradicted"] == 1 and plain["contradicted"] == 0 and unknown["contradicted"] == 0
     model = shipped_chooser()
     assert model.probability(np.array(list(near.values()))) < model.probability(np.array(list(unknown.values())))
+
+
+def test_a_question_denying_what_the_sentence_states_is_seen() -> None:
+    denied = _features("Which devices were not used in markets?", TEXTS[0])
+    plain = _features("Which devices were used in markets?", TEXTS[0])
+    both = _features("Which devices were not used?", "Simple devices were not used in markets.")
+    assert denied["denied"] == 1 and plain["denied"] == 0 and both["denied"] == 0

@@ -22,7 +22,7 @@ PICK_NAMES = ("span_cosine", "span_cover", "focus_cover", "chunk_cover", "chunk_
               "other_row", "window_cover", "phrase_cover")
 CONF_NAMES = ("span_cover", "focus_cover", "typed", "year_clash", "missing", "unknown", "span_cosine",
               "chunk_cover", "modifier_gap", "negation", "miss_number", "max_miss", "untyped_number", "miss_name",
-              "known_chunk_gap", "contradicted")
+              "known_chunk_gap", "contradicted", "denied")
 # How much of the question's words that the corpus uses at all the span's chunk must hold before a shortfall counts
 # against it (`known_chunk_gap`); chosen on TAT-QA DEV (bench/train_choice.py --knee, docs/ANSWERING.md).
 KNOWN_COVER_KNEE = 0.8
@@ -71,8 +71,8 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     of the question its chunk lacks, the rarest question word the span lacks, names of the question it lacks, and
     how far the chunk falls short of the question's words that the corpus uses (a near miss: another passage on
     the same subject; a word no chunk uses is a paraphrase or an unknown, weighed by `unknown`, not a shortfall),
-    and a question word the span states the opposite of instead ("complex" asked, "simple" written; unless one
-    side alone is negated)."""
+    a question word the span states the opposite of instead ("complex" asked, "simple" written; unless one side
+    alone is negated), and a question that denies what the span states ("What did X not sell?" of "X sold ...")."""
     toks = tokens(text)
     own = stems_of(toks)
     pairs = zip(question.terms, question.terms[1:], strict=False)
@@ -89,6 +89,7 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     return np.array([ev.span_cover, ev.focus_cover, float(ev.typed), float(ev.year_clash),
                      float(bool(question.missing)), unknown, ev.span_cosine, ev.chunk_cover, float(min(gap, 2)),
                      float(negated != question.negated), float(miss_number), max_miss, float(untyped), miss_name,
-                     max(0.0, KNOWN_COVER_KNEE - known), float(contradicts)],
+                     max(0.0, KNOWN_COVER_KNEE - known), float(contradicts),
+                     float(question.negated and not negated)],
                     dtype=np.float64)
 
