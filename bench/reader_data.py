@@ -73,6 +73,11 @@ class Pool:
         self.items = [(ci, p["text"], frozenset(terms(p["text"]))) for ci, c in enumerate(contexts)
                       for p in c["paragraphs"]]
         self.lexicon = Lexicon(text for _, text, _ in self.items)
+        texts = [text for _, text, _ in self.items]
+        self.common = frozenset(w for t in texts for w in re.findall(r"\b[a-z]+\b", t))
+        # Proper names: capitalised inside a sentence, never written in lower case ("Tencent", not "Cash").
+        self.names = sorted({w for t in texts for w in re.findall(r"(?<=[a-z,;] )[A-Z][a-z]{3,}\b", t)
+                             if w.lower() not in self.common})
 
     def score(self, words: tuple[str, ...], stems: frozenset[str]) -> float:
         """Stand-in retrieval score: idf mass of question terms the paragraph holds."""
@@ -129,7 +134,7 @@ def _examples(question: str, ci: int, paras: dict[int, str], loc: tuple[int, int
     out = [Example(question, pool.passages(words, [*paras.values(), *others[:2]]), paras[order][start:end],
                    "answerable"),
            Example(question, pool.passages(words, others[:4]), "", "near_miss")]
-    changed = perturb(question, " ".join(paras.values()), [t for _, t, _ in pool.items], rng)
+    changed = perturb(question, " ".join(paras.values()), pool, rng)
     if changed:
         out.append(Example(changed[0], pool.passages(pool.lexicon.analyse(changed[0]).terms,
                                                      [*paras.values(), *others[:2]]), "", "perturbed", changed[1]))
@@ -146,9 +151,9 @@ def _lexicon() -> dict[str, str]:
     return out
 
 
-def perturb(question: str, context: str, texts: list[str], rng: random.Random) -> tuple[str, str] | None:
+def perturb(question: str, context: str, pool: Pool, rng: random.Random) -> tuple[str, str] | None:
     """Swap a year, a contrast word (the finance pairs above, then WordNet's antonyms: SQuAD 2.0's crowd wrote a
-    fifth of its unanswerables so) or a name for one the context never mentions, or deny what a context without a
+    fifth of its unanswerables so) or a name for another the context never mentions, or deny what a context without a
     negation states (a tenth of SQuAD 2.0's): (the question, which swap)."""
     options: list[tuple[str, str]] = []
     for m in re.finditer(r"\b(19|20)\d\d\b", question):
@@ -163,12 +168,15 @@ def perturb(question: str, context: str, texts: list[str], rng: random.Random) -
     denied = _denied(words, context)
     if denied:
         options.append((denied, "negation"))
-    names = [i for i, w in enumerate(words) if i > 0 and w[:1].isupper() and w.isalpha()]
+    # SQuAD 2.0's entity swaps: a name of the question for another name of the corpus the context lacks (a
+    # capitalised line item, "Net cash flow", is no name: its words are written in lower case elsewhere).
+    names = [i for i, w in enumerate(words) if i > 0 and w[:1].isupper() and w.isalpha()
+             and w.lower() not in pool.common]
     if names:
-        caps = [w for w in re.findall(r"\b[A-Z][a-z]{3,}\b", rng.choice(texts)) if w not in context]
-        if caps:
-            i = rng.choice(names)
-            options.append((" ".join([*words[:i], rng.choice(caps), *words[i + 1 :]]), "name"))
+        i = rng.choice(names)
+        other = rng.choice(pool.names)
+        if other not in context:
+            options.append((" ".join([*words[:i], other, *words[i + 1 :]]), "name"))
     return rng.choice(options) if options else None
 
 
