@@ -45,10 +45,14 @@ def synsets(path: Path) -> Iterator[tuple[str, list[str], list[tuple[str, str, s
 def degrees(word: str, irregular: dict[str, list[str]]) -> tuple[set[str], set[str]]:
     """An adjective's comparative and superlative spellings ("higher", "highest"; "better", "best" from adj.exc);
     a spelling English lacks ("complexer") is harmless, as no text holds it."""
-    er = {f"{word}r", f"{word}st"} if word.endswith("e") else {f"{word[:-1]}ier", f"{word[:-1]}iest"} \
-        if word.endswith("y") else {f"{word}er", f"{word}est"}
-    er |= set(irregular.get(word, ()))
-    return {w for w in er if not w.endswith("st")}, {w for w in er if w.endswith("st")}
+    if word.endswith("e"):
+        forms = {f"{word}r", f"{word}st"}
+    elif word.endswith("y"):
+        forms = {f"{word[:-1]}ier", f"{word[:-1]}iest"}
+    else:
+        forms = {f"{word}er", f"{word}est"}
+    forms |= set(irregular.get(word, ()))
+    return {w for w in forms if not w.endswith("st")}, {w for w in forms if w.endswith("st")}
 
 
 def exceptions(folder: Path) -> dict[str, list[str]]:
@@ -67,21 +71,22 @@ def antonym_words(folder: Path) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     irregular = exceptions(folder)
     for part in ("adj", "adv", "noun", "verb"):
-        path = folder / f"data.{part}"
-        entries = list(synsets(path))
-        words_at = {offset: words for offset, words, _ in entries}
-        for _, words, pointers in entries:
-            for symbol, target, where in pointers:
-                if symbol != "!" or target not in words_at:
-                    continue
-                source, dest = int(where[:2], 16), int(where[2:], 16)
-                a, b = words[source - 1], words_at[target][dest - 1]
-                a, b = a.split("(")[0].lower(), b.split("(")[0].lower()  # "(a)"/"(p)" marks an adjective's place
-                pairs.add((a, b))
-                if part == "adj":
-                    for mine, theirs in zip(degrees(a, irregular), degrees(b, irregular), strict=True):
-                        pairs.update((x, y) for x in mine for y in theirs)
+        for a, b in _pointed(list(synsets(folder / f"data.{part}"))):
+            pairs.add((a, b))
+            if part == "adj":
+                for mine, theirs in zip(degrees(a, irregular), degrees(b, irregular), strict=True):
+                    pairs.update((x, y) for x in mine for y in theirs)
     return pairs
+
+
+def _pointed(entries: list[tuple[str, list[str], list[tuple[str, str, str]]]]) -> Iterator[tuple[str, str]]:
+    """The word pairs of one data file's antonym pointers: "!" with the source and target word numbers in hex."""
+    words_at = {offset: words for offset, words, _ in entries}
+    for _, words, pointers in entries:
+        for symbol, target, where in pointers:
+            if symbol == "!" and target in words_at:
+                a, b = words[int(where[:2], 16) - 1], words_at[target][int(where[2:], 16) - 1]
+                yield a.split("(")[0].lower(), b.split("(")[0].lower()  # "(a)"/"(p)" marks an adjective's place
 
 
 def kept_pairs(pairs: set[tuple[str, str]]) -> list[list[str]]:

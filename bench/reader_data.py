@@ -184,7 +184,7 @@ _AUXILIARIES = frozenset(str.split("is are was were did does do has have had can
 
 
 def _denied(words: list[str], context: str) -> str | None:
-    """The question with "not" after its first auxiliary ("What did the company not sell?"), when neither it nor
+    """The question with "not" after its first auxiliary ("What did not the company sell?"), when neither it nor
     the context holds a negation (the context then never states the denied fact)."""
     lowered = context.lower()
     if any(w.lower().strip("?,.") in NEGATIONS or "n't" in w for w in words) or "n't" in lowered or any(
