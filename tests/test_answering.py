@@ -240,7 +240,8 @@ MARKETS = ("# Measuring in the ancient world\n\nMerchants in Roman markets relie
 ENCYCLOPAEDIA = ("# Law of the Federation\n\nThe three sources of federation law are the charter, statutes and "
                  "court rulings. The Federal Court, sitting in Arden, was founded in 1961 and has twenty-seven "
                  "judges, one from each province.\n\n# Arden Island\n\nArden Island is a volcanic island of "
-                 "seven thousand square kilometres. Basalt makes up almost half of the island's bedrock.\n\n"
+                 "seven thousand square kilometres. Basalt makes up almost half of the island's bedrock. Its abbey "
+                 "was founded in the 12th century by monks from the mainland.\n\n"
                  "# The Arden map\n\nThe oldest map of the island is now kept at the Musée de la Marine in Brest, "
                  "Brittany.\n")
 
@@ -294,12 +295,13 @@ def test_a_question_in_another_tense_of_an_irregular_verb_is_answered(articles: 
     ("How many judges does the Federal Court have?", "twenty-seven"),
     ("How much of Arden Island's bedrock is basalt?", "almost half"),
     ("Where is the oldest map of the island kept?", "Musée de la Marine"),
+    ("In what century was the abbey founded?", "12th century"),
 ])
-def test_a_count_in_words_a_share_and_a_name_with_small_words_are_the_short_answer(articles: Service,
+def test_a_count_in_words_a_share_a_name_with_small_words_and_a_century_are_the_short_answer(articles: Service,
                                                                                    question: str,
                                                                                    answer: str) -> None:
-    """Before, the first three were declined or answered with their whole sentence (no digit for "how many") and
-    the last answered "Musée"."""
+    """Before, the first three were declined or answered with their whole sentence (no digit for "how many"), the
+    map's place was "Musée" and the century the whole sentence."""
     result = articles.answer(question)
     assert result.kind == "passage" and result.confidence >= ABSTAIN_BELOW
     assert result.answer.removeprefix("the ") == answer

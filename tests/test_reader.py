@@ -67,7 +67,7 @@ def test_typed_spans_find_amounts_dates_units_and_names() -> None:
     assert found[sentence.rstrip(".")] == "sentence"
 
 
-def test_counts_and_shares_written_as_words_and_names_with_small_words_are_candidates() -> None:
+def test_counts_and_shares_in_words_names_with_small_words_and_centuries_are_candidates() -> None:
     counts = ("The three sources are primary law and treaties; the court has twenty-seven judges, one from each "
               "state, and rules seven thousand square kilometres.")
     share = "Oxygen makes up almost half of the Earth's crust."
@@ -78,6 +78,9 @@ def test_counts_and_shares_written_as_words_and_names_with_small_words_are_candi
     assert found["seven thousand square kilometres"] == "quantity" and found["seven thousand"] == "number"
     assert {share[s.start : s.end]: s.kind for s in typed_spans(share)}["almost half"] == "number"
     names = {place[s.start : s.end] for s in typed_spans(place) if s.kind == "name"}
+    history = "The settlers arrived in the tenth and eleventh centuries; the abbey dates from the 12th century."
+    assert {"tenth and eleventh centuries", "12th century"} <= {
+        history[s.start : s.end] for s in typed_spans(history) if s.kind == "year"}
     assert {"Musée de la Tapisserie", "Bank of the West"} <= names
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.tables.values import CURRENCIES
-from qa.text.numbers import SHARE, SPELLED
+from qa.text.numbers import ORDINAL_WORDS, SHARE, SPELLED
 from qa.text.tokens import STOPWORDS
 
 _MONTH = (
@@ -23,6 +23,7 @@ _UNITS = (
     "students|units|times|points|seats|games|goals|species|copies|sq|GW|MW|kW|TW|GWh|MWh|kWh|TWh|gigawatts|"
     "megawatts|pence|cents|basis points"
 )
+_CENTURY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(reversed(ORDINAL_WORDS))})"  # "twenty-first" before "first"
 # Small words inside a name, up to two in a row: "Bank of the West", "Musée de la Tapisserie", "Ibn al Haytham".
 _PARTICLES = "of|the|de|la|le|les|des|del|della|di|da|do|dos|das|du|van|von|der|den|al|el|bin|ibn|and|for|y"
 _CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
@@ -39,6 +40,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     ("year", r"(?:fiscal|FY)\s?\d{2,4}"),
     ("year", r"(?<![\d,.$])(?:1[0-9]\d\d|20\d\d)s?(?![\d,.]\d)"),
+    # A century answers "In what century ...?": "the 12th century", "the tenth and eleventh centuries".
+    ("year", rf"(?i:\b{_CENTURY}(?:\s(?:and|or|to)\s{_CENTURY})?[\s-]centur(?:y|ies)\b(?:\s(?:BC|BCE|AD|CE)\b)?)"),
     ("quantity", rf"(?<![\d,.$]){_NUM}{_SCALE}(?:[\s-](?:square |cubic )?(?:{_UNITS})\b)"),
     # A number then a plural noun ("5 stores"); years are excluded, they are followed by anything.
     ("quantity", rf"(?<![\d,.$])~?(?!(?:19|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),

@@ -14,6 +14,10 @@ SPELLED = (rf"(?i:\b(?:(?:{'|'.join(_TENS)})(?:[-\s](?:{'|'.join(_UNITS[1:10])})
 # A share spelled out, with its hedge: "almost half", "about a third", "two-thirds".
 SHARE = (r"(?i:\b(?:(?:almost|nearly|about|roughly|around|over|under|more than|less than|just over|just under) )?"
          r"(?:half|a third|one third|a quarter|one quarter|two[- ]thirds|three[- ]quarters)\b)")
+# Ordinals written as words, to "twenty-first" (the centuries of a history: "the twelfth century").
+ORDINAL_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+                 "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+                 "eighteenth", "nineteenth", "twentieth", "twenty-first")
 _SPELLED_WORDS = frozenset(_UNITS[2:]) | frozenset(_TENS) | {"dozen", "dozens", "half", "third", "quarter",
                                                              "thirds", "quarters"}
 
