@@ -71,7 +71,7 @@ def test_counts_and_shares_in_words_names_with_small_words_and_centuries_are_can
     counts = ("The three sources are primary law and treaties; the court has twenty-seven judges, one from each "
               "state, and rules seven thousand square kilometres.")
     share = "Oxygen makes up almost half of the Earth's crust."
-    place = "The tapestry is exhibited at the Musée de la Tapisserie in Bayeux, and the Bank of the West paid for it."
+    place = "The old map is kept at the Musée de la Marine in Brest, and the Bank of the West paid for its frame."
     found = {counts[s.start : s.end]: s.kind for s in typed_spans(counts)}
     assert found["three sources"] == "quantity" and found["twenty-seven judges"] == "quantity"
     assert found["twenty-seven"] == "number" and found.get("one") != "number"  # "one from each state": no count
@@ -81,7 +81,7 @@ def test_counts_and_shares_in_words_names_with_small_words_and_centuries_are_can
     history = "The settlers arrived in the tenth and eleventh centuries; the abbey dates from the 12th century."
     assert {"tenth and eleventh centuries", "12th century"} <= {
         history[s.start : s.end] for s in typed_spans(history) if s.kind == "year"}
-    assert {"Musée de la Tapisserie", "Bank of the West"} <= names
+    assert {"Musée de la Marine", "Bank of the West"} <= names
 
 
 def test_a_price_per_unit_and_a_list_of_percentages_after_a_long_clause_are_candidates() -> None:

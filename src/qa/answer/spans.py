@@ -24,7 +24,7 @@ _UNITS = (
     "megawatts|pence|cents|basis points"
 )
 _CENTURY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(reversed(ORDINAL_WORDS))})"  # "twenty-first" before "first"
-# Small words inside a name, up to two in a row: "Bank of the West", "Musée de la Tapisserie", "Ibn al Haytham".
+# Small words inside a name, up to two in a row: "Bank of the West", "Musée de la Marine", "Ibn al Haytham".
 _PARTICLES = "of|the|de|la|le|les|des|del|della|di|da|do|dos|das|du|van|von|der|den|al|el|bin|ibn|and|for|y"
 _CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
 _MONEY = (rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
