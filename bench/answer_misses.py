@@ -20,7 +20,8 @@ from bench.train_choice import texts_of
 from bench.train_reader import Similarity
 from bench.train_shape import Shaped, served, shaped
 from qa.answer.asked import TYPED
-from qa.answer.shape import ShapeModel, gets_shape, shipped_shape
+from qa.answer.pick import gets_shape
+from qa.answer.shape import ShapeModel, shipped_shape
 
 
 def sentence_text(it: Shaped) -> str:

@@ -18,28 +18,9 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from bench.wordnet import NOTICE, WORDNET, Synset, exceptions, synsets
 from qa.answer.contrary import LEXICON
 from qa.text.tokens import STOPWORDS, stem
-
-WORDNET = Path("/usr/share/wordnet")
-NOTICE = ("WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved. THIS SOFTWARE AND DATABASE IS "
-          "PROVIDED \"AS IS\" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED. "
-          "Permission to use, copy, modify and distribute this database for any purpose and without fee or royalty "
-          "is granted, provided this notice appears on all copies. https://wordnet.princeton.edu/license-and-commercial-use")
-
-
-def synsets(path: Path) -> Iterator[tuple[str, list[str], list[tuple[str, str, str]]]]:
-    """(offset, words, pointers (symbol, target offset, source/target)) of each synset line of a data.* file."""
-    for line in path.read_text(encoding="latin-1").splitlines():
-        if line.startswith(" "):  # the licence header
-            continue
-        fields = line.split(" | ")[0].split()
-        count = int(fields[3], 16)
-        words = [fields[4 + 2 * i] for i in range(count)]
-        at = 4 + 2 * count
-        pointers = [(fields[at + 1 + 4 * i], fields[at + 2 + 4 * i], fields[at + 4 + 4 * i])
-                    for i in range(int(fields[at]))]
-        yield fields[0], words, pointers
 
 
 def degrees(word: str, irregular: dict[str, list[str]]) -> tuple[set[str], set[str]]:
@@ -55,21 +36,14 @@ def degrees(word: str, irregular: dict[str, list[str]]) -> tuple[set[str], set[s
     return {w for w in forms if not w.endswith("st")}, {w for w in forms if w.endswith("st")}
 
 
-def exceptions(folder: Path) -> dict[str, list[str]]:
-    """adj.exc read backwards: each base adjective's irregular inflections ("good": "better", "best")."""
-    out: dict[str, list[str]] = {}
-    for line in (folder / "adj.exc").read_text(encoding="latin-1").splitlines():
-        inflected, *bases = line.split()
-        for base in bases:
-            out.setdefault(base, []).append(inflected)
-    return out
-
-
 def antonym_words(folder: Path) -> set[tuple[str, str]]:
     """Every direct antonym pair of single words, both ways, from data.adj, data.adv, data.noun and data.verb, an
     adjective pair with its comparatives and superlatives paired too ("higher" / "lower")."""
     pairs: set[tuple[str, str]] = set()
-    irregular = exceptions(folder)
+    irregular: dict[str, list[str]] = {}  # adj.exc read backwards: "good": "better", "best"
+    for inflected, bases in exceptions(folder, "adj"):
+        for base in bases:
+            irregular.setdefault(base, []).append(inflected)
     for part in ("adj", "adv", "noun", "verb"):
         for a, b in _pointed(list(synsets(folder / f"data.{part}"))):
             pairs.add((a, b))
@@ -79,7 +53,7 @@ def antonym_words(folder: Path) -> set[tuple[str, str]]:
     return pairs
 
 
-def _pointed(entries: list[tuple[str, list[str], list[tuple[str, str, str]]]]) -> Iterator[tuple[str, str]]:
+def _pointed(entries: list[Synset]) -> Iterator[tuple[str, str]]:
     """The word pairs of one data file's antonym pointers: "!" with the source and target word numbers in hex."""
     words_at = {offset: words for offset, words, _ in entries}
     for _, words, pointers in entries:

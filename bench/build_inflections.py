@@ -17,18 +17,11 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.build_antonyms import NOTICE, WORDNET
+from bench.wordnet import NOTICE, WORDNET, exceptions, lemmas
 from qa.text.tokens import INFLECTIONS, STOPWORDS, regular_stem
 
-
-def lemmas(folder: Path) -> set[str]:
-    """Every single-word lemma of index.noun, index.verb, index.adj and index.adv."""
-    out: set[str] = set()
-    for part in ("noun", "verb", "adj", "adv"):
-        for line in (folder / f"index.{part}").read_text(encoding="latin-1").splitlines():
-            if line and not line.startswith(" "):
-                out.add(line.split(" ", 1)[0])
-    return out
+# Plurals WordNet lacks as words of their own that reports use so: TAT-QA's "media revenue" is no medium.
+OWN_WORDS = frozenset({"media"})
 
 
 def inflections(folder: Path) -> dict[str, str]:
@@ -36,12 +29,11 @@ def inflections(folder: Path) -> dict[str, str]:
     words = lemmas(folder)
     bases: dict[str, set[str]] = {}
     for part in ("verb", "noun"):
-        for line in (folder / f"{part}.exc").read_text(encoding="latin-1").splitlines():
-            form, *base = line.split()
+        for form, base in exceptions(folder, part):
             bases.setdefault(form, set()).update(base)
     return {form: next(iter(base)) for form, base in sorted(bases.items())
             if len(base) == 1 and form.isalpha() and len(form) >= 3 and form not in words
-            and form not in STOPWORDS and regular_stem(form) != regular_stem(next(iter(base)))}
+            and form not in STOPWORDS | OWN_WORDS and regular_stem(form) != regular_stem(next(iter(base)))}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -35,8 +35,8 @@ from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidenc
 from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
 from qa.answer.features import Passage
 from qa.answer.passage import SHORT_READS, reason_reach, sentence_of
+from qa.answer.pick import served_pick
 from qa.answer.reader import Linear, read
-from qa.answer.shape import served_pick
 from qa.records import Span
 from qa.text.units import units
 
@@ -232,7 +232,7 @@ def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Choos
 
 def served_answers(name: str, dev: list[Weighed], pick: np.ndarray, pool: Pool, split: str = "DEV") -> None:
     """The answer as served for answerable questions of a split (`dev`): the reader's span of the chosen sentence that
-    `shape.served_pick` serves (a number, date or name asked: `kinds.short_pick`, without the neighbouring-sentence
+    `pick.served_pick` serves (a number, date or name asked: `kinds.short_pick`, without the neighbouring-sentence
     read; any other question: the shape model), else the chosen sentence or clause (a reason question's restating
     sentence through the sentences stating its reason: `passage.reason_reach`)."""
     rows, reached = [], 0

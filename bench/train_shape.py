@@ -35,18 +35,9 @@ from qa.answer.evidence import Lexicon, Question
 from qa.answer.features import Passage, layout
 from qa.answer.kinds import short_pick
 from qa.answer.passage import reason_reach, sentence_of
+from qa.answer.pick import gets_shape, typed_pick, within
 from qa.answer.reader import Linear, Reading, read
-from qa.answer.shape import (
-    SHAPE_NAMES,
-    WEIGHTS,
-    Option,
-    ShapeModel,
-    gets_shape,
-    options,
-    shape_features,
-    typed_pick,
-    within,
-)
+from qa.answer.shape import SHAPE_NAMES, WEIGHTS, Option, ShapeModel, options, shape_features
 from qa.records import Span
 
 FOLDS = 5

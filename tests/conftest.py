@@ -60,6 +60,15 @@ def start_service(base: Path, embedder: Embedder) -> Service:
     return service
 
 
+def written_service(factory: pytest.TempPathFactory, embedder: Embedder, files: dict[str, str]) -> Service:
+    """A started service over a corpus of written documents (file name: text)."""
+    base = factory.mktemp("written")
+    (base / "corpus").mkdir()
+    for name, text in files.items():
+        (base / "corpus" / name).write_text(text, encoding="utf-8")
+    return start_service(base, embedder)
+
+
 @pytest.fixture(scope="session")
 def bundled(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
     """A service over a copy of the bundled corpus, indexed once per session; tests must not change it."""

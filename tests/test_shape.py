@@ -11,6 +11,7 @@ import pytest
 
 from qa.answer.evidence import Lexicon
 from qa.answer.features import CAND_NAMES, Passage
+from qa.answer.pick import served_pick, within
 from qa.answer.reader import read
 from qa.answer.shape import (
     SHAPE_NAMES,
@@ -19,11 +20,9 @@ from qa.answer.shape import (
     ShapeModel,
     expected_utility,
     form,
-    served_pick,
     shape_pick,
     shipped_shape,
     utility,
-    within,
 )
 from qa.records import Span
 

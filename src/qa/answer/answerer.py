@@ -12,7 +12,7 @@ from qa.answer.contrary import opposites
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
 from qa.answer.passage import Reads, alternatives, read_hits, reason_reach, sentence_of
-from qa.answer.shape import served_pick, typed_pick
+from qa.answer.pick import served_pick, typed_pick
 from qa.answer.table_side import TABLE_HITS, TABLE_MIN, TableSide
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
@@ -227,7 +227,7 @@ class Answerer:
                 for n, h in enumerate(hits, start=1)]
 
     def _passage_answer(self, question: str, resolved: str, decision: Decision, top_k: int) -> Answer:
-        """The reader's span of the picked sentence that `shape.served_pick` serves (a number, date or name asked:
+        """The reader's span of the picked sentence that `pick.served_pick` serves (a number, date or name asked:
         of no other kind than a sure learned answer kind; any other question: the learned shape model's pick); else
         (and when the reader finds nothing there) the evidence scorer's sentence or clause."""
         best, reads = decision.best, decision.reads

@@ -15,7 +15,7 @@ from qa.answer.contrary import contradicted
 from qa.answer.evidence import Evidence, Lexicon, Question
 from qa.answer.features import coverage, covered, stems_of
 from qa.answer.reader import Linear, read_weights, write_weights
-from qa.text.tokens import NEGATIONS, tokens
+from qa.text.tokens import negates, tokens
 
 WEIGHTS = Path(__file__).with_name("choice_weights.json")
 PICK_NAMES = ("span_cosine", "span_cover", "focus_cover", "chunk_cover", "chunk_cosine", "typed", "novel", "rank",
@@ -77,7 +77,7 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     own = stems_of(toks)
     pairs = zip(question.terms, question.terms[1:], strict=False)
     gap = sum(1 for a, b in pairs if not covered(a, own) and covered(b, own))
-    negated = any(t.word in NEGATIONS or t.word.replace("’", "'").endswith("n't") for t in toks)
+    negated = negates(toks)
     chunk = stems_of(tokens(context)) | own
     miss_number = any(n not in chunk for n in question.numbers)
     max_miss = coverage(question, own, lexicon.rarity)[2]

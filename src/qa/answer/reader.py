@@ -24,7 +24,7 @@ from qa.answer.features import (
     score_candidates,
     sentences,
 )
-from qa.text.tokens import NEGATIONS
+from qa.text.tokens import negates
 
 WEIGHTS = Path(__file__).with_name("reader_weights.json")
 ABST_NAMES = ("bias_free_score", "margin", "top_prob", "cov", "cov_win", "cov_pass", "uncov_mass", "max_uncov",
@@ -120,7 +120,7 @@ def abstention_features(q: Question, best: ScoredSpan, scores: np.ndarray, max_s
     margin = float(order[0] - order[1]) if len(order) > 1 else 5.0
     miss_number = float(any(n not in passage_stems for n in q.numbers))
     miss_name = sum(not covered(n, passage_stems) for n in q.named) / max(1, len(q.named))
-    sent_neg = any(t.word in NEGATIONS or t.word.replace("’", "'").endswith("n't") for t in s.tokens)
+    sent_neg = negates(s.tokens)
     # A modifier the text lacks next to a word it has: "complex devices" asked, "simple devices" written.
     pairs = zip(q.terms, q.terms[1:], strict=False)
     gap = sum(1 for a, b in pairs if not covered(a, s.window) and covered(b, s.window))

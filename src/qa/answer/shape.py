@@ -22,13 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.asked import NUMERIC, TYPED
+from qa.answer.asked import NUMERIC
 from qa.answer.evidence import Question, is_content
 from qa.answer.features import CAND_NAMES, covered
-from qa.answer.kinds import KINDS, SPAN_KINDS, kind_probabilities, short_pick
+from qa.answer.kinds import KINDS, SPAN_KINDS, kind_probabilities
 from qa.answer.reader import Linear, Reading, read_weights, write_weights
-from qa.records import Span
-from qa.text.tokens import WH_WORDS, stem, tokens
+from qa.text.tokens import WH_WORDS, tokens
 
 WEIGHTS = Path(__file__).with_name("shape_weights.json")
 # The reader's features that differ between the spans of one sentence (those of the sentence itself are the same
@@ -263,59 +262,3 @@ def shape_pick(question: Question, readings: Sequence[Reading], unit: str, sente
     model = model or shipped_shape()
     opts = options(readings, unit)
     return model.decide(question.text, opts, shape_features(question, opts, unit, len(sentence.split())))
-
-
-def within(readings: Sequence[Reading], unit: Span | None) -> list[Reading]:
-    """The readings inside the unit (offsets in the same text; None: all). The shape model shortens the evidence
-    scorer's sentence or clause: a span beside its clause answers something else ("From which side of the moon ...?"
-    picked the clause "... from the moon’s far side"; the span after its dash, "a region scientists worldwide have
-    barely scratched", is no side)."""
-    return [r for r in readings if unit is None or (unit.start <= r.start and r.end <= unit.end)]
-
-
-def typed_pick(question: Question, short: Sequence[Reading]) -> int | None:
-    """Which of the reader's best spans answers a question the rules type (`kinds.short_pick`), or None for the unit
-    when that span is of no type asked: "Where was the selected financial data derived from?" got "presented", "When
-    is it allowed to offset deferred tax assets?" "relate"; a capitalised phrase counts as a name ("Nokia was our
-    largest customer": a sentence's first word is never read as a name)."""
-    keep = [i for i, r in enumerate(short) if not counts_other(question, r)]
-    at = short_pick(question.text, question.expected, [short[i].kind for i in keep])
-    if at is None:
-        return None
-    r = short[keep[at]]
-    named = r.kind == "phrase" and r.text[:1].isupper() and bool({"name", "place"} & set(question.expected))
-    return keep[at] if r.kind in question.expected or named else None
-
-
-def counts_other(question: Question, r: Reading) -> bool:
-    """A count of other things than the question counts: "four countries" for "How many stores ...?" (of "operates
-    1,284 stores in four countries"); the bare number beside it still answers."""
-    last = r.text.split()[-1] if r.text.split() else ""
-    return (r.kind == "quantity" and question.expected[0] == "number" and bool(question.head)
-            and stem(last) != question.head)
-
-
-def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Reading], unit: str, sentence: str,
-                unit_at: Span | None = None) -> Reading | None:
-    """The reading a passage answer serves, or None for the evidence scorer's unit. A question the rules type (a
-    number, date, name or place: who / when / where / how many ...) keeps the reader's best span that the learned
-    answer kind does not contradict, when it is of an asked type (`typed_pick` over the best few, `short`); a question
-    asking for a sentence
-    its unit; any other ("what / which ...") the shape model's pick over the spans of its sentence (`pool`) inside the
-    unit (`unit_at`, its offsets; None: all of them)."""
-    if question.expected[0] in TYPED:
-        at = typed_pick(question, short)
-        return short[at] if at is not None else None
-    if not gets_shape(question.expected):
-        return None
-    inside = within(pool, unit_at)
-    at = shape_pick(question, inside, unit, sentence)
-    return inside[at] if at is not None else None
-
-
-def gets_shape(expected: tuple[str, ...]) -> bool:
-    """Whether the shape model answers a question of these answer types: not one the rules type (a number, date,
-    name or place: the reader's typed span), nor one that asks for a sentence ("why", "how does": issue #13 serves
-    those their sentence; TAT-QA answers them with clauses, "Why does Xi want tech independence?" got "it
-    domestically made")."""
-    return expected[0] not in TYPED and expected[0] not in ("sentence", "clause")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -82,7 +83,7 @@ INFLECTIONS = Path(__file__).with_name("inflections.json")
 # Words taken as they are, or to one key: stop words' forms, words the suffix rules would cut, one-key groups.
 _IRREGULAR: dict[str, str] = {
     "had": "have", "has": "have", "was": "be", "were": "be", "is": "be", "are": "be", "been": "be", "did": "do",
-    "does": "do", "done": "do", "data": "data", "media": "media",
+    "does": "do", "done": "do", "data": "data",
     "annually": "year", "annual": "year", "yearly": "year", "years": "year", "grads": "graduate",
     "less": "less", "loss": "loss", "losses": "loss", "gross": "gross", "business": "business",
     "this": "this", "its": "its", "his": "his", "us": "us", "as": "as", "plus": "plus", "gas": "gas",
@@ -207,6 +208,11 @@ def _tokens(text: str) -> tuple[Token, ...]:
         out.append(Token(raw, word, s, _GROUP.get(s, s), match.start(), match.end(), raw[:1].isupper(),
                          _COUNTRIES.get(word) or _COUNTRIES.get(s), int(year.group(1)) if year else None))
     return tuple(out)
+
+
+def negates(toks: Sequence[Token]) -> bool:
+    """Whether the tokens hold a negation: a negating word or an "n't" ("isn’t", "didn't")."""
+    return any(t.word in NEGATIONS or t.word.replace("’", "'").endswith("n't") for t in toks)
 
 
 def content(toks: list[Token]) -> list[Token]:
