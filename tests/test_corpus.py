@@ -75,3 +75,15 @@ def test_scan_ignores_hidden_files_sidecars_and_other_formats(corpus_dir: Path) 
 def test_crlf_line_endings_are_normalised(corpus_dir: Path) -> None:
     (corpus_dir / "w.txt").write_bytes(b"Line one.\r\nLine two.\r\n")
     assert "\r" not in _load_one(corpus_dir, "w.txt").text
+
+
+@pytest.mark.parametrize("name", ["river.txt", "river.md", "river.html"])
+def test_prose_loses_wiki_note_markers(corpus_dir: Path, name: str) -> None:
+    body = "The Lenna flows 312 kilometres.[1] Its largest tributary is the Ossel.[2][3]"
+    (corpus_dir / name).write_text(f"<p>{body}</p>" if name.endswith(".html") else body + "\n", encoding="utf-8")
+    assert _load_one(corpus_dir, name).text == "The Lenna flows 312 kilometres. Its largest tributary is the Ossel.\n"
+
+
+def test_csv_cells_keep_their_brackets(corpus_dir: Path) -> None:
+    (corpus_dir / "t.csv").write_text("Team,Wins\nFerrari[1],3\n", encoding="utf-8")
+    assert "Ferrari[1]" in _load_one(corpus_dir, "t.csv").text

@@ -29,3 +29,34 @@ def test_scripts_styles_and_head_are_dropped_title_kept() -> None:
 def test_entities_are_decoded_as_text() -> None:
     text, _ = html_to_text("<p>A &amp; B &lt;script&gt;</p>")
     assert text == "A & B <script>\n"
+
+
+WIKI_PAGE = """<html><head><title>Port Velmar - Wikipedia</title></head><body>
+<div id="mw-navigation"><a href="/">Main page</a></div><a class="mw-jump-link" href="#content">Jump to content</a>
+<h1 id="firstHeading">Port Velmar</h1><div id="siteSub">From Wikipedia, the free encyclopedia</div>
+<div class="hatnote">For the village, see Velmar.</div>
+<p>Port Velmar is a harbour town.<sup class="reference"><a href="#cite_note-1">[1]</a></sup> It was founded in
+1342.<sup class="noprint Inline-Template">[<i>citation needed</i>]</sup></p>
+<div id="toc" class="toc"><ul><li>1 History</li></ul></div>
+<h2><span class="mw-headline">History</span><span class="mw-editsection">[<a href="/e">edit</a>]</span></h2>
+<p>The harbour wall is 2.4 kilometres long.</p>
+<h2>References</h2><ol class="references"><li>Smith, J. (1999). Harbours of the North. p. 12.</li></ol>
+<div class="navbox">Towns of Ostravia: Kessa · Dorn</div><div id="catlinks">Categories: Towns</div>
+</body></html>"""
+
+
+def test_a_saved_wikipedia_page_reads_as_its_article() -> None:
+    text, title = html_to_text(WIKI_PAGE)
+    assert title == "Port Velmar"
+    assert text.splitlines() == ["# Port Velmar", "", "Port Velmar is a harbour town. It was founded in 1342.", "",
+                                 "## History", "", "The harbour wall is 2.4 kilometres long.", "", "## References"]
+
+
+def test_a_title_is_kept_whole_when_it_is_not_the_heading_and_a_site_name() -> None:
+    assert html_to_text("<title>Velmarsk</title><h1>Velmar</h1>")[1] == "Velmarsk"
+    assert html_to_text("<title>Port Velmar</title><h1>Port Velmar</h1>")[1] == "Port Velmar"
+
+
+def test_line_breaks_in_markup_are_spaces_but_pre_keeps_its_lines() -> None:
+    text, _ = html_to_text("<p>It was founded in\n1342 by   a merchant.</p><pre>a = 1\n  b = 2\n</pre>")
+    assert text.splitlines() == ["It was founded in 1342 by a merchant.", "", "a = 1", "  b = 2"]

@@ -84,6 +84,13 @@ def test_counts_and_shares_in_words_names_with_small_words_and_centuries_are_can
     assert {"Musée de la Marine", "Bank of the West"} <= names
 
 
+def test_the_subject_before_a_past_form_is_a_phrase() -> None:
+    """"What destroyed half of the fleet?": the run "a storm destroyed half" holds a verb the run cannot see."""
+    sentence = "During the winter of 1502 a storm destroyed half of the fishing fleet."
+    phrases = {sentence[s.start : s.end] for s in typed_spans(sentence) if s.kind == "phrase"}
+    assert {"a storm", "the fishing fleet"} <= phrases
+
+
 def test_a_price_per_unit_and_a_list_of_percentages_after_a_long_clause_are_candidates() -> None:
     price = "The average realised power price in the quarter was $54 per megawatt-hour, down from $61 a year earlier."
     shares = ("Direct sales to contract manufacturers and consignment warehouses accounted for 41.3%, 34.9% and 39.0% "

@@ -77,12 +77,15 @@ def test_a_question_in_another_tense_of_an_irregular_verb_is_answered(articles: 
     ("How much of Arden Island's bedrock is basalt?", "almost half"),
     ("Where is the oldest map of the island kept?", "Musée de la Marine"),
     ("In what century was the abbey founded?", "12th century"),
+    # "large" names the measure asked, as "long" and "deep" do: it was counted as a question word the sentence lacks
+    # (declined at 0.42 on 4 Dec).
+    ("How large is Arden Island?", "seven thousand square kilometres"),
 ])
 def test_a_count_in_words_a_share_a_name_with_small_words_and_a_century_are_the_short_answer(articles: Service,
                                                                                    question: str,
                                                                                    answer: str) -> None:
     """Before, the first three were declined or answered with their whole sentence (no digit for "how many"), the
-    map's place was "Musée" and the century the whole sentence."""
+    map's place was "Musée", the century the whole sentence, and the island's size declined."""
     result = articles.answer(question)
     assert result.kind == "passage" and result.confidence >= ABSTAIN_BELOW
     assert result.answer.removeprefix("the ") == answer

@@ -10,7 +10,11 @@ TYPES = ("money", "percent", "date", "year", "quantity", "number", "ordinal", "n
          "clause", "sentence")
 NUMERIC = frozenset(("money", "percent", "quantity", "number", "year", "date", "ordinal"))
 TYPED = NUMERIC | {"name", "place"}  # types a short span answers: a number, a date, a name
-_MEASURE = r"deep|long|tall|high|far|big|large|wide|old|heavy|fast|often|low|small|short|thick|hot|cold"
+# "How long / deep / old ...": the adjective asks for a measure; the text states the measure, seldom the adjective
+# ("flows 312 kilometres" answers "How long is the Lenna?").
+MEASURE_WORDS = frozenset(str.split("deep long tall high far big large wide old heavy fast often low small short thick "
+                                    "hot cold"))
+_MEASURE = "|".join(sorted(MEASURE_WORDS))
 _SENTENCE_Q = (r"\bwhy\b|\bhow (do|does|did|is|are|was|were|can|could|will|would|should)\b|\bwhat does it take\b|"
                r"\bexplain\b|\bdescribe\b|\bin what way")
 _LISTS = (r"\b(what|which) (are|were) (the )?(\w+ )?(problems|challenges|obstacles|risks|factors|components|"
@@ -27,6 +31,7 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bhow many\b", ("number", "quantity")),
     (r"\bhow much\b", ("quantity", "money", "percent", "number")),
     (r"\bhow (large|big)\b", ("quantity", "money", "number")),
+    (r"\bhow old\b", ("quantity", "number", "year", "date")),  # an age, or when it began ("founded in 1342")
     (rf"\bhow ({_MEASURE})\b", ("quantity", "number")),
     (r"\bpercentage\b|\bpercent\b", ("percent",)),
     (r"\b(what|which) (year|decade|century)\b|\bin what year\b", ("year",)),

@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer.asked import answer_types, coarse
+from qa.answer.asked import MEASURE_WORDS, answer_types, coarse
 from qa.embed.embedder import Embedder
 from qa.index.spans import SpanTable
 from qa.lru import Lru
 from qa.records import Span, Vectors
 from qa.text.numbers import is_spelled_number
-from qa.text.tokens import NEGATIONS, STOPWORDS, WH_WORDS, Token, content, terms, tokens
+from qa.text.tokens import NEGATIONS, STOPWORDS, WH_WORDS, Token, content, looks_past, terms, tokens
 from qa.text.units import sentence_units
 
 Expect = Literal["number", "date", "name", "any"]
@@ -145,7 +145,7 @@ class Lexicon:
         types = answer_types(_LEAD.sub("", question.strip()))
         expects: Expect = coarse(types)  # type: ignore[assignment]
         # "How much money": the text shows money by a currency sign ("$470B"), never by the word.
-        toks = frozenset(_set(question)) - ({"money"} if _MUCH_MONEY.search(question) else set())
+        toks = frozenset(_set(question)) - ({"money"} if _MUCH_MONEY.search(question) else set()) - _measure(question)
         named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in _set(m.group(0))}
         focus = frozenset(t for t in toks - named if not _YEAR.fullmatch(t))
         return Question(question, toks, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
@@ -174,6 +174,13 @@ _TYPE_NOUNS = frozenset(str.split(
 _MUCH_MONEY = re.compile(r"\bmuch money\b", re.IGNORECASE)
 
 
+def _measure(question: str) -> frozenset[str]:
+    """The stem of the adjective a "how long / deep / old" question asks the measure of: it names the answer's kind,
+    and a sentence giving the measure seldom repeats it ("flows 312 kilometres")."""
+    toks = tokens(question)
+    return frozenset(b.stem for a, b in itertools.pairwise(toks) if a.word == "how" and b.word in MEASURE_WORDS)
+
+
 def is_content(token: Token) -> bool:
     """A token that carries meaning (the one stop list); a phrase ("US") is judged by its key."""
     return bool(content([token]))
@@ -193,7 +200,9 @@ def head_noun(toks: list[Token]) -> str:
         return ""
     after = toks[at + 1 + (toks[at].word == "how") :]
     run: list[str] = []
-    for t in after:
+    for k, t in enumerate(after):
+        if run and looks_past(t.word) and (k + 1 == len(after) or not is_content(after[k + 1])):
+            break  # "How many people worked in ...?" counts people; "deferred taxes", "weighted average" name things
         if is_content(t) and t.year is None and not t.text[:1].isdigit():
             run.append(t.stem)
         elif run:
@@ -206,7 +215,8 @@ def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...
     """Terms in order, bigrams, numbers, capitalised stems, negation, head noun and years, for `Question`."""
     toks = tokens(question)
     skip = {i + 1 for i, t in enumerate(toks[:-1])
-            if t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS}
+            if (t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS)
+            or (t.word == "how" and toks[i + 1].word in MEASURE_WORDS)}
     kept = [t for i, t in enumerate(toks) if i not in skip]
     words = [t.stem for t in kept if is_content(t)]
     numbers = tuple(t.text.replace(",", "") for t in kept if t.text[:1].isdigit() and not t.text.endswith("%"))

@@ -12,6 +12,7 @@ from qa.answer.evidence import Lexicon, Question, SpanVectors, neighbours
 from qa.answer.features import Passage, layout
 from qa.answer.reader import Reading, read
 from qa.records import Alternative, AnswerSpan, Citation, Hit, Span, Vectors
+from qa.text.tokens import terms
 
 READ_HITS = 6  # chunks read for runners-up: the ones whose spans compete for the answer today
 MAX_ALTERNATIVES = 3
@@ -114,7 +115,10 @@ def read_hits(question: Question, qvec: Vectors, hits: Sequence[Hit], focus: tup
     hit, span = focus
     pool = _read(question, qvec, [hit], [_passage(hit, sentence_of(hit.chunk.text, span))], lexicon, vectors, None)
     if hit.chunk.kind != "table_row" and question.expected[0] in NUMERIC and not _typed(question, pool):
-        near = neighbours(hit.chunk.text, span)
+        # Only a neighbour that speaks of something asked: "How old is the abbey?" got "almost half" from the
+        # sentence on basalt before the abbey's.
+        asked = set(question.terms)
+        near = [s for s in neighbours(hit.chunk.text, span) if asked & set(terms(hit.chunk.text[s.start : s.end]))]
         beside = _read(question, qvec, [hit] * len(near), [_passage(hit, s) for s in near], lexicon, vectors, None)
         pool = beside if _typed(question, beside) else pool
     seen: dict[str, Hit] = {}

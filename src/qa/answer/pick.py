@@ -27,7 +27,11 @@ def typed_pick(question: Question, short: Sequence[Reading]) -> int | None:
     when that span is of no type asked: "Where was the selected financial data derived from?" got "presented", "When
     is it allowed to offset deferred tax assets?" "relate"; a capitalised phrase counts as a name ("Nokia was our
     largest customer": a sentence's first word is never read as a name)."""
-    keep = [i for i, r in enumerate(short) if not counts_other(question, r)]
+    other = [r for r in short if counts_other(question, r)]
+    # "How many people ...?" of "had 32 workshops employing about 3,000 people": the bare "32" of "32 workshops"
+    # counts workshops as well.
+    keep = [i for i, r in enumerate(short)
+            if r not in other and not any(o.start == r.start and o.passage == r.passage for o in other)]
     at = short_pick(question.text, question.expected, [short[i].kind for i in keep])
     if at is None:
         return None

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from qa.tables.values import CURRENCIES
 from qa.text.numbers import ORDINAL_WORDS, SHARE, SPELLED
-from qa.text.tokens import STOPWORDS
+from qa.text.tokens import STOPWORDS, looks_past
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -45,7 +45,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("quantity", rf"(?<![\d,.$]){_NUM}{_SCALE}(?:[\s-](?:square |cubic )?(?:{_UNITS})\b)"),
     # A number then a plural noun ("5 stores"); years are excluded, they are followed by anything.
     ("quantity", rf"(?<![\d,.$])~?(?!(?:19|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
-    ("number", rf"(?<![\d,.$\w])~?{_NUM}{_SCALE}(?![\d%])"),
+    ("number", rf"(?<![\d,.$\w])~?{_NUM}{_SCALE}(?![\d%])(?!(?:st|nd|rd|th)\b)"),  # "12th" holds no "12"
     # Counts and shares written as words: "The three sources of ...", "twenty-seven judges", "almost half".
     ("quantity", rf"{SPELLED}{_SCALE}[\s-](?:square |cubic )?(?:{_UNITS})\b"),
     ("quantity", rf"{SPELLED}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
@@ -146,11 +146,17 @@ def _noun_phrases(sentence: str) -> list[tuple[int, int]]:
             j += 1
         while j > i and words[j][2] in ("of", "and"):
             j -= 1
+        led = i > 0 and _DETERMINER.fullmatch(sentence[words[i - 1][0] : words[i][0]]) is not None
         runs.append((words[i][0], words[j][1]))
         if j > i:
             runs.append((words[j][0], words[j][1]))  # the head noun alone
-        if i > 0 and _DETERMINER.fullmatch(sentence[words[i - 1][0] : words[i][0]]):
+        if led:
             runs.append((words[i - 1][0], words[j][1]))
+        # "a storm destroyed half": a run of words may hold a verb; the subject before a past form after the run's
+        # first word is a phrase too ("a storm").
+        verb = next((k for k in range(i + 1, j + 1) if looks_past(words[k][2])), None)
+        if verb is not None:
+            runs.append((words[i - 1 if led else i][0], words[verb - 1][1]))
         i = j + 1
     return runs
 

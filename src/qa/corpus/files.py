@@ -15,6 +15,7 @@ from typing import Any
 from qa.corpus.html import html_to_text
 from qa.corpus.limits import Limits, sniff
 from qa.corpus.limits import LoadError as LoadError  # where callers have always found it
+from qa.corpus.markers import strip_markers
 from qa.corpus.readers import BINARY_FORMATS, read_binary
 from qa.records import Document
 from qa.tables.csv_records import CsvError, read_table
@@ -157,6 +158,8 @@ def load(entry: FileEntry, max_bytes: int, limits: Limits | None = None) -> Docu
     title = None
     if fmt == "html":
         text, title = html_to_text(text)
+    if fmt != "csv":  # a table's cells are data as written; prose loses its wiki note markers ("[3]")
+        text = strip_markers(text, markdown=fmt == "md")
     if not text.strip():
         raise LoadError("file is empty" if not raw.strip() else "file has no readable text")
     if fmt == "csv":

@@ -6,11 +6,18 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-DROP = "script, style, noscript, template, svg, iframe, object, head, nav, form"
+DROP = "script, style, noscript, template, svg, iframe, object, head, nav, form, [role=navigation]"
+# A saved Wikipedia (MediaWiki) page's furniture: note markers, edit links, maintenance tags, the contents box,
+# navigation boxes, the reference list and the site's own links. Left in, "[3]" ends answers and the reference
+# list's "Smith, J. (1999). p. 12." is cited as a passage.
+WIKI_FURNITURE = ("sup.reference, sup.noprint, .mw-editsection, .mw-jump-link, #toc, .toc, .navbox, .vertical-navbox, "
+                  ".reflist, ol.references, .mw-references-wrap, .hatnote, .ambox, .metadata, #siteSub, #contentSub, "
+                  "#mw-navigation, #mw-panel, #mw-head, #footer, #catlinks, .printfooter, .mw-indicators")
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "pre",
+BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote",
           "figure", "figcaption", "caption", "dd", "dt", "address", "body", "ul", "ol", "dl", "details"}
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
+# A line break in the markup is a space in the page ("founded in\n1342." is one sentence); <pre> keeps its lines.
+_SPACE = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 
 
 def _clean(text: str) -> str:
@@ -58,6 +65,8 @@ def _walk(node: LexborNode, out: _Writer) -> None:
             out.flush()
         elif tag == "table":
             out.flush("\n".join(_table_lines(child)))
+        elif tag == "pre":
+            out.flush("\n".join(line.rstrip() for line in (child.text(deep=True) or "").strip("\n").splitlines()))
         elif tag == "br" or tag in BLOCKS:
             out.flush()
             _walk(child, out)
@@ -71,11 +80,21 @@ def html_to_text(html: str) -> tuple[str, str | None]:
     tree = LexborHTMLParser(html)
     title_node = tree.css_first("title")
     title = _clean(title_node.text()) if title_node else None
-    for node in tree.css(DROP):
+    h1 = tree.css_first("h1")
+    heading = _clean(h1.text(separator=" ")) if h1 is not None else ""
+    # Last first: a node inside another dropped one goes before its parent, never after it is freed with it.
+    for node in reversed(tree.css(f"{DROP}, {WIKI_FURNITURE}")):
         node.decompose()
     out = _Writer()
     if tree.body is not None:
         _walk(tree.body, out)
     out.flush()
     text = "\n".join(out.lines).strip()
-    return text + "\n" if text else "", title or None
+    return text + "\n" if text else "", _page_title(title, heading)
+
+
+def _page_title(title: str | None, heading: str) -> str | None:
+    """The <title>, less a site's name after the page's own <h1> ("Port Velmar - Wikipedia" -> "Port Velmar")."""
+    if title and heading and title != heading and title.startswith(heading) and not title[len(heading)].isalnum():
+        return heading
+    return title or None

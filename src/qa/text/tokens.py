@@ -210,6 +210,16 @@ def _tokens(text: str) -> tuple[Token, ...]:
     return tuple(out)
 
 
+def looks_past(word: str) -> bool:
+    """Whether a lower-case word has a regular past form's shape ("destroyed", "worked"): inside a run of content
+    words it most often starts the predicate ("a storm destroyed half", "How many people worked ...?"); no part-of-
+    speech tagger is at hand, and a run's first word ("adjusted operating margin") is the caller's to keep."""
+    return _PAST.fullmatch(word) is not None
+
+
+_PAST = re.compile(r"[a-z]{3,}ed")
+
+
 def negates(toks: Sequence[Token]) -> bool:
     """Whether the tokens hold a negation: a negating word or an "n't" ("isn’t", "didn't")."""
     return any(t.word in NEGATIONS or t.word.replace("’", "'").endswith("n't") for t in toks)
