@@ -1,4 +1,4 @@
-"""Build the antonym lexicon (src/qa/answer/antonyms.json) from WordNet 3.0's direct antonym pointers.
+"""Build the antonym lexicon (src/qa/answer/antonyms.json) from WordNet 3.0's antonym pointers and their synsets.
 
 A near miss often swaps one word of the sentence for its opposite ("complex devices" asked where "simple devices"
 is written): the question's word is then in no passage, which reads like a paraphrase unless its opposite is
@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.wordnet import NOTICE, WORDNET, Synset, exceptions, synsets
+from bench.wordnet import NOTICE, WORDNET, Synset, exceptions, senses, synsets
 from qa.answer.contrary import LEXICON
 from qa.text.tokens import STOPWORDS, stem
 
@@ -45,7 +45,7 @@ def antonym_words(folder: Path) -> set[tuple[str, str]]:
         for base in bases:
             irregular.setdefault(base, []).append(inflected)
     for part in ("adj", "adv", "noun", "verb"):
-        for a, b in _pointed(list(synsets(folder / f"data.{part}"))):
+        for a, b in _pointed(list(synsets(folder / f"data.{part}")), senses(folder, part)):
             pairs.add((a, b))
             if part == "adj":
                 for mine, theirs in zip(degrees(a, irregular), degrees(b, irregular), strict=True):
@@ -53,14 +53,27 @@ def antonym_words(folder: Path) -> set[tuple[str, str]]:
     return pairs
 
 
-def _pointed(entries: list[Synset]) -> Iterator[tuple[str, str]]:
-    """The word pairs of one data file's antonym pointers: "!" with the source and target word numbers in hex."""
+def _pointed(entries: list[Synset], counts: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """The word pairs of one data file's antonym pointers: "!" with the source and target word numbers in hex. The
+    pointer joins two words; their synsets' other words are opposites in the same sense ("allow", of "permit"'s
+    synset, against "forbid"), unless a word has more than `MAX_SENSES` senses ("keep", of "prevent"'s synset, is
+    in 22: too many to oppose "allow" by one of them)."""
     words_at = {offset: words for offset, words, _ in entries}
     for _, words, pointers in entries:
         for symbol, target, where in pointers:
             if symbol == "!" and target in words_at:
                 a, b = words[int(where[:2], 16) - 1], words_at[target][int(where[2:], 16) - 1]
-                yield a.split("(")[0].lower(), b.split("(")[0].lower()  # "(a)"/"(p)" marks an adjective's place
+                yield _word(a), _word(b)
+                mine = [a, *(w for w in words if w != a and counts.get(_word(w), 0) <= MAX_SENSES)]
+                theirs = [b, *(w for w in words_at[target] if w != b and counts.get(_word(w), 0) <= MAX_SENSES)]
+                yield from ((_word(x), _word(y)) for x in mine for y in theirs)
+
+
+MAX_SENSES = 10
+
+
+def _word(entry: str) -> str:
+    return entry.split("(")[0].lower()  # "(a)"/"(p)" marks an adjective's place
 
 
 def kept_pairs(pairs: set[tuple[str, str]]) -> list[list[str]]:
@@ -82,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=LEXICON, help="where the lexicon is written")
     args = parser.parse_args(argv)
     pairs = kept_pairs(antonym_words(args.wordnet))
-    doc = {"source": "WordNet 3.0 direct antonyms (bench/build_antonyms.py)", "licence": NOTICE, "pairs": pairs}
+    doc = {"source": "WordNet 3.0 antonyms, direct and of their synsets (bench/build_antonyms.py)", "licence": NOTICE,
+           "pairs": pairs}
     args.out.write_text(json.dumps(doc, indent=0) + "\n", encoding="utf-8")
     print(f"{len(pairs)} antonym pairs -> {args.out}")
 

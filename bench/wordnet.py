@@ -37,6 +37,16 @@ def lemmas(folder: Path) -> set[str]:
     return out
 
 
+def senses(folder: Path, part: str) -> dict[str, int]:
+    """How many synsets each lemma of index.`part` is in (its third field): "keep" is in 22 as a verb."""
+    out: dict[str, int] = {}
+    for line in (folder / f"index.{part}").read_text(encoding="latin-1").splitlines():
+        if line and not line.startswith(" "):
+            fields = line.split(" ", 3)
+            out[fields[0]] = int(fields[2])
+    return out
+
+
 def exceptions(folder: Path, part: str) -> Iterator[tuple[str, list[str]]]:
     """(irregular form, its bases) of each line of `part`.exc ("better good well")."""
     for line in (folder / f"{part}.exc").read_text(encoding="latin-1").splitlines():

@@ -16,7 +16,7 @@ MARKETS = ("# Measuring in the ancient world\n\nMerchants in Roman markets relie
            "fixed share of water.\n\n## Surveying\n\nRoman surveyors used the groma to lay out straight roads and "
            "field boundaries.\n\n## Towns\n\nSundials stood in public squares. The senate met in the curia, and "
            "the guards fought at the frontier.\n\n## Night\n\nWater clocks were not used at night, when the water "
-           "froze in winter.\n")
+           "froze in winter.\n\n## Guilds\n\nThe weavers' guild forbade its members to sell cloth after dark.\n")
 
 ENCYCLOPAEDIA = ("# Law of the Federation\n\nThe three sources of federation law are the charter, statutes and "
                  "court rulings. The Federal Court, sitting in Arden, was founded in 1961 and has twenty-seven "
@@ -40,6 +40,9 @@ def articles(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Se
     ("What let a trader weigh heavy goods?", "What let a trader weigh light goods?", "steelyard"),
     ("What did Roman surveyors use to lay out straight roads?",
      "What did Roman surveyors use to lay out curved roads?", "groma"),
+    # "allow" is the opposite of "forbid" through the synset of "permit" (bench/build_antonyms.py).
+    ("What did the weavers' guild forbid its members to do?", "What did the weavers' guild allow its members to do?",
+     "sell cloth after dark"),
 ])
 def test_a_question_asking_the_opposite_of_what_the_sentence_says_is_declined(articles: Service, asked: str,
                                                                                swapped: str, stated: str) -> None:
