@@ -35,7 +35,7 @@ from qa.answer.evidence import Lexicon, Question
 from qa.answer.features import Passage, layout
 from qa.answer.kinds import short_pick
 from qa.answer.passage import reason_reach, sentence_of
-from qa.answer.pick import gets_shape, typed_pick, within
+from qa.answer.pick import gets_shape, spelled_out, typed_pick, within
 from qa.answer.reader import Linear, Reading, read
 from qa.answer.shape import SHAPE_NAMES, WEIGHTS, Option, ShapeModel, options, shape_features
 from qa.records import Span
@@ -104,7 +104,11 @@ def fit(items: Sequence[Shaped], l2: float, steps: int) -> Linear:
 
 
 def served(it: Shaped, model: ShapeModel) -> str:
-    """The answer as served: as before for a typed question or one asking for a sentence, else the shape model's."""
+    """The answer as served: an acronym's spelled-out words (`pick.spelled_out`), as before for a typed question or
+    one asking for a sentence, else the shape model's."""
+    spelled = spelled_out(it.question.text, [o.reading for o in it.opts if o.reading is not None])
+    if spelled is not None:
+        return spelled.text
     if it.question.expected[0] in TYPED:
         return it.before
     if not gets_shape(it.question.expected):

@@ -84,6 +84,21 @@ def test_counts_and_shares_in_words_names_with_small_words_and_centuries_are_can
     assert {"Musée de la Marine", "Bank of the West"} <= names
 
 
+def test_currencies_written_as_words_and_weekdays_are_money_and_dates() -> None:
+    sentence = "It cost 2.3 million marks and 400 florins; tours run every Saturday and on Sundays; it weighs 40 pounds"
+    found = {sentence[s.start : s.end]: s.kind for s in typed_spans(sentence)}
+    assert found["2.3 million marks"] == "money" and found["400 florins"] == "money"
+    assert found["every Saturday"] == "date" and found["Sundays"] == "date"
+    assert found["40 pounds"] == "quantity"  # "pounds" alone also weighs
+
+
+def test_an_ordinal_holds_no_number() -> None:
+    sentence = "The abbey was founded in the 12th century, and 12 monks lived there."
+    numbers = [sentence[s.start : s.end] for s in typed_spans(sentence) if s.kind == "number"]
+    assert numbers == ["12"] and sentence.index("12 monks") == next(
+        s.start for s in typed_spans(sentence) if s.kind == "number")
+
+
 def test_the_subject_before_a_past_form_is_a_phrase() -> None:
     """"What destroyed half of the fleet?": the run "a storm destroyed half" holds a verb the run cannot see."""
     sentence = "During the winter of 1502 a storm destroyed half of the fishing fleet."

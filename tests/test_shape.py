@@ -156,3 +156,18 @@ def test_training_smoke_run_writes_loadable_weights(tmp_path: Path) -> None:
     out = tmp_path / "shape.json"
     assert train_shape.main(["--smoke", "--out", str(out)]) == 0
     assert len(ShapeModel.load(out).scorer.weights) == len(SHAPE_NAMES)
+
+
+@pytest.mark.parametrize(("question", "sentence", "spelled"), [
+    ("What does TWDV mean?", "Notes: (1) TWDV – Tax written down value", "Tax written down value"),
+    ("What does NSS stand for?", "The NSS, or Northern Sky Survey, publishes its catalogue every spring.",
+     "Northern Sky Survey"),
+])
+def test_an_acronym_question_gets_the_words_its_letters_begin(question: str, sentence: str, spelled: str) -> None:
+    """"What does TWDV mean?" got "Tax" from the shape model: the span whose initials spell the acronym answers."""
+    assert _answer(question, sentence) == spelled
+
+
+def test_a_question_without_an_acronym_to_spell_is_left_to_the_other_rules() -> None:
+    assert _answer("What does the survey publish?", "The NSS, or Northern Sky Survey, publishes its catalogue.") != (
+        "Northern Sky Survey")

@@ -1,5 +1,6 @@
 """Articles as Wikipedia hands them out, written for these tests: a saved page with its furniture (note markers,
-edit links, reference list, navigation box, infobox) and plain text copied with its note markers."""
+edit links, reference list, navigation box, infobox), plain text copied with its note markers, and an article in
+Markdown with the short answers an encyclopaedia question asks for."""
 
 from __future__ import annotations
 
@@ -28,9 +29,20 @@ RIVER = ("The Lenna River\n\nThe Lenna is a river that flows 312 kilometres from
          "needed]\n")
 
 
+OBSERVATORY = "\n".join([
+    "# Kessel Observatory", "",
+    "The Kessel Observatory was built between 1891 and 1897 at a cost of 2.3 million marks, paid largely by the "
+    "banker Hugo Kessel. The main telescope is a refractor with a lens 86 centimetres across.", "",
+    "## Today", "",
+    "About 25,000 people visit the observatory each year, most of them on guided tours held every Saturday. Since "
+    "2005 the observatory has taken part in the NSS, a survey of faint variable stars shared by eleven universities. "
+    "The NSS, or Northern Sky Survey, publishes its catalogue every spring.", ""])
+
+
 @pytest.fixture(scope="module")
 def wiki(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
-    return written_service(tmp_path_factory, embedder, {"port-velmar.html": PAGE, "lenna.txt": RIVER})
+    return written_service(tmp_path_factory, embedder, {"port-velmar.html": PAGE, "lenna.txt": RIVER,
+                                                         "kessel.md": OBSERVATORY})
 
 
 def test_an_answer_never_ends_in_a_note_marker(wiki: Service) -> None:
@@ -64,3 +76,18 @@ def test_a_who_question_is_never_answered_with_a_number_from_a_table(wiki: Servi
     reply = wiki.answer("Who founded Port Velmar?")
     assert "1342" not in reply.answer and reply.kind != "table"
     assert wiki.answer("When was Port Velmar founded?").answer == "1342"
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # A currency written as a word: "marks" was a plural noun, and a "how much ... cost" question wants money.
+    ("How much did the observatory cost?", "2.3 million marks"),
+    # A weekday is a date ("When ...?" got the whole sentence).
+    ("When are guided tours held?", "every Saturday"),
+    # "people visit observatory" is the question's first run of words: "25,000 people" counts what it asks.
+    ("How many people visit the observatory each year?", "25,000"),
+    # The span whose initials spell the acronym; "stand" is the question's form, no word the text must hold.
+    ("What does NSS stand for?", "Northern Sky Survey"),
+])
+def test_an_encyclopaedia_question_gets_its_short_answer(wiki: Service, question: str, answer: str) -> None:
+    reply = wiki.answer(question)
+    assert reply.kind == "passage" and reply.answer == answer

@@ -66,6 +66,23 @@ def answer_types(question: str) -> tuple[str, ...]:
     return ("sentence", "phrase")
 
 
+# "What does TWDV mean?", "What does NASA stand for?": the acronym, then the verb asking for its words.
+_EXPANDS = re.compile(r"\b(?i:what|which)\b.*?\b([A-Z][A-Z&]{1,9})(?:s|’s|'s)?\b.*?\b((?i:stands?|means?|meant|refers?|"
+                      r"short|abbreviat\w*))\b")
+
+
+def expanded(question: str) -> str | None:
+    """The acronym a question asks the words of ("What does TWDV mean?" -> "TWDV"), or None."""
+    m = _EXPANDS.search(question)
+    return m.group(1) if m else None
+
+
+def expansion_verb(question: str) -> str | None:
+    """The word asking for an acronym's words ("mean", "stand"): the question's form, no word the text must hold."""
+    m = _EXPANDS.search(question)
+    return m.group(2).lower() if m else None
+
+
 def asks_reason(question: str) -> bool:
     """Whether a question asks for a reason ("why ...", "what led to / drove / caused ...", "what was the reason
     for ...")."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer.asked import MEASURE_WORDS, answer_types, coarse
+from qa.answer.asked import MEASURE_WORDS, answer_types, coarse, expansion_verb
 from qa.embed.embedder import Embedder
 from qa.index.spans import SpanTable
 from qa.lru import Lru
@@ -145,7 +145,8 @@ class Lexicon:
         types = answer_types(_LEAD.sub("", question.strip()))
         expects: Expect = coarse(types)  # type: ignore[assignment]
         # "How much money": the text shows money by a currency sign ("$470B"), never by the word.
-        toks = frozenset(_set(question)) - ({"money"} if _MUCH_MONEY.search(question) else set()) - _measure(question)
+        toks = frozenset(_set(question)) - ({"money"} if _MUCH_MONEY.search(question) else set())
+        toks -= _form_words(question)
         named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in _set(m.group(0))}
         focus = frozenset(t for t in toks - named if not _YEAR.fullmatch(t))
         return Question(question, toks, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
@@ -174,11 +175,14 @@ _TYPE_NOUNS = frozenset(str.split(
 _MUCH_MONEY = re.compile(r"\bmuch money\b", re.IGNORECASE)
 
 
-def _measure(question: str) -> frozenset[str]:
-    """The stem of the adjective a "how long / deep / old" question asks the measure of: it names the answer's kind,
-    and a sentence giving the measure seldom repeats it ("flows 312 kilometres")."""
+def _form_words(question: str) -> frozenset[str]:
+    """The words that only give the question its form: the adjective a "how long / deep / old" question asks the
+    measure of (a sentence giving the measure seldom repeats it: "flows 312 kilometres"), and the verb asking for an
+    acronym's words ("What does NSS stand for?" of "The NSS, or Northern Sky Survey, ...")."""
     toks = tokens(question)
-    return frozenset(b.stem for a, b in itertools.pairwise(toks) if a.word == "how" and b.word in MEASURE_WORDS)
+    out = {b.stem for a, b in itertools.pairwise(toks) if a.word == "how" and b.word in MEASURE_WORDS}
+    verb = expansion_verb(question)
+    return frozenset(out | ({t.stem for t in tokens(verb)} if verb else set()))
 
 
 def is_content(token: Token) -> bool:
@@ -193,11 +197,18 @@ def head_noun(toks: list[Token]) -> str:
     first run of content words after its wh-word ("What adjusted operating margin did Northwind report?" -> margin,
     "How many universities ...?" -> university); "" for other questions ("When did engineers complete the
     borehole?" asks a date, not about the borehole) and when there is none."""
+    run = head_run(toks)
+    return run[-1] if run else ""
+
+
+def head_run(toks: list[Token]) -> tuple[str, ...]:
+    """The stems of that first run of content words; a verb the run cannot tell may end it ("How many people visit
+    the observatory?" runs "people visit observatory"), so what is counted is one of them."""
     at = next((i for i, t in enumerate(toks) if t.word in WH_WORDS), -1)
     if at < 0 or toks[at].word not in ("what", "which", "how"):
-        return ""
+        return ()
     if toks[at].word == "how" and (at + 1 >= len(toks) or toks[at + 1].word not in ("much", "many")):
-        return ""
+        return ()
     after = toks[at + 1 + (toks[at].word == "how") :]
     run: list[str] = []
     for k, t in enumerate(after):
@@ -207,7 +218,7 @@ def head_noun(toks: list[Token]) -> str:
             run.append(t.stem)
         elif run:
             break
-    return run[-1] if run else ""
+    return tuple(run)
 
 
 def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...],
@@ -215,10 +226,10 @@ def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...
     """Terms in order, bigrams, numbers, capitalised stems, negation, head noun and years, for `Question`."""
     toks = tokens(question)
     skip = {i + 1 for i, t in enumerate(toks[:-1])
-            if (t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS)
-            or (t.word == "how" and toks[i + 1].word in MEASURE_WORDS)}
+            if t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS}
+    form = _form_words(question)
     kept = [t for i, t in enumerate(toks) if i not in skip]
-    words = [t.stem for t in kept if is_content(t)]
+    words = [t.stem for t in kept if is_content(t) and t.stem not in form]
     numbers = tuple(t.text.replace(",", "") for t in kept if t.text[:1].isdigit() and not t.text.endswith("%"))
     named = tuple(t.stem for i, t in enumerate(kept) if i > 0 and t.capital and is_content(t))
     negated = any(t.word in NEGATIONS or t.word.endswith("n't") for t in toks) or "n't" in question.lower()

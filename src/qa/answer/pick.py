@@ -3,15 +3,16 @@ pick (answer/shape.py) for other "what / which" questions, the evidence scorer's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from qa.answer.asked import TYPED
-from qa.answer.evidence import Question
+from qa.answer.asked import TYPED, expanded
+from qa.answer.evidence import Question, head_run
 from qa.answer.kinds import short_pick
 from qa.answer.reader import Reading
 from qa.answer.shape import shape_pick
 from qa.records import Span
-from qa.text.tokens import stem
+from qa.text.tokens import stem, tokens
 
 
 def within(readings: Sequence[Reading], unit: Span | None) -> list[Reading]:
@@ -42,10 +43,12 @@ def typed_pick(question: Question, short: Sequence[Reading]) -> int | None:
 
 def counts_other(question: Question, r: Reading) -> bool:
     """A count of other things than the question counts: "four countries" for "How many stores ...?" (of "operates
-    1,284 stores in four countries"); the bare number beside it still answers."""
+    1,284 stores in four countries"); the bare number beside it still answers. The thing counted is any word of the
+    question's first run of words ("How many people visit the observatory?" runs on into its verb)."""
     words = r.text.split()
-    return (r.kind == "quantity" and question.expected[0] == "number" and bool(question.head)
-            and stem(words[-1] if words else "") != question.head)
+    if r.kind != "quantity" or question.expected[0] != "number" or not question.head:
+        return False
+    return stem(words[-1] if words else "") not in head_run(tokens(question.text))
 
 
 def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Reading], unit: str, sentence: str,
@@ -55,6 +58,9 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
     answer kind does not contradict, when it is of an asked type (`typed_pick` over the best few, `short`); a question
     asking for a sentence gets its unit; any other ("what / which ...") the shape model's pick over the spans of its
     sentence (`pool`) inside the unit (`unit_at`, its offsets; None: all of them)."""
+    spelled = spelled_out(question.text, within(pool, unit_at))
+    if spelled is not None:
+        return spelled
     if question.expected[0] in TYPED:
         at = typed_pick(question, short)
         return short[at] if at is not None else None
@@ -63,6 +69,26 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
     inside = within(pool, unit_at)
     at = shape_pick(question, inside, unit, sentence)
     return inside[at] if at is not None else None
+
+
+_SMALL = frozenset(("of", "and", "the", "for", "in", "on", "to", "a", "an", "&"))
+
+
+def spelled_out(question: str, pool: Sequence[Reading]) -> Reading | None:
+    """The span of the sentence whose words' initials spell the acronym a question asks about ("What does TWDV
+    mean?" -> "Tax written down value", "What does NEO stand for?" -> "named executive officers"), the shortest; None
+    when the question asks no such thing or no span spells it."""
+    acronym = expanded(question)
+    if acronym is None:
+        return None
+    letters = acronym.replace("&", "").lower()
+    found = [r for r in pool if _initials(r.text) == letters]
+    return min(found, key=lambda r: r.end - r.start) if found else None
+
+
+def _initials(text: str) -> str:
+    """The first letters of a span's words, small words ("of", "and", "the") left out."""
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text) if w.lower() not in _SMALL).lower()
 
 
 def gets_shape(expected: tuple[str, ...]) -> bool:

@@ -27,7 +27,11 @@ _CENTURY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(reversed(ORDINAL_WORDS))})" 
 # Small words inside a name, up to two in a row: "Bank of the West", "Musée de la Marine", "Ibn al Haytham".
 _PARTICLES = "of|the|de|la|le|les|des|del|della|di|da|do|dos|das|du|van|von|der|den|al|el|bin|ibn|and|for|y"
 _CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
-_MONEY = (rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:dollars|euros|yuan|pounds sterling)|"
+# Currencies written as words, today's and history's ("2.3 million marks", "500 florins"); "pounds" alone also weighs.
+_CURRENCY_WORDS = ("dollars|euros|yuan|pounds sterling|marks|francs|florins|guilders|lire|pesetas|escudos|drachmas|"
+                   "rupees|roubles|rubles|kronor|kroner|crowns|shillings|yen|won|pesos|dinars|dirhams|riyals|baht|rand|"
+                   "zloty|forints|ducats|thalers|sovereigns|guineas|denarii|sesterces|talents")
+_MONEY = (rf"(?:US|USD|RMB|HK|A|C)?[$€£¥]\s?{_NUM}{_SCALE}|{_NUM}{_SCALE}\s(?:{_CURRENCY_WORDS})\b|"
           rf"\b(?:{_CODES})\s?{_NUM}{_SCALE}")
 _PATTERNS: tuple[tuple[str, str], ...] = (
     ("money", _MONEY),
@@ -37,6 +41,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "date",
         rf"{_MONTH}\s\d{{1,2}}(?!\d)(?:st|nd|rd|th)?(?:,?\s\d{{4}})?|\d{{1,2}}\s{_MONTH}(?:\s\d{{4}})?|{_MONTH}\s\d{{4}}",
+    ),
+    # A weekday answers "When are the tours held?": "every Saturday", "on Sundays", "Monday".
+    (
+        "date",
+        r"\b(?:(?:every|each) )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b",
     ),
     ("year", r"(?:fiscal|FY)\s?\d{2,4}"),
     ("year", r"(?<![\d,.$])(?:1[0-9]\d\d|20\d\d)s?(?![\d,.]\d)"),
