@@ -41,6 +41,8 @@ WIKI_PAGE = """<html><head><title>Port Velmar - Wikipedia</title></head><body>
 <h2><span class="mw-headline">History</span><span class="mw-editsection">[<a href="/e">edit</a>]</span></h2>
 <p>The harbour wall is 2.4 kilometres long.</p>
 <h2>References</h2><ol class="references"><li>Smith, J. (1999). Harbours of the North. p. 12.</li></ol>
+<table class="sidebar"><tr><td>Part of a series on Ostravia</td></tr></table>
+<div class="refbegin"><ul><li><cite class="citation book">Brenn, A. (1402). Ledgers.</cite></li></ul></div>
 <div class="navbox">Towns of Ostravia: Kessa · Dorn</div><div id="catlinks">Categories: Towns</div>
 </body></html>"""
 
@@ -60,3 +62,9 @@ def test_a_title_is_kept_whole_when_it_is_not_the_heading_and_a_site_name() -> N
 def test_line_breaks_in_markup_are_spaces_but_pre_keeps_its_lines() -> None:
     text, _ = html_to_text("<p>It was founded in\n1342 by   a merchant.</p><pre>a = 1\n  b = 2\n</pre>")
     assert text.splitlines() == ["It was founded in 1342 by a merchant.", "", "a = 1", "  b = 2"]
+
+
+def test_bibliography_entries_and_sidebars_leave_no_empty_items() -> None:
+    text, _ = html_to_text('<table class="sidebar"><tr><td>Part of a series</td></tr></table><h2>External links</h2>'
+                           '<ul><li><cite class="citation web">Harbour trust site</cite></li><li>Town hall</li></ul>')
+    assert text.splitlines() == ["## External links", "", "- Town hall"]

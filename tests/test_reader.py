@@ -92,6 +92,13 @@ def test_currencies_written_as_words_and_weekdays_are_money_and_dates() -> None:
     assert found["40 pounds"] == "quantity"  # "pounds" alone also weighs
 
 
+def test_a_people_named_by_their_nation_is_a_name() -> None:
+    sentence = "Roman engineers built it with British investors; the American status and the Italian bus stayed."
+    names = {sentence[s.start : s.end] for s in typed_spans(sentence) if s.kind == "name"}
+    assert {"Roman engineers", "British investors"} <= names
+    assert not {"American status", "Italian bus"} & names
+
+
 def test_an_ordinal_holds_no_number() -> None:
     sentence = "The abbey was founded in the 12th century, and 12 monks lived there."
     numbers = [sentence[s.start : s.end] for s in typed_spans(sentence) if s.kind == "number"]

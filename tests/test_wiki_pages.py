@@ -87,6 +87,8 @@ def test_a_who_question_is_never_answered_with_a_number_from_a_table(wiki: Servi
     ("How many people visit the observatory each year?", "25,000"),
     # The span whose initials spell the acronym; "stand" is the question's form, no word the text must hold.
     ("What does NSS stand for?", "Northern Sky Survey"),
+    # A people named by their nation answers "who"; "Roman" alone answers "whose".
+    ("Who built the first bridge over the Lenna?", "Roman engineers"),
 ])
 def test_an_encyclopaedia_question_gets_its_short_answer(wiki: Service, question: str, answer: str) -> None:
     reply = wiki.answer(question)

@@ -83,6 +83,9 @@ _PIVOT = re.compile(
 )
 # "Gao Yi, an associate research fellow at the Academy, ...": the description between commas.
 _APPOSITIVE = re.compile(r"[A-Z][\w'’.-]*, ((?:an?|the|its|his|her) [^,;:()—]{3,90})(?=,|\.|;|$)")
+# A people named by their nation or faith answer "who": "Roman engineers", "British investors", "Christian monks"
+# (the adjective alone, "Roman", answers "whose").
+_PEOPLE = re.compile(r"\b[A-Z][a-z]+(?:an|ian|ish|ese|ch|ic|i)\s(?!(?:was|has|does|says|goes)\b)[a-z]{2,}[a-rtv-z]s\b")
 _ITEM = re.compile(r"[\w'’&$%.-]+(?: [\w'’&$%.-]+){0,3}")
 
 
@@ -109,6 +112,8 @@ def typed_spans(sentence: str) -> tuple[TypedSpan, ...]:
         for m in rx.finditer(sentence):
             a, b = m.span(1) if rx.groups else m.span()  # group 1 drops a leading preposition
             _add(found, sentence, a, b, kind)
+    for m in _PEOPLE.finditer(sentence):
+        _add(found, sentence, m.start(), m.end(), "name")
     for a, b in _noun_phrases(sentence):
         _add(found, sentence, a, b, "phrase")
     for m in _APPOSITIVE.finditer(sentence):

@@ -8,10 +8,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 DROP = "script, style, noscript, template, svg, iframe, object, head, nav, form, [role=navigation]"
 # A saved Wikipedia (MediaWiki) page's furniture: note markers, edit links, maintenance tags, the contents box,
-# navigation boxes, the reference list and the site's own links. Left in, "[3]" ends answers and the reference
-# list's "Smith, J. (1999). p. 12." is cited as a passage.
+# navigation boxes and sidebars, the reference list and bibliography entries, and the site's own links. Left in,
+# "[3]" ends answers and the reference list's "Smith, J. (1999). p. 12." is cited as a passage.
 WIKI_FURNITURE = ("sup.reference, sup.noprint, .mw-editsection, .mw-jump-link, #toc, .toc, .navbox, .vertical-navbox, "
-                  ".reflist, ol.references, .mw-references-wrap, .hatnote, .ambox, .metadata, #siteSub, #contentSub, "
+                  ".sidebar, .reflist, ol.references, .mw-references-wrap, .refbegin, cite.citation, "
+                  ".mw-cite-backlink, "
+                  ".hatnote, .ambox, .metadata, .sistersitebox, .authority-control, #siteSub, #contentSub, "
                   "#mw-navigation, #mw-panel, #mw-head, #footer, #catlinks, .printfooter, .mw-indicators")
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 BLOCKS = {"p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote",
@@ -47,7 +49,7 @@ class _Writer:
         text = _clean("".join(self.inline))
         self.inline = []
         for line in (text, *block):
-            if line:
+            if line and line != "-":  # a list item whose content was all furniture
                 self.lines += [line, ""]
 
 
