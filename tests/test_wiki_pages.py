@@ -89,6 +89,8 @@ def test_a_who_question_is_never_answered_with_a_number_from_a_table(wiki: Servi
     ("What does NSS stand for?", "Northern Sky Survey"),
     # A people named by their nation answers "who"; "Roman" alone answers "whose".
     ("Who built the first bridge over the Lenna?", "Roman engineers"),
+    # A "when" question's year stands in its period; "In what year ...?" asks one year.
+    ("When was the Kessel Observatory built?", "between 1891 and 1897"),
 ])
 def test_an_encyclopaedia_question_gets_its_short_answer(wiki: Service, question: str, answer: str) -> None:
     reply = wiki.answer(question)

@@ -63,7 +63,7 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
         return spelled
     if question.expected[0] in TYPED:
         at = typed_pick(question, short)
-        return short[at] if at is not None else None
+        return _period_around(question, short[at], pool) if at is not None else None
     if not gets_shape(question.expected):
         return None
     inside = within(pool, unit_at)
@@ -89,6 +89,21 @@ def spelled_out(question: str, pool: Sequence[Reading]) -> Reading | None:
 def _initials(text: str) -> str:
     """The first letters of a span's words, small words ("of", "and", "the") left out."""
     return "".join(w[0] for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text) if w.lower() not in _SMALL).lower()
+
+
+_PERIOD = re.compile(r"(?:between|from) \d{4} (?:and|to|until) \d{4}|\d{4}[–-]\d{2,4}")
+
+
+def _period_around(question: Question, r: Reading, pool: Sequence[Reading]) -> Reading:
+    """The period a "when" question's year stands in ("When was the observatory built?" of "built between 1891 and
+    1897": not "1891"); "In what year ...?" keeps its one year."""
+    if r.kind != "year" or not _WHEN.match(question.text):
+        return r
+    return next((p for p in pool if p.kind == "year" and p.passage == r.passage and p.start <= r.start
+                 and r.end <= p.end and (p.start, p.end) != (r.start, r.end) and _PERIOD.fullmatch(p.text)), r)
+
+
+_WHEN = re.compile(r"\s*when\b", re.IGNORECASE)
 
 
 def gets_shape(expected: tuple[str, ...]) -> bool:

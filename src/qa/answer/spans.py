@@ -47,6 +47,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "date",
         r"\b(?:(?:every|each) )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b",
     ),
+    # A span of years answers "When was it built?": "between 1891 and 1897", "from 1939 to 1945", "1914–1918".
+    ("year", r"\b(?:between (?:1[0-9]\d\d|20\d\d) and|from (?:1[0-9]\d\d|20\d\d) (?:to|until))"
+             r" (?:1[0-9]\d\d|20\d\d)\b|\b(?:1[0-9]\d\d|20\d\d)[–-](?:1[0-9]\d\d|20\d\d|\d\d)\b"),
     ("year", r"(?:fiscal|FY)\s?\d{2,4}"),
     ("year", r"(?<![\d,.$])(?:1[0-9]\d\d|20\d\d)s?(?![\d,.]\d)"),
     # A century answers "In what century ...?": "the 12th century", "the tenth and eleventh centuries".
