@@ -11,7 +11,7 @@ import pytest
 
 from qa.answer.evidence import Lexicon
 from qa.answer.features import CAND_NAMES, Passage
-from qa.answer.pick import served_pick, within
+from qa.answer.pick import served_pick, spelled_out, within
 from qa.answer.reader import read
 from qa.answer.shape import (
     SHAPE_NAMES,
@@ -169,5 +169,9 @@ def test_an_acronym_question_gets_the_words_its_letters_begin(question: str, sen
 
 
 def test_a_question_without_an_acronym_to_spell_is_left_to_the_other_rules() -> None:
-    assert _answer("What does the survey publish?", "The NSS, or Northern Sky Survey, publishes its catalogue.") != (
-        "Northern Sky Survey")
+    sentence = "The NSS, or Northern Sky Survey, publishes its catalogue."
+    lexicon = Lexicon([sentence, "Revenue rose in 2019."])
+    pool = read(lexicon.analyse("What does the survey publish?"), [Passage(sentence, 1.0)], lexicon.rarity, top=None)
+    assert spelled_out("What does the survey publish?", pool) is None
+    assert spelled_out("What does NSS stand for?", pool) is not None
+    assert spelled_out("What does NASA stand for?", pool) is None  # no span spells it

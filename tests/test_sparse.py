@@ -35,6 +35,13 @@ def test_irregular_forms_meet_their_base_and_words_of_their_own_keep_their_meani
     assert terms("Where did the sundials stand?") == terms("where the sundials stood")
 
 
+def test_ied_and_ying_forms_meet_their_base() -> None:
+    """"Who did Varnholt marry?" of "she married the engineer" was declined: "married" stemmed to "marri"."""
+    for form, base in (("married", "marry"), ("studied", "studies"), ("applied", "apply"), ("died", "dies"),
+                       ("dying", "die"), ("tied", "tie"), ("worried", "worry")):
+        assert stem(form) == stem(base), form
+
+
 def test_bm25_evidence_and_tables_share_one_tokenizer() -> None:
     index = SparseIndex.build(["Spending on research and development in the United States"])
     ids, _ = index.search("How much does the U.S. spend on R&D?", 1)

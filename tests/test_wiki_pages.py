@@ -29,9 +29,14 @@ RIVER = ("The Lenna River\n\nThe Lenna is a river that flows 312 kilometres from
          "needed]\n")
 
 
+BIOGRAPHY = ("# Ilsa Varnholt\n\nIlsa Varnholt (14 March 1872 – 2 November 1944) was a Dornish chemist and "
+             "inventor, best known for preserving fish with salt brine under pressure.\n\n## Life\n\nVarnholt was born "
+             "in the fishing town of Kessa. In 1912 she married the engineer Oskar Lind. A research vessel, the RV "
+             "Ilsa Varnholt, was named after her in 1962.\n")
 OBSERVATORY = "\n".join([
     "# Kessel Observatory", "",
-    "The Kessel Observatory was built between 1891 and 1897 at a cost of 2.3 million marks, paid largely by the "
+    "The Kessel Observatory is an astronomical observatory on Mount Aren, north of Dornveld. It was built "
+    "between 1891 and 1897 at a cost of 2.3 million marks, paid largely by the "
     "banker Hugo Kessel. The main telescope is a refractor with a lens 86 centimetres across.", "",
     "## Today", "",
     "About 25,000 people visit the observatory each year, most of them on guided tours held every Saturday. Since "
@@ -42,7 +47,7 @@ OBSERVATORY = "\n".join([
 @pytest.fixture(scope="module")
 def wiki(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Service:
     return written_service(tmp_path_factory, embedder, {"port-velmar.html": PAGE, "lenna.txt": RIVER,
-                                                         "kessel.md": OBSERVATORY})
+                                                         "kessel.md": OBSERVATORY, "varnholt.md": BIOGRAPHY})
 
 
 def test_an_answer_never_ends_in_a_note_marker(wiki: Service) -> None:
@@ -95,3 +100,20 @@ def test_a_who_question_is_never_answered_with_a_number_from_a_table(wiki: Servi
 def test_an_encyclopaedia_question_gets_its_short_answer(wiki: Service, question: str, answer: str) -> None:
     reply = wiki.answer(question)
     assert reply.kind == "passage" and reply.answer == answer
+
+
+@pytest.mark.parametrize(("question", "answer"), [
+    # The dates in brackets after the name: no "born" or "died" is written there (the RV's 1962 was served).
+    ("When was Ilsa Varnholt born?", "14 March 1872"),
+    ("When did Ilsa Varnholt die?", "2 November 1944"),
+    ("In what year did Ilsa Varnholt die?", "1944"),
+    # "married" and "marry" meet.
+    ("Who did Varnholt marry?", "Oskar Lind"),
+    # The sentence defining her, and its definition: "A research vessel, the RV Ilsa Varnholt, ..." was served.
+    ("Who was Ilsa Varnholt?", "a Dornish chemist and inventor"),
+    ("What is the Kessel Observatory?", "an astronomical observatory on Mount Aren"),
+])
+def test_a_biography_answers_its_life_dates_and_events(wiki: Service, question: str, answer: str) -> None:
+    reply = wiki.answer(question)
+    assert reply.kind == "passage" and reply.answer == answer
+

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from qa.answer.asked import TYPED, asks_explanation
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.contrary import opposites
+from qa.answer.defines import defined, defines
 from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
+from qa.answer.life import states_life
 from qa.answer.passage import Reads, alternatives, read_hits, reason_reach, sentence_of
 from qa.answer.pick import served_pick, typed_pick
+from qa.answer.spans import typed_spans
 from qa.answer.table_side import TABLE_HITS, TABLE_MIN, TableSide
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors
@@ -24,7 +27,7 @@ from qa.text.units import row_text, units
 NONE_TEXT = "The corpus doesn't say."
 CANDIDATES = 6  # chunks whose spans compete for the answer, whatever top_k is
 ABSTAIN_BELOW = 0.5  # the confidence is a probability of being right: below one half, say "none"
-UNTYPED_NUMBER = 0.45  # the most a number question answered without a number may be trusted: below ABSTAIN_BELOW
+UNTYPED_NUMBER = 0.45  # the most a number or year question answered without one may be trusted: < ABSTAIN_BELOW
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,13 @@ class Answerer:
                                      allowed=allowed)
         unknown = lexicon.unknown_share(question)
         candidates = self._candidates(question, qvec, hits[:CANDIDATES], lexicon)
-        best = max(candidates, key=_pick, default=None)
+        # "When was X born?": the sentence giving X's dates in brackets after the name answers, however the learned
+        # choice weighs it (a life's dates are written so in every biography's first sentence, with no "born").
+        lives = [c for c in candidates if states_life(question, self.span_text(c.hit.chunk, c.span))]
+        # "Who was Ilsa Varnholt?": the sentence defining her ("... was a Dornish chemist"), not one naming her.
+        name = defined(resolved)
+        defining = [c for c in candidates if name and defines(name, self.span_text(c.hit.chunk, c.span))]
+        best = max(lives or defining or candidates, key=_pick, default=None)
         p_conf = self.confidence(question, best, unknown, lexicon) if best else 0.0
         tables = self.table_side
         table = tables.result(resolved, tables.candidates(hits, sources, allowed), qvec, closed=bool(sources))
@@ -178,6 +187,10 @@ class Answerer:
         p = shipped_chooser().probability(x)
         if question.expects == "number" and not best.evidence.typed:
             # "How many universities": a span without a number does not answer it, however well it matches.
+            return min(p, UNTYPED_NUMBER)
+        if question.expected[0] == "year" and not any(
+                s.kind == "year" for s in typed_spans(self.span_text(chunk, best.span))):
+            # "In what year did the lunar probe launch?" of "Just a few weeks later, the probe ...": nor a year.
             return min(p, UNTYPED_NUMBER)
         return p
 

@@ -83,6 +83,22 @@ def expansion_verb(question: str) -> str | None:
     return m.group(2).lower() if m else None
 
 
+# "When was Ilsa Varnholt born?", "In what year did she die?": a date of a life, which an article's first sentence
+# states in brackets after the name ("Ilsa Varnholt (14 March 1872 – 2 November 1944) was ...").
+_WHEN_Q = r"^\s*(?:when|(?:in|on) (?:what|which) (?:year|date|day)|what (?:year|date|day))\b"
+_BORN = re.compile(rf"(?i:{_WHEN_Q}.*\b(born|birth)\b)")
+_DIED = re.compile(rf"(?i:{_WHEN_Q}.*\b(die|died|death|pass away|passed away)\b)")
+
+
+def life_event(question: str) -> tuple[str, str] | None:
+    """("born" or "died", the words saying so) when a question asks when someone was born or died, else None."""
+    for event, rx in (("born", _BORN), ("died", _DIED)):
+        m = rx.search(question)
+        if m:
+            return event, m.group(1).lower()
+    return None
+
+
 def asks_reason(question: str) -> bool:
     """Whether a question asks for a reason ("why ...", "what led to / drove / caused ...", "what was the reason
     for ...")."""

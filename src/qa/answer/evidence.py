@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer.asked import MEASURE_WORDS, answer_types, coarse, expansion_verb
+from qa.answer.asked import MEASURE_WORDS, answer_types, coarse, expansion_verb, life_event
 from qa.embed.embedder import Embedder
 from qa.index.spans import SpanTable
 from qa.lru import Lru
@@ -177,12 +177,17 @@ _MUCH_MONEY = re.compile(r"\bmuch money\b", re.IGNORECASE)
 
 def _form_words(question: str) -> frozenset[str]:
     """The words that only give the question its form: the adjective a "how long / deep / old" question asks the
-    measure of (a sentence giving the measure seldom repeats it: "flows 312 kilometres"), and the verb asking for an
-    acronym's words ("What does NSS stand for?" of "The NSS, or Northern Sky Survey, ...")."""
+    measure of (a sentence giving the measure seldom repeats it: "flows 312 kilometres"), the verb asking for an
+    acronym's words ("What does NSS stand for?" of "The NSS, or Northern Sky Survey, ..."), and "born" / "died" of a
+    question asking a life's date (an article writes it in brackets after the name: "Ilsa Varnholt (14 March 1872 –
+    2 November 1944) was ...")."""
     toks = tokens(question)
-    out = {b.stem for a, b in itertools.pairwise(toks) if a.word == "how" and b.word in MEASURE_WORDS}
+    out = {b.stem for a, b in itertools.pairwise(toks) if (a.word == "how" and b.word in MEASURE_WORDS)
+           or (a.word in ("what", "which", "much", "many") and b.word in _TYPE_NOUNS)}
     verb = expansion_verb(question)
-    return frozenset(out | ({t.stem for t in tokens(verb)} if verb else set()))
+    life = life_event(question)
+    said = [w for w in (verb, life[1] if life else None) if w]
+    return frozenset(out | {t.stem for w in said for t in tokens(w)})
 
 
 def is_content(token: Token) -> bool:

@@ -7,8 +7,10 @@ import re
 from collections.abc import Sequence
 
 from qa.answer.asked import TYPED, expanded
+from qa.answer.defines import definition
 from qa.answer.evidence import Question, head_run
 from qa.answer.kinds import short_pick
+from qa.answer.life import life_date
 from qa.answer.reader import Reading
 from qa.answer.shape import shape_pick
 from qa.records import Span
@@ -58,10 +60,13 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
     answer kind does not contradict, when it is of an asked type (`typed_pick` over the best few, `short`); a question
     asking for a sentence gets its unit; any other ("what / which ...") the shape model's pick over the spans of its
     sentence (`pool`) inside the unit (`unit_at`, its offsets; None: all of them)."""
-    spelled = spelled_out(question.text, within(pool, unit_at))
+    spelled = spelled_out(question.text, within(pool, unit_at)) or definition(question.text, pool, sentence)
     if spelled is not None:
         return spelled
     if question.expected[0] in TYPED:
+        dated = life_date(question, pool, sentence)
+        if dated is not None:
+            return dated
         at = typed_pick(question, short)
         return _period_around(question, short[at], pool) if at is not None else None
     if not gets_shape(question.expected):

@@ -100,7 +100,7 @@ _SYNONYMS: list[set[str]] = [
     {"incom", "earning", "profit"},
     {"graduat", "graduate", "grad"},
     {"employe", "staff", "headcount", "workforc", "personnel"},
-    {"fil", "submit", "submitt", "appli", "application"},
+    {"fil", "submit", "submitt", "apply", "appli", "application"},
     {"supercomputer", "supercomput"},
     {"year", "annual"},
     {"dividend", "payout"},
@@ -164,12 +164,12 @@ def regular_stem(w: str) -> str:
     """The suffix rules alone, of a lower-case word."""
     if len(w) <= 3 or not w.isalpha():
         return w
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith(("sses", "xes", "ches", "shes", "zes")):
-        w = w[:-2]
-    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
+    w = _singular(w)
+    # "married" / "marry", "studied" / "study", "died" / "die", "dying" / "die": the -y or -ie of the base returns.
+    if w.endswith("ied"):
+        return w[:-1] if len(w) == 4 else w[:-3] + "y"
+    if w.endswith("ying") and len(w) == 5:
+        return w[:-4] + "ie"
     for suffix in ("ing", "ed"):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             w = w[: -len(suffix)]
@@ -184,6 +184,14 @@ def regular_stem(w: str) -> str:
     elif w.endswith("ment") and len(w) > 7:
         w = w[:-4]
     return w[:-1] if w.endswith("e") and len(w) > 3 else w
+
+
+def _singular(w: str) -> str:
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return w[:-2]
+    return w[:-1] if w.endswith("s") and not w.endswith(("ss", "us", "is")) else w
 
 
 def tokens(text: str) -> list[Token]:
