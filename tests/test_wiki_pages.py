@@ -96,14 +96,7 @@ def test_a_who_question_is_never_answered_with_a_number_from_a_table(wiki: Servi
     ("Who built the first bridge over the Lenna?", "Roman engineers"),
     # A "when" question's year stands in its period; "In what year ...?" asks one year.
     ("When was the Kessel Observatory built?", "between 1891 and 1897"),
-])
-def test_an_encyclopaedia_question_gets_its_short_answer(wiki: Service, question: str, answer: str) -> None:
-    reply = wiki.answer(question)
-    assert reply.kind == "passage" and reply.answer == answer
-
-
-@pytest.mark.parametrize(("question", "answer"), [
-    # The dates in brackets after the name: no "born" or "died" is written there (the RV's 1962 was served).
+    # A biography: the dates in brackets after the name: no "born" or "died" is written there (the RV's 1962 was served).
     ("When was Ilsa Varnholt born?", "14 March 1872"),
     ("When did Ilsa Varnholt die?", "2 November 1944"),
     ("In what year did Ilsa Varnholt die?", "1944"),
@@ -113,7 +106,7 @@ def test_an_encyclopaedia_question_gets_its_short_answer(wiki: Service, question
     ("Who was Ilsa Varnholt?", "a Dornish chemist and inventor"),
     ("What is the Kessel Observatory?", "an astronomical observatory on Mount Aren"),
 ])
-def test_a_biography_answers_its_life_dates_and_events(wiki: Service, question: str, answer: str) -> None:
+def test_an_encyclopaedia_question_gets_its_short_answer(wiki: Service, question: str, answer: str) -> None:
     reply = wiki.answer(question)
     assert reply.kind == "passage" and reply.answer == answer
 
