@@ -96,7 +96,7 @@ def test_a_who_question_is_never_answered_with_a_number_from_a_table(wiki: Servi
     ("Who built the first bridge over the Lenna?", "Roman engineers"),
     # A "when" question's year stands in its period; "In what year ...?" asks one year.
     ("When was the Kessel Observatory built?", "between 1891 and 1897"),
-    # A biography: the dates in brackets after the name: no "born" or "died" is written there (the RV's 1962 was served).
+    # A biography: the dates in brackets after the name, where no "born" or "died" is written (1962 was served).
     ("When was Ilsa Varnholt born?", "14 March 1872"),
     ("When did Ilsa Varnholt die?", "2 November 1944"),
     ("In what year did Ilsa Varnholt die?", "1944"),

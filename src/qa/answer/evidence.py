@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer.asked import MEASURE_WORDS, answer_types, coarse, expansion_verb, life_event
+from qa.answer.asked import answer_types, coarse, form_words, reading_of
 from qa.embed.embedder import Embedder
 from qa.index.spans import SpanTable
 from qa.lru import Lru
 from qa.records import Span, Vectors
 from qa.text.numbers import is_spelled_number
-from qa.text.tokens import NEGATIONS, STOPWORDS, WH_WORDS, Token, content, looks_past, terms, tokens
+from qa.text.tokens import STOPWORDS, is_content, terms, tokens
 from qa.text.units import sentence_units
 
 Expect = Literal["number", "date", "name", "any"]
@@ -146,11 +146,11 @@ class Lexicon:
         expects: Expect = coarse(types)  # type: ignore[assignment]
         # "How much money": the text shows money by a currency sign ("$470B"), never by the word.
         toks = frozenset(_set(question)) - ({"money"} if _MUCH_MONEY.search(question) else set())
-        toks -= _form_words(question)
+        toks -= form_words(question)
         named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in _set(m.group(0))}
         focus = frozenset(t for t in toks - named if not _YEAR.fullmatch(t))
         return Question(question, toks, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
-                        focus, types, *_reading(question))
+                        focus, types, *reading_of(question))
 
     def _missing(self, question: str) -> list[str]:
         """Proper names and years of the question that the corpus never mentions.
@@ -168,79 +168,7 @@ class Lexicon:
         return found + [y for y in _YEAR.findall(question) if not self.knows(y)]
 
 
-# Words naming the answer's type ("how much money", "what year") describe the answer, not the text around it.
-_TYPE_NOUNS = frozenset(str.split(
-    "money year years date day month time percentage percent amount number share rate kind type sort cost price value"
-))
 _MUCH_MONEY = re.compile(r"\bmuch money\b", re.IGNORECASE)
-
-
-def _form_words(question: str) -> frozenset[str]:
-    """The words that only give the question its form: the adjective a "how long / deep / old" question asks the
-    measure of (a sentence giving the measure seldom repeats it: "flows 312 kilometres"), the verb asking for an
-    acronym's words ("What does NSS stand for?" of "The NSS, or Northern Sky Survey, ..."), and "born" / "died" of a
-    question asking a life's date (an article writes it in brackets after the name: "Ilsa Varnholt (14 March 1872 –
-    2 November 1944) was ...")."""
-    toks = tokens(question)
-    out = {b.stem for a, b in itertools.pairwise(toks) if (a.word == "how" and b.word in MEASURE_WORDS)
-           or (a.word in ("what", "which", "much", "many") and b.word in _TYPE_NOUNS)}
-    verb = expansion_verb(question)
-    life = life_event(question)
-    said = [w for w in (verb, life[1] if life else None) if w]
-    return frozenset(out | {t.stem for w in said for t in tokens(w)})
-
-
-def is_content(token: Token) -> bool:
-    """A token that carries meaning (the one stop list); a phrase ("US") is judged by its key."""
-    return bool(content([token]))
-
-
-
-
-def head_noun(toks: list[Token]) -> str:
-    """What a "what / which / how much / how many" question asks the measure of: the stem of the last word of the
-    first run of content words after its wh-word ("What adjusted operating margin did Northwind report?" -> margin,
-    "How many universities ...?" -> university); "" for other questions ("When did engineers complete the
-    borehole?" asks a date, not about the borehole) and when there is none."""
-    run = head_run(toks)
-    return run[-1] if run else ""
-
-
-def head_run(toks: list[Token]) -> tuple[str, ...]:
-    """The stems of that first run of content words; a verb the run cannot tell may end it ("How many people visit
-    the observatory?" runs "people visit observatory"), so what is counted is one of them."""
-    at = next((i for i, t in enumerate(toks) if t.word in WH_WORDS), -1)
-    if at < 0 or toks[at].word not in ("what", "which", "how"):
-        return ()
-    if toks[at].word == "how" and (at + 1 >= len(toks) or toks[at + 1].word not in ("much", "many")):
-        return ()
-    after = toks[at + 1 + (toks[at].word == "how") :]
-    run: list[str] = []
-    for k, t in enumerate(after):
-        if run and looks_past(t.word) and (k + 1 == len(after) or not is_content(after[k + 1])):
-            break  # "How many people worked in ...?" counts people; "deferred taxes", "weighted average" name things
-        if is_content(t) and t.year is None and not t.text[:1].isdigit():
-            run.append(t.stem)
-        elif run:
-            break
-    return tuple(run)
-
-
-def _reading(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...],
-                                     tuple[str, ...], bool, str, frozenset[int]]:
-    """Terms in order, bigrams, numbers, capitalised stems, negation, head noun and years, for `Question`."""
-    toks = tokens(question)
-    skip = {i + 1 for i, t in enumerate(toks[:-1])
-            if t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS}
-    form = _form_words(question)
-    kept = [t for i, t in enumerate(toks) if i not in skip]
-    words = [t.stem for t in kept if is_content(t) and t.stem not in form]
-    numbers = tuple(t.text.replace(",", "") for t in kept if t.text[:1].isdigit() and not t.text.endswith("%"))
-    named = tuple(t.stem for i, t in enumerate(kept) if i > 0 and t.capital and is_content(t))
-    negated = any(t.word in NEGATIONS or t.word.endswith("n't") for t in toks) or "n't" in question.lower()
-    years = frozenset(t.year for t in toks if t.year is not None)
-    return (tuple(dict.fromkeys(words)), tuple(itertools.pairwise(words)), numbers, named, negated, head_noun(toks),
-            years)
 
 
 def names(text: str) -> set[str]:

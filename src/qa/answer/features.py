@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer.asked import NUMERIC, TYPED, TYPES
-from qa.answer.evidence import Question, is_content
+from qa.answer.evidence import Question
 from qa.answer.spans import TypedSpan, typed_spans
 from qa.records import Span
-from qa.text.tokens import Token, tokens
+from qa.text.tokens import Token, is_content, tokens
 from qa.text.units import sentence_units
 
 Idf = Callable[[str], float]  # a stem's rarity in [0, 1] (`Lexicon.rarity`)

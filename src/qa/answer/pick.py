@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answer.asked import TYPED, expanded
+from qa.answer.asked import TYPED, expanded, head_run
 from qa.answer.defines import definition
-from qa.answer.evidence import Question, head_run
+from qa.answer.evidence import Question
 from qa.answer.kinds import short_pick
 from qa.answer.life import life_date
 from qa.answer.reader import Reading

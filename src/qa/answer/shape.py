@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from qa.answer.asked import NUMERIC
-from qa.answer.evidence import Question, is_content
+from qa.answer.evidence import Question
 from qa.answer.features import CAND_NAMES, covered
 from qa.answer.kinds import KINDS, SPAN_KINDS, kind_probabilities
 from qa.answer.reader import Linear, Reading, read_weights, write_weights
-from qa.text.tokens import WH_WORDS, tokens
+from qa.text.tokens import WH_WORDS, is_content, tokens
 
 WEIGHTS = Path(__file__).with_name("shape_weights.json")
 # The reader's features that differ between the spans of one sentence (those of the sentence itself are the same

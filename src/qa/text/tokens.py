@@ -240,6 +240,11 @@ def content(toks: list[Token]) -> list[Token]:
             and (t.word == t.stem or t.text.lower() not in STOPWORDS)]
 
 
+def is_content(token: Token) -> bool:
+    """A token that carries meaning (the one stop list); a phrase ("US") is judged by its key."""
+    return bool(content([token]))
+
+
 def terms(text: str) -> list[str]:
     """The terms BM25 indexes and evidence compares: stems of the content tokens, a phrase as one term
     ("U.S." and "United States" -> "united_states"), numbers without their thousands commas."""
