@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.answer.asked import TYPED, asks_explanation
+from qa.answer.asked import TYPED, asks_explanation, life_event
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.contrary import opposites
 from qa.answer.defines import defined, defines
@@ -153,13 +153,7 @@ class Answerer:
                                      allowed=allowed)
         unknown = lexicon.unknown_share(question)
         candidates = self._candidates(question, qvec, hits[:CANDIDATES], lexicon)
-        # "When was X born?": the sentence giving X's dates in brackets after the name answers, however the learned
-        # choice weighs it (a life's dates are written so in every biography's first sentence, with no "born").
-        lives = [c for c in candidates if states_life(question, self.span_text(c.hit.chunk, c.span))]
-        # "Who was Ilsa Varnholt?": the sentence defining her ("... was a Dornish chemist"), not one naming her.
-        name = defined(resolved)
-        defining = [c for c in candidates if name and defines(name, self.span_text(c.hit.chunk, c.span))]
-        best = max(lives or defining or candidates, key=_pick, default=None)
+        best = max(self._preferred(question, candidates) or candidates, key=_pick, default=None)
         p_conf = self.confidence(question, best, unknown, lexicon) if best else 0.0
         tables = self.table_side
         table = tables.result(resolved, tables.candidates(hits, sources, allowed), qvec, closed=bool(sources))
@@ -176,6 +170,15 @@ class Answerer:
                 kind, reads = ("table" if table is not None and t_conf >= TABLE_MIN else "none"), None
         return Decision(question, hits, best, p_conf, unknown, table, t_conf, kind, _best_per_chunk(candidates),
                         reads, lexicon)
+
+    def _preferred(self, question: Question, candidates: Sequence[Candidate]) -> list[Candidate]:
+        """The candidates an article's conventions make the answer, however the learned choice weighs them: for
+        "When was X born?" the sentence giving X's dates in brackets after the name (no "born" is written there);
+        for "Who was X?" the sentence defining X ("... was a Dornish chemist"), not one naming X; else none."""
+        if life_event(question.text) is not None:
+            return [c for c in candidates if states_life(question, self.span_text(c.hit.chunk, c.span))]
+        name = defined(question.text)
+        return [c for c in candidates if defines(name, self.span_text(c.hit.chunk, c.span))] if name else []
 
     def confidence(self, question: Question, best: Candidate, unknown: float, lexicon: Lexicon | None = None
                    ) -> float:

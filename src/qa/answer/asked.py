@@ -94,6 +94,15 @@ _BORN = re.compile(rf"(?i:{_WHEN_Q}.*\b(born|birth)\b)")
 _DIED = re.compile(rf"(?i:{_WHEN_Q}.*\b(die|died|death|pass away|passed away)\b)")
 
 
+def opens_with(question: str, *words: str) -> bool:
+    """Whether a question's first word is one of `words` ("Who founded ...?"; not "the number of players who ...")."""
+    first = _FIRST_WORD.match(question)
+    return first is not None and first.group(1).lower() in words
+
+
+_FIRST_WORD = re.compile(r"\W*([A-Za-z]+)")
+
+
 def life_event(question: str) -> tuple[str, str] | None:
     """("born" or "died", the words saying so) when a question asks when someone was born or died, else None."""
     for event, rx in (("born", _BORN), ("died", _DIED)):
@@ -181,13 +190,16 @@ def head_run(toks: list[Token]) -> tuple[str, ...]:
     return tuple(run)
 
 
-def reading_of(question: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...],
-                                     tuple[str, ...], bool, str, frozenset[int]]:
-    """Terms in order, bigrams, numbers, capitalised stems, negation, head noun and years, for `Question`."""
+QuestionReading = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...], bool, str,
+                frozenset[int]]
+
+
+def reading_of(question: str, form: frozenset[str]) -> QuestionReading:
+    """Terms in order (less the form words, `form_words`), bigrams, numbers, capitalised stems, negation, head noun and
+    years, for `Question`."""
     toks = tokens(question)
     skip = {i + 1 for i, t in enumerate(toks[:-1])
             if t.word in ("what", "which", "much", "many") and toks[i + 1].word in _TYPE_NOUNS}
-    form = form_words(question)
     kept = [t for i, t in enumerate(toks) if i not in skip]
     words = [t.stem for t in kept if is_content(t) and t.stem not in form]
     numbers = tuple(t.text.replace(",", "") for t in kept if t.text[:1].isdigit() and not t.text.endswith("%"))

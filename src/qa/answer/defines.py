@@ -4,6 +4,7 @@ research fellow at ...")."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -22,6 +23,7 @@ def defined(question: str) -> str | None:
     return m.group(1)
 
 
+@functools.lru_cache(maxsize=256)  # one name, weighed against every candidate sentence of its question
 def _definition(name: str) -> re.Pattern[str]:
     run = "(?:" + "|".join(re.escape(w) for w in name.split()) + r")(?:\s(?:" + "|".join(
         re.escape(w) for w in name.split()) + "))*"

@@ -146,11 +146,12 @@ class Lexicon:
         expects: Expect = coarse(types)  # type: ignore[assignment]
         # "How much money": the text shows money by a currency sign ("$470B"), never by the word.
         toks = frozenset(_set(question)) - ({"money"} if _MUCH_MONEY.search(question) else set())
-        toks -= form_words(question)
+        form = form_words(question)
+        toks -= form
         named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in _set(m.group(0))}
         focus = frozenset(t for t in toks - named if not _YEAR.fullmatch(t))
         return Question(question, toks, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
-                        focus, types, *reading_of(question))
+                        focus, types, *reading_of(question, form))
 
     def _missing(self, question: str) -> list[str]:
         """Proper names and years of the question that the corpus never mentions.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answer.asked import TYPED, expanded, head_run
+from qa.answer.asked import TYPED, expanded, head_run, opens_with
 from qa.answer.defines import definition
 from qa.answer.evidence import Question
 from qa.answer.kinds import short_pick
@@ -14,7 +14,7 @@ from qa.answer.life import life_date
 from qa.answer.reader import Reading
 from qa.answer.shape import shape_pick
 from qa.records import Span
-from qa.text.tokens import stem, tokens
+from qa.text.tokens import STOPWORDS, stem, tokens
 
 
 def within(readings: Sequence[Reading], unit: Span | None) -> list[Reading]:
@@ -76,9 +76,6 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
     return inside[at] if at is not None else None
 
 
-_SMALL = frozenset(("of", "and", "the", "for", "in", "on", "to", "a", "an", "&"))
-
-
 def spelled_out(question: str, pool: Sequence[Reading]) -> Reading | None:
     """The span of the sentence whose words' initials spell the acronym a question asks about ("What does TWDV
     mean?" -> "Tax written down value", "What does NEO stand for?" -> "named executive officers"), the shortest; None
@@ -92,8 +89,8 @@ def spelled_out(question: str, pool: Sequence[Reading]) -> Reading | None:
 
 
 def _initials(text: str) -> str:
-    """The first letters of a span's words, small words ("of", "and", "the") left out."""
-    return "".join(w[0] for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text) if w.lower() not in _SMALL).lower()
+    """The first letters of a span's words, the stop list's ("of", "and", "the") left out."""
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text) if w.lower() not in STOPWORDS).lower()
 
 
 _PERIOD = re.compile(r"(?:between|from) \d{4} (?:and|to|until) \d{4}|\d{4}[–-]\d{2,4}")
@@ -102,13 +99,11 @@ _PERIOD = re.compile(r"(?:between|from) \d{4} (?:and|to|until) \d{4}|\d{4}[–-]
 def _period_around(question: Question, r: Reading, pool: Sequence[Reading]) -> Reading:
     """The period a "when" question's year stands in ("When was the observatory built?" of "built between 1891 and
     1897": not "1891"); "In what year ...?" keeps its one year."""
-    if r.kind != "year" or not _WHEN.match(question.text):
+    if r.kind != "year" or not opens_with(question.text, "when"):
         return r
     return next((p for p in pool if p.kind == "year" and p.passage == r.passage and p.start <= r.start
                  and r.end <= p.end and (p.start, p.end) != (r.start, r.end) and _PERIOD.fullmatch(p.text)), r)
 
-
-_WHEN = re.compile(r"\s*when\b", re.IGNORECASE)
 
 
 def gets_shape(expected: tuple[str, ...]) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from qa.answer.asked import asks_method, asks_reason
+from qa.answer.asked import asks_method, asks_reason, opens_with
 from qa.answer.evidence import Question
 from qa.index.store import IndexData
 from qa.records import Chunk, Hit, Vectors
@@ -23,14 +23,6 @@ TABLE_MIN = 0.5  # a table answer needs at least this much of its own confidence
 MISSING_NAME_FACTOR = 0.25  # a table answer about a name or year the corpus lacks is mostly wrong
 DISAGREEMENT_FACTOR = 0.9  # the table answer used other rows than the one retrieval found best: passage wins
 REASON_COLUMN = re.compile(r"\b(?:reasons?|causes?|why|notes?|explanations?|remarks?)\b", re.IGNORECASE)
-
-
-def _asks_person(question: str) -> bool:
-    """Whether a question opens with "who" ("Who founded ...?"; not "the number of players who ...")."""
-    return _WHO.match(question) is not None
-
-
-_WHO = re.compile(r"\s*who(m|se)?\b", re.IGNORECASE)
 
 
 def states_reasons(table: Table) -> bool:
@@ -72,8 +64,8 @@ class TableSide:
             # WTQ's few reason questions are over a Reason or Notes column), so nothing taught the engines to doubt
             # it (docs/TABLES.md).
             return None
-        if _asks_person(resolved) and all(parse_value(v) is not None for v in table.table_answer.values or
-                                          [table.table_answer.value]):
+        values = table.table_answer.values or [table.table_answer.value]
+        if opens_with(resolved, "who", "whom", "whose") and all(parse_value(v) is not None for v in values):
             # "Who founded Port Velmar?" of an infobox's "Founded | 1342": a number names no one. WTQ TRAIN: 3 of
             # its 1,201 questions that open with "who" have a number for gold, two of them miswritten ("who many").
             return None
