@@ -13,7 +13,7 @@ import time
 from bench.common import ROOT, parser
 
 BENCHMARKS = ("embedding", "latency", "metrics_cost", "build", "quality", "txtai_compare", "scale", "scale_spans",
-              "scale_milvus", "load", "crash", "fuzz", "corpus_faults")
+              "scale_milvus", "load", "crash", "fuzz", "corpus_faults", "articles_eval")
 
 
 def main() -> None:

@@ -31,12 +31,14 @@ import numpy as np
 from bench.reader_data import Example, Pool, exact, f1, inside, load, off_topic
 from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam, rounded, train_logistic
 from qa.answer import choice
+from qa.answer.answerer import UNTYPED_NUMBER
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
 from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
 from qa.answer.features import Passage
 from qa.answer.passage import SHORT_READS, reason_reach, sentence_of
 from qa.answer.pick import served_pick
 from qa.answer.reader import Linear, read
+from qa.answer.swaps import named_elsewhere
 from qa.records import Span
 from qa.text.units import units
 
@@ -202,10 +204,18 @@ def _hand_probability(x: np.ndarray) -> float:
     return float(1 / (1 + np.exp(-z)))
 
 
+def swapped(w: Weighed, i: int) -> bool:
+    """`swaps.named_elsewhere` of the span picked: TAT-QA passages have no title; the document is the example's."""
+    return named_elsewhere(w.question, w.contexts[i], w.spans[i], "", "\n".join(p.text for p in w.example.passages))
+
+
 def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Chooser | None, pool: Pool) -> None:
     """Chooser: share of answerable DEV questions whose chosen span holds the answer. Confidence: declines."""
     x, y, weight = confidence_rows(dev, pick, pool)
     p = np.array([prob.probability(r) if isinstance(prob, Chooser) else _hand_probability(r) for r in x])
+    if isinstance(prob, Chooser):  # the learned model as served: a name swapped near the span caps it (swaps.py)
+        p = np.array([min(pr, UNTYPED_NUMBER) if swapped(w, picked(w, pick)) else pr
+                      for pr, w in zip(p, dev, strict=True)])
     kinds = np.array([w.example.kind for w in dev])
     ans = kinds == "answerable"
     q = np.clip(p, 1e-9, 1 - 1e-9)
@@ -313,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hand = np.array([HAND_PICK.get(n, 0.0) for n in PICK_NAMES])
     report("hand-set choice, confidence fitted on the bundled set", wdev, hand, None, pool)
     report("learned choice and confidence", wdev, model.pick, model, pool)
+    report("learned choice and confidence, TRAIN", wtrain, model.pick, model, pool)
     served_answers("hand-set choice", wdev, hand, pool)
     served_answers("learned choice", wdev, model.pick, pool)
     served_answers("learned choice", wtrain, model.pick, pool, "TRAIN")

@@ -44,6 +44,12 @@ def test_metrics_cost_bench_times_the_middleware_and_the_answer_counter(tmp_path
     assert all(results[k] > 0 for k in ("empty_app_us", "with_metrics_us", "record_answer_us"))
 
 
+def test_articles_bench_scores_short_answers_and_declines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    results = run_bench("articles_eval", tmp_path, monkeypatch)
+    assert results["answerable"] == 4 and results["unanswerable"] == 2
+    assert results["exact_match"] > 0 and results["gold_inside"] >= results["exact_match"]
+
+
 def test_embedding_bench_compares_backends_with_encode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     results = run_bench("embedding", tmp_path, monkeypatch)
     by_name = {o["name"]: o for o in results["options"]}

@@ -38,6 +38,10 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"\bhow old\b", ("quantity", "number", "year", "date")),  # an age, or when it began ("founded in 1342")
     (rf"\bhow ({_MEASURE})\b", ("quantity", "number")),
     (r"\bpercentage\b|\bpercent\b", ("percent",)),
+    # A measure asked by its name: "What is the wingspan of ...?", "At what age ...?", "What was the population ...?".
+    (r"\b(what|which) (is|was|are|were) (the )?(\w+ )?(wingspan|length|height|depth|width|weight|area|"
+     r"population|distance|diameter|altitude|elevation|speed|duration|mass|circumference)\b"
+     r"|\b(at|to) what (age|height|depth|speed|temperature|altitude)\b", ("quantity", "number", "money")),
     (r"\b(what|which) (year|decade|century)\b|\bin what year\b", ("year",)),
     (r"\b(what|which) (date|day|month|time|period)\b|\bwhen\b", ("date", "year")),
     (r"\brank|\bposition\b|\bplace\b.*\b(among|in the world)", ("ordinal",)),

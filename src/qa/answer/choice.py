@@ -86,7 +86,7 @@ def confidence_features(question: Question, ev: Evidence, unknown: float, text: 
     known = min(1.0, ev.chunk_cover / (1.0 - unknown)) if unknown < 1.0 else 0.0
     # "exclude" asked of "do not include": an opposite under a negation one side lacks restates, not contradicts.
     contradicts = negated == question.negated and bool(contradicted(question.terms, own))
-    return np.array([ev.span_cover, ev.focus_cover, float(ev.typed), float(ev.year_clash),
+    return np.array([ev.own_cover, ev.own_focus, float(ev.typed), float(ev.year_clash),
                      float(bool(question.missing)), unknown, ev.span_cosine, ev.chunk_cover, float(min(gap, 2)),
                      float(negated != question.negated), float(miss_number), max_miss, float(untyped), miss_name,
                      max(0.0, KNOWN_COVER_KNEE - known), float(contradicts),

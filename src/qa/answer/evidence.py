@@ -65,6 +65,10 @@ class Evidence:
     # ("What led to increase in cable revenue?" / "Cable revenue increased by 1% as ..." over "... in both Cable and
     # Media").
     phrase_cover: float = 0.0
+    # span_cover and focus_cover of the span's own words, without its document's title: what the confidence weighs
+    # (the title speaks for every span of an article alike, so it tells which span, not whether any answers).
+    own_cover: float = 0.0
+    own_focus: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -180,12 +184,12 @@ def names(text: str) -> set[str]:
 
 def multiword_names(text: str) -> list[frozenset[str]]:
     """Runs of two or more capitalised words after the first word ("Gao Yi", "Xi Jinping"), as token sets."""
-    found = []
-    for match in _NAME_RUN.finditer(text, 1):
-        tokens = frozenset(_set(match.group(0)))
-        if len(tokens) > 1:
-            found.append(tokens)
-    return found
+    return [tokens for run in name_runs(text) if len(tokens := frozenset(_set(run))) > 1]
+
+
+def name_runs(text: str) -> list[str]:
+    """The runs of capitalised words after the first word, as written."""
+    return [match.group(0) for match in _NAME_RUN.finditer(text, 1)]
 
 
 def has_expected(question: Question, text: str) -> bool:
@@ -209,15 +213,16 @@ def year_clash(question: Question, text: str, context: str = "") -> bool:
     return bool(asked and given and not asked & given and not asked & set(_YEAR.findall(context)))
 
 
-def phrase_cover(question: Question, text: str) -> float:
-    """Share of the question's bigrams of content stems (`Question.bigrams`) that `text` has, read the same way.
-    A name's own bigram ("Gao Yi") is left out: coverage counts names already, and a span repeating the name
-    ("According to Gao Yi, ...") is not therefore about what is asked of it ("Gao told Beijing Review.")."""
+def phrase_cover(question: Question, text: str, title: str = "") -> float:
+    """Share of the question's bigrams of content stems (`Question.bigrams`) that `text` (or its document's
+    `title`) has, read the same way. A name's own bigram ("Gao Yi") is left out: coverage counts names already,
+    and a span repeating the name ("According to Gao Yi, ...") is not therefore about what is asked of it ("Gao
+    told Beijing Review.")."""
     named = set(question.named)
     asked = [g for g in question.bigrams if not (g[0] in named and g[1] in named)]
     if not asked:
         return 0.0
-    grams = _grams(text)
+    grams = _grams(text) | _grams(title) if title else _grams(text)
     return sum(g in grams for g in asked) / len(asked)
 
 
@@ -232,14 +237,19 @@ def novelty(question: Question, text: str) -> float:
 
 
 def weigh(question: Question, lexicon: Lexicon, text: str, context: str, scores: tuple[float, float, float],
-          rank: int, other_row: bool = False, window: str = "") -> Evidence:
+          rank: int, other_row: bool = False, window: str = "", title: str = "") -> Evidence:
     """The evidence for one span (`text`) of a chunk (`context`: its search text; `window`: the span's sentence
-    and its neighbours); `scores`: the span's and the chunk's cosine with the question, the chunk's coverage."""
+    and its neighbours; `title`: its document's title); `scores`: the span's and the chunk's cosine with the
+    question, the chunk's coverage."""
     span_cosine, chunk_cosine, chunk_cover = scores
-    return Evidence(span_cosine, lexicon.coverage(question, text), lexicon.focus_cover(question, text), chunk_cover,
-                    chunk_cosine, has_expected(question, text), year_clash(question, text, context),
-                    novelty(question, text), rank, other_row, lexicon.coverage(question, window or text),
-                    phrase_cover(question, text))
+    # Every sentence of an article is about its subject ("It was first described by ..." in "Grey-backed tern"):
+    # the title's words count as said by each of its spans, so the words that choose among them are the rest.
+    said, near = (f"{title}\n{text}", f"{title}\n{window or text}") if title else (text, window or text)
+    own = lexicon.coverage(question, text), lexicon.focus_cover(question, text)
+    cover, focus = (lexicon.coverage(question, said), lexicon.focus_cover(question, said)) if title else own
+    return Evidence(span_cosine, cover, focus, chunk_cover, chunk_cosine, has_expected(question, text),
+                    year_clash(question, text, context), novelty(question, text), rank, other_row,
+                    lexicon.coverage(question, near), phrase_cover(question, text, title), *own)
 
 
 def around(text: str, span: Span) -> list[Span]:

@@ -11,6 +11,7 @@ from qa.answer.defines import definition
 from qa.answer.evidence import Question
 from qa.answer.kinds import short_pick
 from qa.answer.life import life_date
+from qa.answer.names import agent, alias, named_head
 from qa.answer.reader import Reading
 from qa.answer.shape import shape_pick
 from qa.records import Span
@@ -59,16 +60,23 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
     number, date, name or place: who / when / where / how many ...) keeps the reader's best span that the learned
     answer kind does not contradict, when it is of an asked type (`typed_pick` over the best few, `short`); a question
     asking for a sentence gets its unit; any other ("what / which ...") the shape model's pick over the spans of its
-    sentence (`pool`) inside the unit (`unit_at`, its offsets; None: all of them)."""
-    spelled = spelled_out(question.text, within(pool, unit_at)) or definition(question.text, pool, sentence)
+    sentence (`pool`) inside the unit (`unit_at`, its offsets; None: all of them). Before either, the article's
+    conventions: an acronym's words, a definition, the name the sentence gives the thing asked for, a life's dates,
+    the agent of a passive (names.py, defines.py, life.py)."""
+    spelled = (spelled_out(question.text, within(pool, unit_at)) or definition(question.text, pool, sentence)
+               or named_head(question, within(pool, unit_at), sentence))
     if spelled is not None:
         return spelled
     if question.expected[0] in TYPED:
         dated = life_date(question, pool, sentence)
         if dated is not None:
             return dated
+        by = agent(question, within(pool, unit_at), sentence)
+        if by is not None:
+            return by
+        short = [r for r in short if not alias(question, r, sentence)]
         at = typed_pick(question, short)
-        return _period_around(question, short[at], pool) if at is not None else None
+        return _place_around(question, _period_around(question, short[at], pool), pool) if at is not None else None
     if not gets_shape(question.expected):
         return None
     inside = within(pool, unit_at)
@@ -104,6 +112,19 @@ def _period_around(question: Question, r: Reading, pool: Sequence[Reading]) -> R
     return next((p for p in pool if p.kind == "year" and p.passage == r.passage and p.start <= r.start
                  and r.end <= p.end and (p.start, p.end) != (r.start, r.end) and _PERIOD.fullmatch(p.text)), r)
 
+
+
+def _place_around(question: Question, r: Reading, pool: Sequence[Reading]) -> Reading:
+    """The place phrase a "where" question's name stands in ("Where did Aalto study?" of "studied at the technical
+    college in Holl": not "Holl"), the longest; other questions keep their name."""
+    if r.kind not in ("name", "place") or not opens_with(question.text, "where"):
+        return r
+    asked = set(question.terms)
+    # The phrase says more than the question: "Where did Vesk go into exile?" keeps "Lorsk", not "exile in Lorsk".
+    around = [p for p in pool if p.kind == "place" and p.passage == r.passage and p.start <= r.start
+              and r.end <= p.end and p.end - p.start > r.end - r.start
+              and not asked & {t.stem for t in tokens(p.text.replace(r.text, " "))}]
+    return max(around, key=lambda p: p.end - p.start, default=r)
 
 
 def gets_shape(expected: tuple[str, ...]) -> bool:

@@ -17,7 +17,8 @@ _MONTH = (
 _NUM = r"\d+(?:[.,]\d+)*"
 _SCALE = r"(?:\s?(?:million|billion|trillion|thousand|hundred|[MBKbn]{1,2})\b)?"
 _UNITS = (
-    "meters|metres|meter|metre|km|kilometers|kilometres|miles|mile|feet|foot|ft|inches|cm|mm|kg|"
+    "meters|metres|meter|metre|km|kilometers|kilometres|kilometre|kilometer|centimetres|centimeters|centimetre|"
+    "centimeter|millimetres|millimeters|yards|miles|mile|feet|foot|ft|inches|cm|mm|kg|grams|ounces|decades|"
     "kilograms|tons|tonnes|pounds|lbs|years|year|months|days|hours|minutes|seconds|weeks|people|"
     "percent|degrees|acres|hectares|square|gallons|liters|litres|barrels|votes|members|employees|"
     "students|units|times|points|seats|games|goals|species|copies|sq|GW|MW|kW|TW|GWh|MWh|kWh|TWh|gigawatts|"
@@ -47,6 +48,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "date",
         r"\b(?:(?:every|each) )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b",
     ),
+    # A season answers "When does it spawn?": "late spring", "in early autumn", "the summer of 1990".
+    ("date", r"\b(?:(?:early|late|mid-?)\s?)?(?:spring|summer|autumn|winter)(?: of (?:1[0-9]\d\d|20\d\d))?\b"),
+    # Months from one to another answer "In which months ...?": "between May and September", "from June to August".
+    ("date", rf"\b(?:between {_MONTH} and|from {_MONTH} (?:to|until)) {_MONTH}"),
     # A span of years answers "When was it built?": "between 1891 and 1897", "from 1939 to 1945", "1914–1918".
     ("year", r"\b(?:between (?:1[0-9]\d\d|20\d\d) and|from (?:1[0-9]\d\d|20\d\d) (?:to|until))"
              r" (?:1[0-9]\d\d|20\d\d)\b|\b(?:1[0-9]\d\d|20\d\d)[–-](?:1[0-9]\d\d|20\d\d|\d\d)\b"),
@@ -54,6 +59,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("year", r"(?<![\d,.$])(?:1[0-9]\d\d|20\d\d)s?(?![\d,.]\d)"),
     # A century answers "In what century ...?": "the 12th century", "the tenth and eleventh centuries".
     ("year", rf"(?i:\b{_CENTURY}(?:\s(?:and|or|to)\s{_CENTURY})?[\s-]centur(?:y|ies)\b(?:\s(?:BC|BCE|AD|CE)\b)?)"),
+    # A range is one measure: "21 to 24 days" answers "How long ...?", "24 days" only half.
+    ("quantity", rf"(?<![\d,.$])(?:{_NUM}|{SPELLED})(?: to |[–-]| or ){_NUM}{_SCALE}[\s-](?:square |cubic )?"
+                 rf"(?:{_UNITS})\b|(?<![\d,.$])(?:{SPELLED}|(?i:\bone)) (?:to|or) {SPELLED}[\s-](?:{_UNITS})\b"),
     ("quantity", rf"(?<![\d,.$]){_NUM}{_SCALE}(?:[\s-](?:square |cubic )?(?:{_UNITS})\b)"),
     # A number then a plural noun ("5 stores"); years are excluded, they are followed by anything.
     ("quantity", rf"(?<![\d,.$])~?(?!(?:19|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
@@ -74,7 +82,18 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("place", rf"\b(?:in|at|from|near|to) ((?:the )?[A-Z][\w'’.-]*(?:\s(?:(?:{_PARTICLES})\s){{0,2}}[A-Z][\w'’.-]*)*"
               r"(?:, [A-Z]\w+)?)"),
 )
+_STOPS = "|".join(sorted(STOPWORDS))
+_NAME_RUN = rf"[A-Z][\w'’.-]*(?:\s(?:(?:{_PARTICLES})\s){{0,2}}[A-Z][\w'’.-]*)*"
+# A place is often a phrase around its name, which answers "Where ...?" whole: "the technical college in Holl",
+# "rocky islands of the southern Arvel Sea", "the Halden campus", "the Port Aske art college".
+_PATTERNS += (
+    ("place", rf"\b(?:in|at|from|near|to|on|into) ((?:the |a |an )?(?:(?!(?:{_STOPS})\b|[a-z]+ed\b)[a-z][\w-]* ){{0,3}}"
+              rf"(?:in|at|near|of|on) (?:the )?(?:(?!(?:{_STOPS})\b)[a-z][\w-]* )?{_NAME_RUN})"),
+    ("place", rf"\b(?:in|at|from|near|to|on|into) ((?:the )?{_NAME_RUN}(?: (?!(?:{_STOPS})\b)[a-z][\w-]*){{1,2}})"
+              r"(?=[,.;:]|\s(?:and|or|which|where|that)\b|$)"),
+)
 _COMPILED = tuple((kind, re.compile(p)) for kind, p in _PATTERNS)
+_OPENER = re.compile(rf"[A-Z][\w'’.&-]*\s(?:(?:{_PARTICLES})\s){{1,2}}(?=[A-Z])")
 _DETERMINER = re.compile(r"\b(?:the|a|an|its|their|our|his|her|this|these|those|such)\s", re.I)
 _PHRASE_STOP = STOPWORDS - {"of", "and"}
 _WORD = re.compile(r"[\w'’&$%.,-]*\w%?|[$%]")  # "39.0%" is one word: a "%" alone is no phrase
@@ -115,6 +134,9 @@ def typed_spans(sentence: str) -> tuple[TypedSpan, ...]:
         for m in rx.finditer(sentence):
             a, b = m.span(1) if rx.groups else m.span()  # group 1 drops a leading preposition
             _add(found, sentence, a, b, kind)
+            if kind == "name" and a == 0 and (led := _OPENER.match(sentence, a, b)):
+                # "Today the Holl Glass Museum holds ...": the sentence's first word joined the name by "the".
+                _add(found, sentence, led.end(), b, kind)
     for m in _PEOPLE.finditer(sentence):
         _add(found, sentence, m.start(), m.end(), "name")
     for a, b in _noun_phrases(sentence):

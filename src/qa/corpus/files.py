@@ -17,6 +17,7 @@ from qa.corpus.limits import Limits, sniff
 from qa.corpus.limits import LoadError as LoadError  # where callers have always found it
 from qa.corpus.markers import strip_markers
 from qa.corpus.readers import BINARY_FORMATS, read_binary
+from qa.corpus.unwrap import unwrap
 from qa.records import Document
 from qa.tables.csv_records import CsvError, read_table
 from qa.text.sentences import heading_text
@@ -160,6 +161,8 @@ def load(entry: FileEntry, max_bytes: int, limits: Limits | None = None) -> Docu
         text, title = html_to_text(text)
     if fmt != "csv":  # a table's cells are data as written; prose loses its wiki note markers ("[3]")
         text = strip_markers(text, markdown=fmt == "md")
+    if fmt in ("md", "txt"):  # a paragraph written at a fixed width is one run of prose, as a reader shows it
+        text = unwrap(text)
     if not text.strip():
         raise LoadError("file is empty" if not raw.strip() else "file has no readable text")
     if fmt == "csv":

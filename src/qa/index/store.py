@@ -26,7 +26,7 @@ from qa.index.sparse import SparseIndex
 from qa.records import Chunk, Document, Vectors
 from qa.tables.model import Table
 
-FORMAT_VERSION = 12  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
+FORMAT_VERSION = 13  # 2: tables keep multi-row headers, sections, scale and unit (tables.py)
 # 3: every chunk's search text carries the document title; paragraphs are not split across chunks (chunking.py)
 # 4: BM25 indexes the terms of the one tokenizer (qa.text.tokens): phrases, heavier stems, one stop list
 # 5: paged documents (PDF, Office): documents carry layout, pages and warnings; chunks carry page and boxes
@@ -39,6 +39,7 @@ FORMAT_VERSION = 12  # 2: tables keep multi-row headers, sections, scale and uni
 # 11: prose loses wiki note markers ("[3]", "[citation needed]"), HTML pages their wiki furniture (corpus/markers.py,
 #     corpus/html.py): documents stored before keep them until rebuilt
 # 12: BM25 terms of "-ied" and "-ying" forms meet their base ("married" / "marry", "died" / "die"; qa.text.tokens)
+# 13: hard-wrapped prose in Markdown and text is joined into its lines (corpus/unwrap.py)
 CURRENT = "CURRENT"
 KEEP_GENERATIONS = 2
 DAMAGED_PREFIX = "damaged-"
