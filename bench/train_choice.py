@@ -33,7 +33,7 @@ from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam
 from qa.answer import choice
 from qa.answer.answerer import UNTYPED_NUMBER
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
-from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
+from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of, year_swapped
 from qa.answer.features import Passage
 from qa.answer.passage import SHORT_READS, reason_reach, sentence_of
 from qa.answer.pick import served_pick
@@ -205,8 +205,10 @@ def _hand_probability(x: np.ndarray) -> float:
 
 
 def swapped(w: Weighed, i: int) -> bool:
-    """`swaps.named_elsewhere` of the span picked: TAT-QA passages have no title; the document is the example's."""
-    return named_elsewhere(w.question, w.contexts[i], w.spans[i], "", "\n".join(p.text for p in w.example.passages))
+    """The served caps of a swapped year or name (`Answerer.confidence`) on the span picked: a year asked that the
+    span's years are not; `swaps.named_elsewhere` (TAT-QA passages have no title; the document is the example's)."""
+    return year_swapped(w.question, w.texts[i]) or named_elsewhere(w.question, w.contexts[i], w.spans[i], "",
+                                                                 "\n".join(p.text for p in w.example.passages))
 
 
 def report(name: str, dev: list[Weighed], pick: np.ndarray, prob: Linear | Chooser | None, pool: Pool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,8 @@ def _strings(body: Any, skip: tuple[str, ...] = ("question",)) -> str:
 def _leaks(body: Any, folder: str, asked: str = "") -> list[str]:
     """The other folder's markers found anywhere in a response, less the words the caller itself sent."""
     text = _strings(body)
-    return [m for m in MARKERS[OTHER[folder]] if m in text and m not in asked]
+    # Whole words only: "412" is a fact of the other folder, not the digits of a generation id ("...T195420358412").
+    return [m for m in MARKERS[OTHER[folder]] if re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text) and m not in asked]
 
 
 def test_each_key_answers_from_its_own_folder(scoped: tuple[TestClient, dict[str, str]]) -> None:

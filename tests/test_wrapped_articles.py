@@ -25,7 +25,8 @@ ARTICLES = {
                      "## Conservation",
                      "The population fell sharply in the early twentieth century, when the eggs were collected for "
                      "food and the feathers were sold to the hat trade. Hunting was banned by the Arvel Bird "
-                     "Protection Act of 1921."],
+                     "Protection Act of 1921. Since then numbers have recovered, and the 2019 census counted roughly "
+                     "48,000 breeding pairs."],
     "the-lanterns.md": ["# The Lanterns (band)",
                         "The Lanterns were a folk rock band formed in Port Aske in 1966. The original line-up was "
                         "singer and guitarist Maya Corr, bassist Ned Fallow, violinist Ruth Inge and drummer Sam "
@@ -94,3 +95,10 @@ def test_another_name_in_brackets_does_not_answer_where(wrapped: Service) -> Non
     """"(Sterna orvalis)" names the tern the question names: it was served for where it breeds."""
     reply = wrapped.answer("Where does the grey-backed tern breed?")
     assert "Sterna" not in reply.answer and "Arvel Sea" in reply.answer
+
+
+def test_a_count_asked_for_another_year_than_the_sentence_gives_is_declined(wrapped: Service) -> None:
+    """The passage names 1921 (the Act), so the chunk-wide year clash did not fire: "48,000" was served at 0.85."""
+    assert wrapped.answer("How many breeding pairs were counted in 2019?").answer == "48,000"
+    reply = wrapped.answer("How many breeding pairs were counted in 1921?")
+    assert reply.kind == "none", (reply.answer, reply.confidence)

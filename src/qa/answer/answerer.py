@@ -10,7 +10,7 @@ from qa.answer.asked import TYPED, asks_explanation, life_event
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.contrary import opposites
 from qa.answer.defines import defined, defines
-from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
+from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of, year_swapped
 from qa.answer.followup import Turn, resolve
 from qa.answer.life import states_life
 from qa.answer.passage import Reads, alternatives, read_hits, reason_reach, sentence_of
@@ -197,10 +197,11 @@ class Answerer:
             # "In what year did the lunar probe launch?" of "Just a few weeks later, the probe ...": nor a year.
             return min(p, UNTYPED_NUMBER)
         doc = self.retriever.index.data.documents.get(chunk.source)
-        if chunk.kind != "table_row" and named_elsewhere(question, chunk.text, best.span, chunk.title,
-                                                         doc.text if doc else ""):
-            # "How many students does the University of Halden have?" of "It has about 31,000 students" in the
-            # article "University of Marren": a swapped name (bench/train_choice.py measures it on TAT-QA).
+        if chunk.kind != "table_row" and (year_swapped(question, self.span_text(chunk, best.span)) or named_elsewhere(
+                question, chunk.text, best.span, chunk.title, doc.text if doc else "")):
+            # A swapped year or name: "How many breeding pairs were counted in 1921?" of "the 2019 census counted
+            # roughly 48,000", "How many students does the University of Halden have?" of "It has about 31,000
+            # students" in the article "University of Marren" (bench/train_choice.py measures both on TAT-QA).
             return min(p, UNTYPED_NUMBER)
         return p
 

@@ -29,7 +29,7 @@ _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
 _NUMBER = re.compile(r"\d")
 _MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
-                     r"(1[5-9]|20)\d\d)\b")
+                     r"(1[0-9]|20)\d\d)\b")  # a year of any age: "Founded in 1467 by ..."
 
 
 def _set(text: str) -> frozenset[str]:
@@ -211,6 +211,23 @@ def year_clash(question: Question, text: str, context: str = "") -> bool:
     asked = set(_YEAR.findall(question.text))
     given = set(_YEAR.findall(text))
     return bool(asked and given and not asked & given and not asked & set(_YEAR.findall(context)))
+
+
+# A year the sentence compares with, not one it speaks of: "a margin of 8.4% compared with 7.6% in 2023", "up 5% on
+# 2023", "(2023: 7.9%)", "from 2018".
+_COMPARED_YEAR = re.compile(r"(?:\b(?:compared|than|versus|vs|against|from|on|over|since|prior)\b"
+                            r"(?:[^.;]|(?<=\d)\.(?=\d)){0,24}?|\()"
+                            r"\b(?:1[0-9]|20)\d\d\b")
+
+
+def year_swapped(question: Question, text: str) -> bool:
+    """The question asks about a year the sentence does not name, while the sentence speaks of another ("How many
+    breeding pairs were counted in 1921?" of "the 2019 census counted roughly 48,000 breeding pairs"); a year it
+    only compares with is none it speaks of."""
+    asked = set(_YEAR.findall(question.text))
+    if not asked or asked & set(_YEAR.findall(text)):
+        return False
+    return bool(set(_YEAR.findall(_COMPARED_YEAR.sub(" ", text))))
 
 
 def phrase_cover(question: Question, text: str, title: str = "") -> float:

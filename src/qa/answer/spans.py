@@ -27,6 +27,7 @@ _UNITS = (
 _CENTURY = rf"(?:\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(reversed(ORDINAL_WORDS))})"  # "twenty-first" before "first"
 # Small words inside a name, up to two in a row: "Bank of the West", "Musée de la Marine", "Ibn al Haytham".
 _PARTICLES = "of|the|de|la|le|les|des|del|della|di|da|do|dos|das|du|van|von|der|den|al|el|bin|ibn|and|for|y"
+_STOPS = "|".join(sorted(STOPWORDS))
 _CODES = "|".join(sorted(CURRENCIES | {"CHF", "RMB", "HK\\$", "US\\$"}, key=len, reverse=True))
 # Currencies written as words, today's and history's ("2.3 million marks", "500 florins"); "pounds" alone also weighs.
 _CURRENCY_WORDS = ("dollars|euros|yuan|pounds sterling|marks|francs|florins|guilders|lire|pesetas|escudos|drachmas|"
@@ -63,12 +64,13 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("quantity", rf"(?<![\d,.$])(?:{_NUM}|{SPELLED})(?: to |[–-]| or ){_NUM}{_SCALE}[\s-](?:square |cubic )?"
                  rf"(?:{_UNITS})\b|(?<![\d,.$])(?:{SPELLED}|(?i:\bone)) (?:to|or) {SPELLED}[\s-](?:{_UNITS})\b"),
     ("quantity", rf"(?<![\d,.$]){_NUM}{_SCALE}(?:[\s-](?:square |cubic )?(?:{_UNITS})\b)"),
-    # A number then a plural noun ("5 stores"); years are excluded, they are followed by anything.
-    ("quantity", rf"(?<![\d,.$])~?(?!(?:19|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
+    # A number then a plural noun ("5 stores"); years are excluded, they are followed by anything: a four-digit
+    # number from 1000 to 2099 written without a comma is a year there ("between 1796 and 1804 links").
+    ("quantity", rf"(?<![\d,.$])~?(?!(?:1\d|20)\d\d\b){_NUM}{_SCALE}\s(?!(?:{_STOPS})\b)[a-z]+s\b"),
     ("number", rf"(?<![\d,.$\w])~?{_NUM}{_SCALE}(?![\d%])(?!(?:st|nd|rd|th)\b)"),  # "12th" holds no "12"
     # Counts and shares written as words: "The three sources of ...", "twenty-seven judges", "almost half".
     ("quantity", rf"{SPELLED}{_SCALE}[\s-](?:square |cubic )?(?:{_UNITS})\b"),
-    ("quantity", rf"{SPELLED}{_SCALE}\s(?!(?:{'|'.join(sorted(STOPWORDS))})\b)[a-z]+s\b"),
+    ("quantity", rf"{SPELLED}{_SCALE}\s(?!(?:{_STOPS})\b)[a-z]+s\b"),
     ("number", rf"{SPELLED}{_SCALE}|{SHARE}"),
     (
         "ordinal",
@@ -82,7 +84,6 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("place", rf"\b(?:in|at|from|near|to) ((?:the )?[A-Z][\w'’.-]*(?:\s(?:(?:{_PARTICLES})\s){{0,2}}[A-Z][\w'’.-]*)*"
               r"(?:, [A-Z]\w+)?)"),
 )
-_STOPS = "|".join(sorted(STOPWORDS))
 _NAME_RUN = rf"[A-Z][\w'’.-]*(?:\s(?:(?:{_PARTICLES})\s){{0,2}}[A-Z][\w'’.-]*)*"
 # A place is often a phrase around its name, which answers "Where ...?" whole: "the technical college in Holl",
 # "rocky islands of the southern Arvel Sea", "the Halden campus", "the Port Aske art college".
