@@ -33,12 +33,12 @@ from bench.train_reader import PROBE_PASSAGES, PROBE_QUESTIONS, Similarity, adam
 from qa.answer import choice
 from qa.answer.answerer import UNTYPED_NUMBER
 from qa.answer.choice import CONF_NAMES, PICK_NAMES, WEIGHTS, Chooser, confidence_features
-from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of, year_swapped
+from qa.answer.evidence import Evidence, Lexicon, Question, weigh, window_of
 from qa.answer.features import Passage
 from qa.answer.passage import SHORT_READS, reason_reach, sentence_of
 from qa.answer.pick import served_pick
 from qa.answer.reader import Linear, read
-from qa.answer.swaps import named_elsewhere
+from qa.answer.swaps import named_elsewhere, year_swapped
 from qa.records import Span
 from qa.text.units import units
 

@@ -10,13 +10,13 @@ from qa.answer.asked import TYPED, asks_explanation, life_event
 from qa.answer.choice import confidence_features, shipped_chooser
 from qa.answer.contrary import opposites
 from qa.answer.defines import defined, defines
-from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of, year_swapped
+from qa.answer.evidence import Evidence, Lexicon, Question, SpanVectors, weigh, window_of
 from qa.answer.followup import Turn, resolve
 from qa.answer.life import states_life
 from qa.answer.passage import Reads, alternatives, read_hits, reason_reach, sentence_of
 from qa.answer.pick import served_pick, typed_pick
 from qa.answer.spans import typed_spans
-from qa.answer.swaps import named_elsewhere
+from qa.answer.swaps import named_elsewhere, year_swapped
 from qa.answer.table_side import TABLE_HITS, TABLE_MIN, TableSide
 from qa.lru import Lru
 from qa.records import Answer, AnswerSpan, Chunk, Citation, Hit, Span, Vectors

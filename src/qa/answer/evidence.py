@@ -25,7 +25,7 @@ Expect = Literal["number", "date", "name", "any"]
 _LEAD = re.compile(r"^\W*(and|but|so|then|also|now)?\W*", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w&'’.-]*[\w]|[A-Za-z]|\d[\d,.]*")
 _NAME_RUN = re.compile(r"\b[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)+")
-_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")  # a year a question asks about (swaps.py too)
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
 _NUMBER = re.compile(r"\d")
 _MONTHS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -153,7 +153,7 @@ class Lexicon:
         form = form_words(question)
         toks -= form
         named = {t for m in _CAPITALISED_RUN.finditer(question, 1) for t in _set(m.group(0))}
-        focus = frozenset(t for t in toks - named if not _YEAR.fullmatch(t))
+        focus = frozenset(t for t in toks - named if not YEAR.fullmatch(t))
         return Question(question, toks, expects, tuple(self._missing(question)), tuple(multiword_names(question)),
                         focus, types, *reading_of(question, form))
 
@@ -170,7 +170,7 @@ class Lexicon:
                 run = run.partition(" ")[2]
             if (toks := _set(run)) and not all(self.knows(t) for t in toks):
                 found.append(run)
-        return found + [y for y in _YEAR.findall(question) if not self.knows(y)]
+        return found + [y for y in YEAR.findall(question) if not self.knows(y)]
 
 
 _MUCH_MONEY = re.compile(r"\bmuch money\b", re.IGNORECASE)
@@ -208,26 +208,9 @@ def year_clash(question: Question, text: str, context: str = "") -> bool:
     """The question asks about a year; the span speaks of other years only (2019 asked, 2024 given) and its
     context (chunk and heading) does not name the year asked either ("margin of 8.4% (2023: 7.9%)" in a
     passage about 2024 does not clash)."""
-    asked = set(_YEAR.findall(question.text))
-    given = set(_YEAR.findall(text))
-    return bool(asked and given and not asked & given and not asked & set(_YEAR.findall(context)))
-
-
-# A year the sentence compares with, not one it speaks of: "a margin of 8.4% compared with 7.6% in 2023", "up 5% on
-# 2023", "(2023: 7.9%)", "from 2018".
-_COMPARED_YEAR = re.compile(r"(?:\b(?:compared|than|versus|vs|against|from|on|over|since|prior)\b"
-                            r"(?:[^.;]|(?<=\d)\.(?=\d)){0,24}?|\()"
-                            r"\b(?:1[0-9]|20)\d\d\b")
-
-
-def year_swapped(question: Question, text: str) -> bool:
-    """The question asks about a year the sentence does not name, while the sentence speaks of another ("How many
-    breeding pairs were counted in 1921?" of "the 2019 census counted roughly 48,000 breeding pairs"); a year it
-    only compares with is none it speaks of."""
-    asked = set(_YEAR.findall(question.text))
-    if not asked or asked & set(_YEAR.findall(text)):
-        return False
-    return bool(set(_YEAR.findall(_COMPARED_YEAR.sub(" ", text))))
+    asked = set(YEAR.findall(question.text))
+    given = set(YEAR.findall(text))
+    return bool(asked and given and not asked & given and not asked & set(YEAR.findall(context)))
 
 
 def phrase_cover(question: Question, text: str, title: str = "") -> float:
