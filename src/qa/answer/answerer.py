@@ -186,24 +186,26 @@ class Answerer:
         """How likely the picked span answers the question (answer/choice.py: the evidence model with near-miss
         terms learned on TAT-QA); docs/ANSWERING.md reports how often each band is right."""
         chunk = best.hit.chunk
-        x = confidence_features(question, best.evidence, unknown, self.span_text(chunk, best.span),
-                                chunk.search_text, lexicon or self.lexicon)
+        text = self.span_text(chunk, best.span)
+        x = confidence_features(question, best.evidence, unknown, text, chunk.search_text, lexicon or self.lexicon)
         p = shipped_chooser().probability(x)
         if question.expects == "number" and not best.evidence.typed:
             # "How many universities": a span without a number does not answer it, however well it matches.
             return min(p, UNTYPED_NUMBER)
-        if question.expected[0] == "year" and not any(
-                s.kind == "year" for s in typed_spans(self.span_text(chunk, best.span))):
+        if question.expected[0] == "year" and not any(s.kind == "year" for s in typed_spans(text)):
             # "In what year did the lunar probe launch?" of "Just a few weeks later, the probe ...": nor a year.
             return min(p, UNTYPED_NUMBER)
-        doc = self.retriever.index.data.documents.get(chunk.source)
-        if chunk.kind != "table_row" and (year_swapped(question, self.span_text(chunk, best.span)) or named_elsewhere(
-                question, chunk.text, best.span, chunk.title, doc.text if doc else "")):
+        if chunk.kind != "table_row" and (year_swapped(question, text) or named_elsewhere(
+                question, chunk.text, best.span, chunk.title, self._document_text(chunk.source))):
             # A swapped year or name: "How many breeding pairs were counted in 1921?" of "the 2019 census counted
             # roughly 48,000", "How many students does the University of Halden have?" of "It has about 31,000
             # students" in the article "University of Marren" (bench/train_choice.py measures both on TAT-QA).
             return min(p, UNTYPED_NUMBER)
         return p
+
+    def _document_text(self, source: str) -> str:
+        doc = self.retriever.index.data.documents.get(source)
+        return doc.text if doc else ""
 
     def _candidates(self, question: Question, qvec: Vectors, hits: Sequence[Hit],
                     lexicon: Lexicon | None = None) -> list[Candidate]:

@@ -63,15 +63,16 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
     sentence (`pool`) inside the unit (`unit_at`, its offsets; None: all of them). Before either, the article's
     conventions: an acronym's words, a definition, the name the sentence gives the thing asked for, a life's dates,
     the agent of a passive (names.py, defines.py, life.py)."""
-    spelled = (spelled_out(question.text, within(pool, unit_at)) or definition(question.text, pool, sentence)
-               or named_head(question, within(pool, unit_at), sentence))
+    inside = within(pool, unit_at)
+    spelled = (spelled_out(question.text, inside) or definition(question.text, pool, sentence)
+               or named_head(question, inside, sentence))
     if spelled is not None:
         return spelled
     if question.expected[0] in TYPED:
         dated = life_date(question, pool, sentence)
         if dated is not None:
             return dated
-        by = agent(question, within(pool, unit_at), sentence)
+        by = agent(question, inside, sentence)
         if by is not None:
             return by
         short = [r for r in short if not alias(question, r, sentence)]
@@ -79,7 +80,6 @@ def served_pick(question: Question, short: Sequence[Reading], pool: Sequence[Rea
         return _place_around(question, _period_around(question, short[at], pool), pool) if at is not None else None
     if not gets_shape(question.expected):
         return None
-    inside = within(pool, unit_at)
     at = shape_pick(question, inside, unit, sentence)
     return inside[at] if at is not None else None
 
